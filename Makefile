@@ -1,0 +1,63 @@
+# Reciprocal — two commands: `make run` (try it with the demo LMS) and `make test` (whole suite).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := lti_tool
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test setup migrate seed lint test-sqlite test-postgres browser services bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+migrate: setup
+	@mkdir -p var
+	$(BIN)/flask db upgrade
+
+seed: migrate
+	$(BIN)/flask demo seed --tool-url http://$(HOST):$(PORT) --lms-url http://localhost:$(PORT)
+
+run: seed
+	@echo
+	@echo "  Reciprocal is starting. Open the demo LMS:  http://localhost:$(PORT)/"
+	@echo "  (the tool itself answers on http://$(HOST):$(PORT)/ ; admin: http://$(HOST):$(PORT)/admin/)"
+	@echo
+	TOOL_URL=http://$(HOST):$(PORT) LMS_URL=http://localhost:$(PORT) \
+	  $(BIN)/gunicorn -c config/gunicorn.conf.py --bind $(HOST):$(PORT) 'lti_tool:create_app()'
+
+# Debian's Chromium for the Playwright tests (Playwright cannot download browsers here).
+browser:
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing Debian's chromium for the browser tests..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation; }
+
+# PostgreSQL and Redis are expected on loopback; start them if they are down.
+services:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
+
+lint: setup
+	$(BIN)/ruff check .
+
+test-sqlite: setup browser
+	$(BIN)/pytest
+
+test-postgres: setup browser services
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
+
+test: lint test-sqlite test-postgres
+
+bench: setup
+	$(BIN)/python bench/launch.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

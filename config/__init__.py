@@ -1,0 +1,1 @@
+"""Settings per environment. Secrets come only from environment variables."""

@@ -1,0 +1,90 @@
+"""Settings per environment.
+
+Every value can be set from an environment variable of the same name; the README lists them.
+Secrets (``SECRET_KEY``, ``ADMIN_SECRET``) have no production default on purpose.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class BaseConfig:
+    SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
+    ADMIN_SECRET: str | None = os.environ.get("ADMIN_SECRET")
+    SQLALCHEMY_DATABASE_URI: str = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'reciprocal.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Public base URL of the tool, used in registration documents and JWKS links.
+    # Without it the URL is taken from the request (behind ProxyFix in production).
+    TOOL_BASE_URL: str | None = os.environ.get("TOOL_BASE_URL")
+    TOOL_TITLE: str = os.environ.get("TOOL_TITLE", "Reciprocal")
+    # Seconds a retired tool key stays published in the JWKS after rotation.
+    KEY_ROTATION_GRACE_SECONDS: int = int(os.environ.get("KEY_ROTATION_GRACE_SECONDS", "86400"))
+    # Leeway for id_token iat/exp checks; the issue caps it at 60 s.
+    JWT_LEEWAY_SECONDS: int = min(int(os.environ.get("JWT_LEEWAY_SECONDS", "60")), 60)
+    # How long an OIDC state is valid between login initiation and launch.
+    LAUNCH_STATE_TTL_SECONDS: int = int(os.environ.get("LAUNCH_STATE_TTL_SECONDS", "600"))
+    # How long in-tool navigation after a launch stays valid.
+    LAUNCH_SESSION_TTL_SECONDS: int = int(os.environ.get("LAUNCH_SESSION_TTL_SECONDS", "28800"))
+    # Platform JWKS cache lifetime when the platform sends no Cache-Control max-age.
+    PLATFORM_JWKS_DEFAULT_TTL_SECONDS: int = int(
+        os.environ.get("PLATFORM_JWKS_DEFAULT_TTL_SECONDS", "300")
+    )
+    HTTP_TIMEOUT_SECONDS: float = float(os.environ.get("HTTP_TIMEOUT_SECONDS", "10"))
+    # Number of reverse proxies in front of the app (ProxyFix); 0 when served directly.
+    PROXY_FIX_HOPS: int = int(os.environ.get("PROXY_FIX_HOPS", "0"))
+    SESSION_COOKIE_SAMESITE: str = "Lax"
+    SESSION_COOKIE_HTTPONLY: bool = True
+    # The built-in demo LMS: served when the request's host is DEMO_LMS_HOST.
+    DEMO_LMS_ENABLED: bool = _env_bool("DEMO_LMS_ENABLED", True)
+    DEMO_LMS_HOST: str = os.environ.get("DEMO_LMS_HOST", "localhost")
+    LOG_LEVEL: str = os.environ.get("LOG_LEVEL", "INFO")
+
+
+class DevelopmentConfig(BaseConfig):
+    # A development-only fallback so `make run` works on a fresh clone.
+    SECRET_KEY = BaseConfig.SECRET_KEY or "dev-only-insecure-secret-change-me"
+    ADMIN_SECRET = BaseConfig.ADMIN_SECRET or "demo-admin"
+
+
+class TestingConfig(BaseConfig):
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    ADMIN_SECRET = "test-admin-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    KEY_ROTATION_GRACE_SECONDS = 3600
+
+
+class ProductionConfig(BaseConfig):
+    SESSION_COOKIE_SECURE = True
+    DEMO_LMS_ENABLED = _env_bool("DEMO_LMS_ENABLED", False)
+
+
+CONFIGS: dict[str, type[BaseConfig]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for(name: str | None = None) -> type[BaseConfig]:
+    """The settings class for ``name`` or ``$RECIPROCAL_ENV`` (development by default)."""
+    name = name or os.environ.get("RECIPROCAL_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(
+            f"RECIPROCAL_ENV={name!r} is not one of {', '.join(CONFIGS)}"
+        ) from None

@@ -1,0 +1,88 @@
+"""Reciprocal: reverse-mentoring programs inside the LMS, as an LTI 1.3 tool.
+
+``create_app`` only wires things together: settings, extensions, blueprints, error handlers,
+CLI commands, and — when enabled — the built-in demo LMS on its own host name.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config.settings import ROOT, config_for
+from lti_tool.extensions import db, migrate
+
+
+def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
+    """Build the tool's Flask app.
+
+    ``config`` is an environment name (``development``, ``testing``, ``production``) or a
+    mapping of settings applied over the testing/env defaults.
+    """
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "lti_tool" / "static"),
+    )
+    load_settings(app, config)
+    logging.basicConfig(
+        level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    import_models()
+
+    from lti_tool.errors import register_error_handlers
+
+    register_error_handlers(app)
+    register_blueprints(app)
+
+    from lti_tool.core.security import register_security
+
+    register_security(app)
+
+    from lti_tool.cli import register_cli
+
+    register_cli(app)
+
+    if app.config["DEMO_LMS_ENABLED"]:
+        from lti_tool.demo_lms import mount_demo_lms
+
+        mount_demo_lms(app)
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+    return app
+
+
+def load_settings(app: Flask, config: Mapping[str, Any] | str | None) -> None:
+    if isinstance(config, Mapping):
+        app.config.from_object(config_for(config.get("ENV_NAME", "testing")))
+        app.config.update(config)
+    else:
+        app.config.from_object(config_for(config))
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is not set: export SECRET_KEY=<a long random string>")
+
+
+def import_models() -> None:
+    """Import every model module so metadata (and Alembic autogenerate) sees all tables."""
+    from lti_tool.demo_lms import models as _demo_models  # noqa: F401
+    from lti_tool.lti import models as _lti_models  # noqa: F401
+    from lti_tool.platforms import models as _platform_models  # noqa: F401
+    from lti_tool.roster import models as _roster_models  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    from lti_tool.home.views import bp as home_bp
+    from lti_tool.lti.views import bp as lti_bp
+    from lti_tool.platforms.views import bp as platforms_bp
+
+    app.register_blueprint(lti_bp)
+    app.register_blueprint(platforms_bp)
+    app.register_blueprint(home_bp)

@@ -1,0 +1,1 @@
+"""What every domain shares: time, auth decorators, CSRF, HTTP client."""

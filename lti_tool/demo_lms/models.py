@@ -1,0 +1,1 @@
+"""Demo LMS tables (placeholder)."""

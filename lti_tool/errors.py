@@ -1,0 +1,129 @@
+"""One exception hierarchy, mapped to an HTML page or JSON in one place.
+
+Views and services raise these; ``register_error_handlers`` turns them into a response with
+the right status, a sentence saying what went wrong and what to do, and never a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ReciprocalError(Exception):
+    """Base of every error the tool shows to a person."""
+
+    status_code = 400
+    title = "Something went wrong"
+    hint = "Go back and try again."
+
+    def __init__(self, message: str, *, hint: str | None = None, status_code: int | None = None):
+        super().__init__(message)
+        self.message = message
+        if hint is not None:
+            self.hint = hint
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class DomainError(ReciprocalError):
+    """A state change the model refuses (e.g. approving an active deployment)."""
+
+    status_code = 409
+    title = "That cannot be done now"
+
+
+class ValidationError(ReciprocalError):
+    status_code = 422
+    title = "Please check what you entered"
+    hint = "Correct the highlighted values and submit again."
+
+
+class LaunchError(ReciprocalError):
+    """A launch the tool refuses: forged, expired, replayed, misconfigured."""
+
+    status_code = 400
+    title = "This launch could not be accepted"
+    hint = "Go back to your course and open the activity again."
+
+
+class PlatformErrorReport(LaunchError):
+    """The platform posted ``error`` / ``error_description`` instead of an id_token."""
+
+    title = "Your LMS reported a problem"
+    hint = "Go back to your course and open the activity again; if it keeps happening, " \
+        "show this message to your LMS administrator."
+
+
+class RegistrationError(ReciprocalError):
+    status_code = 400
+    title = "The tool could not be registered"
+    hint = "Check the registration URL and try again from your LMS's tool registration screen."
+
+
+class AccessDenied(ReciprocalError):
+    status_code = 403
+    title = "You do not have access to this page"
+    hint = "Open the tool from your course in the LMS."
+
+
+class SessionExpired(ReciprocalError):
+    status_code = 401
+    title = "Your session has expired"
+    hint = "Go back to your course and open the activity again."
+
+
+class PlatformServiceError(ReciprocalError):
+    """An LMS service (token, NRPS, AGS) failed or answered something unusable."""
+
+    status_code = 502
+    title = "Your LMS did not answer as expected"
+    hint = "Try again in a few minutes; if it keeps failing, ask your LMS administrator " \
+        "to check the tool's registration."
+
+
+def wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return request.is_json or (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def error_response(status: int, title: str, message: str, hint: str | None) -> Response:
+    if wants_json():
+        response = jsonify(error=title, message=message, hint=hint, status=status)
+    else:
+        response = Response(
+            render_template(
+                "errors/error.html", status=status, title=title, message=message, hint=hint
+            )
+        )
+    response.status_code = status
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ReciprocalError)
+    def handle_reciprocal_error(error: ReciprocalError) -> Response:
+        log.warning("%s (%s): %s", type(error).__name__, error.status_code, error.message)
+        return error_response(error.status_code, error.title, error.message, error.hint)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException) -> Response:
+        hint = "Check the address, or go back to your course and open the tool again."
+        return error_response(error.code or 500, error.name, error.description or "", hint)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception) -> Response:
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        return error_response(
+            500,
+            "Unexpected error",
+            "The tool hit an unexpected problem and has logged it.",
+            "Try again; if it keeps happening, tell your LMS administrator the time it happened.",
+        )

@@ -1,0 +1,1 @@
+"""LTI 1.3 edges: OIDC login, launch, JWKS, deep linking, dynamic registration."""

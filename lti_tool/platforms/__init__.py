@@ -1,0 +1,1 @@
+"""LMS platforms the tool is registered with: Platform, Deployment, ToolKey, admin pages."""

@@ -1,0 +1,114 @@
+"""Platforms (LMS registrations), their deployments, and the tool's own signing keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lti_tool.core.time import UTCDateTime, utcnow
+from lti_tool.errors import DomainError
+from lti_tool.extensions import db
+
+
+class Platform(db.Model):
+    """One registration of the tool in an LMS: an issuer with a client id."""
+
+    __tablename__ = "platforms"
+    __table_args__ = (sa.UniqueConstraint("issuer", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    issuer: Mapped[str] = mapped_column(sa.String(500))
+    client_id: Mapped[str] = mapped_column(sa.String(255))
+    auth_login_url: Mapped[str] = mapped_column(sa.String(1000))
+    auth_token_url: Mapped[str] = mapped_column(sa.String(1000))
+    key_set_url: Mapped[str] = mapped_column(sa.String(1000))
+    # Some platforms (Moodle) want a different `aud` in the client assertion; None = token URL.
+    auth_audience: Mapped[str | None] = mapped_column(sa.String(1000))
+    product_family: Mapped[str | None] = mapped_column(sa.String(50))
+    granted_scopes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    registered_by: Mapped[str] = mapped_column(sa.String(20), default="manual")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The platform's JWKS, cached for every worker; refreshed per Cache-Control.
+    jwks_json: Mapped[dict | None] = mapped_column(sa.JSON)
+    jwks_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    deployments: Mapped[list[Deployment]] = relationship(
+        back_populates="platform", cascade="all, delete-orphan", order_by="Deployment.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Platform {self.issuer} client={self.client_id}>"
+
+
+class DeploymentStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PENDING = "pending"
+    REJECTED = "rejected"
+
+
+class Deployment(db.Model):
+    """A deployment id of a platform; launches from a pending one wait for an admin."""
+
+    __tablename__ = "deployments"
+    __table_args__ = (sa.UniqueConstraint("platform_id", "deployment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(sa.ForeignKey("platforms.id", ondelete="CASCADE"))
+    deployment_id: Mapped[str] = mapped_column(sa.String(255))
+    status: Mapped[str] = mapped_column(sa.String(20), default=DeploymentStatus.ACTIVE)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    platform: Mapped[Platform] = relationship(back_populates="deployments")
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == DeploymentStatus.ACTIVE
+
+    def approve(self) -> None:
+        if self.status == DeploymentStatus.ACTIVE:
+            raise DomainError("This deployment is already active.")
+        self.status = DeploymentStatus.ACTIVE
+        self.decided_at = utcnow()
+
+    def reject(self) -> None:
+        if self.status == DeploymentStatus.REJECTED:
+            raise DomainError("This deployment is already rejected.")
+        self.status = DeploymentStatus.REJECTED
+        self.decided_at = utcnow()
+
+
+class ToolKey(db.Model):
+    """An RSA key of the tool. The newest active key signs; retired keys stay published
+    in the JWKS until ``published_until`` so tokens signed just before rotation verify."""
+
+    __tablename__ = "tool_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kid: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    private_key_pem: Mapped[str] = mapped_column(sa.Text)
+    public_jwk: Mapped[dict] = mapped_column(sa.JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    published_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_active(self) -> bool:
+        return self.retired_at is None
+
+    def is_published(self, now: dt.datetime) -> bool:
+        return self.retired_at is None or (
+            self.published_until is not None and self.published_until > now
+        )
+
+    def retire(self, grace: dt.timedelta) -> None:
+        now = utcnow()
+        self.retired_at = now
+        self.published_until = now + grace
+
+    def __repr__(self) -> str:
+        return f"<ToolKey {self.kid} active={self.is_active}>"

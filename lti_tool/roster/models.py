@@ -1,0 +1,71 @@
+"""Course (an LTI context), Person (issuer + sub) and Membership."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lti_tool.core.time import UTCDateTime, utcnow
+from lti_tool.extensions import db
+
+
+class Course(db.Model):
+    __tablename__ = "courses"
+    __table_args__ = (sa.UniqueConstraint("platform_id", "context_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(sa.ForeignKey("platforms.id", ondelete="CASCADE"))
+    context_id: Mapped[str] = mapped_column(sa.String(255))
+    title: Mapped[str | None] = mapped_column(sa.String(500))
+    label: Mapped[str | None] = mapped_column(sa.String(255))
+    # NRPS endpoint from the launch's namesroleservice claim, kept for syncs outside a launch.
+    memberships_url: Mapped[str | None] = mapped_column(sa.String(1000))
+    # AGS line items endpoint from the launch's endpoint claim.
+    lineitems_url: Mapped[str | None] = mapped_column(sa.String(1000))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="course", cascade="all, delete-orphan"
+    )
+
+
+class Person(db.Model):
+    """A person as the platform identifies them: ``sub`` is unique per issuer."""
+
+    __tablename__ = "people"
+    __table_args__ = (sa.UniqueConstraint("issuer", "sub"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer: Mapped[str] = mapped_column(sa.String(500))
+    sub: Mapped[str] = mapped_column(sa.String(255))
+    name: Mapped[str | None] = mapped_column(sa.String(255))
+    given_name: Mapped[str | None] = mapped_column(sa.String(255))
+    family_name: Mapped[str | None] = mapped_column(sa.String(255))
+    email: Mapped[str | None] = mapped_column(sa.String(320))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def display_name(self) -> str:
+        """The best name the platform shared, falling back to something neutral."""
+        full = " ".join(p for p in (self.given_name, self.family_name) if p)
+        return self.name or full or self.email or "there"
+
+
+class Membership(db.Model):
+    __tablename__ = "memberships"
+    __table_args__ = (sa.UniqueConstraint("course_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"))
+    roles: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # NRPS status: Active, Inactive or Deleted.
+    status: Mapped[str] = mapped_column(sa.String(20), default="Active")
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    course: Mapped[Course] = relationship(back_populates="memberships")
+    person: Mapped[Person] = relationship()

@@ -1,0 +1,43 @@
+"""The whole app (tool + demo LMS) served over real HTTP on an ephemeral loopback port.
+
+The tool answers on ``http://127.0.0.1:<port>`` and the demo LMS on ``http://localhost:<port>``:
+two different sites, as an LMS and a tool are in real life.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+
+@dataclass
+class LiveServer:
+    app: Flask
+    server: BaseWSGIServer
+    thread: threading.Thread
+
+    @property
+    def port(self) -> int:
+        return self.server.server_port
+
+    @property
+    def tool_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def lms_url(self) -> str:
+        return f"http://localhost:{self.port}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+def start_live_server(app: Flask) -> LiveServer:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    return LiveServer(app=app, server=server, thread=thread)
