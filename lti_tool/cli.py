@@ -1,7 +1,114 @@
+"""Flask commands: ``flask keys …``, ``flask platforms …`` and ``flask demo …``."""
+
 from __future__ import annotations
 
-from flask import Flask
+import datetime as dt
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from lti_tool.extensions import db
+from lti_tool.platforms.keys import ensure_signing_key, published_keys, rotate_keys
+from lti_tool.platforms.models import Platform
+from lti_tool.platforms.services import PlatformValues, save_platform
+
+keys_cli = AppGroup("keys", help="The tool's signing keys.")
+platforms_cli = AppGroup("platforms", help="LMS platforms the tool is registered with.")
+
+
+@keys_cli.command("ensure")
+def keys_ensure() -> None:
+    """Make the first signing key if there is none."""
+    key = ensure_signing_key()
+    db.session.commit()
+    click.echo(f"Signing key: {key.kid}")
+
+
+@keys_cli.command("rotate")
+@click.option(
+    "--grace-seconds",
+    type=click.IntRange(min=0),
+    default=None,
+    help="How long retired keys stay published (default KEY_ROTATION_GRACE_SECONDS).",
+)
+def keys_rotate(grace_seconds: int | None) -> None:
+    """Add a new signing key; retire the old one after the grace period."""
+    seconds = (
+        grace_seconds
+        if grace_seconds is not None
+        else current_app.config["KEY_ROTATION_GRACE_SECONDS"]
+    )
+    new_key, retired = rotate_keys(dt.timedelta(seconds=seconds))
+    db.session.commit()
+    click.echo(f"New signing key: {new_key.kid}")
+    for key in retired:
+        click.echo(f"Retired {key.kid}; published until {key.published_until:%Y-%m-%d %H:%M UTC}")
+
+
+@keys_cli.command("list")
+def keys_list() -> None:
+    """Keys published in the JWKS."""
+    for key in published_keys():
+        state = "signing" if key.is_active else f"retired, published until {key.published_until}"
+        click.echo(f"{key.kid}  created {key.created_at:%Y-%m-%d %H:%M}  {state}")
+
+
+@platforms_cli.command("add")
+@click.option("--name", required=True, help="A name admins recognise, e.g. 'Moodle (prod)'.")
+@click.option("--issuer", required=True, help="The platform's issuer (Moodle: its wwwroot).")
+@click.option("--client-id", required=True)
+@click.option("--auth-url", required=True, help="OIDC authorization endpoint.")
+@click.option("--token-url", required=True, help="OAuth2 token endpoint.")
+@click.option("--jwks-url", required=True, help="The platform's public keyset URL.")
+@click.option("--deployment-id", "deployment_ids", multiple=True, help="Repeat for several.")
+@click.option("--audience", default=None, help="Token endpoint audience, if not the token URL.")
+def platforms_add(
+    name: str,
+    issuer: str,
+    client_id: str,
+    auth_url: str,
+    token_url: str,
+    jwks_url: str,
+    deployment_ids: tuple[str, ...],
+    audience: str | None,
+) -> None:
+    """Register a platform by hand (when dynamic registration is not available)."""
+    values = PlatformValues(
+        name=name,
+        issuer=issuer,
+        client_id=client_id,
+        auth_login_url=auth_url,
+        auth_token_url=token_url,
+        key_set_url=jwks_url,
+        deployment_ids=deployment_ids,
+        auth_audience=audience,
+    )
+    problems = values.errors()
+    if problems:
+        for field, message in problems.items():
+            click.echo(f"{field}: {message}", err=True)
+        raise SystemExit(2)
+    platform = save_platform(values)
+    db.session.commit()
+    click.echo(f"Saved {platform.name}: {platform.issuer} client {platform.client_id}")
+
+
+@platforms_cli.command("list")
+def platforms_list() -> None:
+    for platform in db.session.scalars(sa.select(Platform).order_by(Platform.id)):
+        deployments = ", ".join(f"{d.deployment_id} ({d.status})" for d in platform.deployments)
+        click.echo(f"{platform.id}  {platform.issuer}  client={platform.client_id}  "
+                   f"deployments: {deployments or 'none'}")
 
 
 def register_cli(app: Flask) -> None:
-    return None
+    app.cli.add_command(keys_cli)
+    app.cli.add_command(platforms_cli)
+    import importlib.util
+
+    if importlib.util.find_spec("lti_tool.demo_lms.cli"):  # TODO(integration): plain import
+        from lti_tool.demo_lms.cli import demo_cli
+
+        app.cli.add_command(demo_cli)

@@ -27,6 +27,7 @@ class LaunchState(db.Model):
     nonce: Mapped[str] = mapped_column(sa.String(64), unique=True)
     platform_id: Mapped[int] = mapped_column(sa.ForeignKey("platforms.id", ondelete="CASCADE"))
     browser_binding: Mapped[str] = mapped_column(sa.String(64))
+    user_agent_hash: Mapped[str] = mapped_column(sa.String(64))
     storage_target: Mapped[str | None] = mapped_column(sa.String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -43,6 +44,8 @@ class ResourceLink(db.Model):
     description: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    course: Mapped[Course] = relationship()
 
 
 class LaunchSession(db.Model):

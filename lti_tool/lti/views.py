@@ -1,5 +1,222 @@
+"""LTI endpoints: JWKS, OIDC login, launch, dynamic registration, Canvas JSON, deep linking."""
+
 from __future__ import annotations
 
-from flask import Blueprint
+import logging
+from ipaddress import ip_address
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from lti_tool.core.auth import launch_required
+from lti_tool.core.roles import Audience
+from lti_tool.core.security import csrf_exempt
+from lti_tool.errors import LaunchError, PlatformErrorReport
+from lti_tool.extensions import db
+from lti_tool.lti import deep_linking
+from lti_tool.lti.canvas_config import canvas_developer_key
+from lti_tool.lti.launch import HardenedMessageLaunch
+from lti_tool.lti.login import (
+    STATE_COOKIE_PREFIX,
+    STORAGE_KEY_PREFIX,
+    Binding,
+    LoginRequest,
+    check_browser_binding,
+    get_launch_state,
+    platform_of,
+    start_login,
+)
+from lti_tool.lti.models import LaunchSession
+from lti_tool.lti.registration import register_with_platform
+from lti_tool.lti.sessions import establish_launch
+from lti_tool.lti.urls import launch_url, tool_base_url
+from lti_tool.platforms.keys import ensure_signing_key, jwks_document
 
 bp = Blueprint("lti", __name__)
+log = logging.getLogger(__name__)
+
+JWKS_MAX_AGE = 300
+
+
+@bp.get("/.well-known/jwks.json")
+def jwks() -> Response:
+    """Every published tool key, by kid (active ones and retired ones in their grace period)."""
+    ensure_signing_key()
+    db.session.commit()  # keeps the key made on first start
+    response = jsonify(jwks_document())
+    response.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE}"
+    return response
+
+
+@bp.route("/lti/login", methods=["GET", "POST"])
+@csrf_exempt
+def login() -> Response:
+    """OIDC third-party login initiation.
+
+    :raise LaunchError: missing parameters, unknown platform, foreign target link.
+    """
+    params = {key: request.values.get(key, "") for key in request.values}
+    login_request = LoginRequest.from_params(params)
+    ttl = current_app.config["LAUNCH_STATE_TTL_SECONDS"]
+    start = start_login(
+        login_request,
+        launch_url=launch_url(),
+        tool_base_url=tool_base_url(),
+        user_agent=request.user_agent.string,
+        ttl=ttl,
+    )
+    db.session.commit()
+    if start.storage_target:
+        response = Response(
+            render_template(
+                "lti/storage_login.html",
+                target=start.storage_target,
+                key=STORAGE_KEY_PREFIX + start.state,
+                value=start.browser_secret,
+                redirect_url=start.redirect_url,
+            )
+        )
+    else:
+        response = redirect(start.redirect_url, code=302)
+    _set_state_cookie(response, start.state, start.browser_secret, ttl)
+    return response
+
+
+def _set_state_cookie(response: Response, state: str, secret: str, ttl: int) -> None:
+    """A partitioned SameSite=None cookie reaches us even from an iframe in most browsers;
+    browsers only accept those over HTTPS or from a loopback host."""
+    secure_capable = request.is_secure or _is_loopback(request.host.rsplit(":", 1)[0])
+    response.set_cookie(
+        STATE_COOKIE_PREFIX + state,
+        secret,
+        max_age=ttl,
+        path=url_for("lti.launch"),
+        httponly=True,
+        secure=secure_capable,
+        samesite="None" if secure_capable else "Lax",
+        partitioned=secure_capable,
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@bp.post("/lti/launch")
+@csrf_exempt
+def launch() -> Response:
+    """The id_token post. Validates it, records the launch, lands on the role's home page.
+
+    :raise PlatformErrorReport: the platform posted an error instead of an id_token.
+    :raise LaunchError: any reason to refuse the launch, with that reason.
+    """
+    form = request.form
+    if form.get("error"):
+        description = form.get("error_description") or ""
+        raise PlatformErrorReport(
+            f"{form['error']}" + (f": {description}" if description else "")
+        )
+    id_token = form.get("id_token")
+    if not id_token:
+        raise LaunchError("The LMS sent no id_token.")
+    config = current_app.config
+    launch_state = get_launch_state(form.get("state"), config["LAUNCH_STATE_TTL_SECONDS"])
+    binding = check_browser_binding(
+        launch_state,
+        cookie_secret=request.cookies.get(STATE_COOKIE_PREFIX + launch_state.state),
+        storage_secret=form.get("lti_storage_value"),
+        storage_checked=form.get("lti_storage_checked") == "1",
+        user_agent=request.user_agent.string,
+    )
+    if binding is Binding.NEEDS_STORAGE_LOOKUP:
+        return Response(
+            render_template(
+                "lti/storage_launch.html",
+                target=launch_state.storage_target,
+                key=STORAGE_KEY_PREFIX + launch_state.state,
+                id_token=id_token,
+                state=launch_state.state,
+            )
+        )
+    message_launch = HardenedMessageLaunch(id_token, launch_state, config["JWT_LEEWAY_SECONDS"])
+    try:
+        message_launch.validate()
+    except LaunchError:
+        # Keep what the refusal taught us (a pending deployment, a fresh JWKS).
+        db.session.commit()
+        raise
+    session = establish_launch(
+        platform_of(launch_state), message_launch.claims, config["LAUNCH_SESSION_TTL_SECONDS"]
+    )
+    db.session.commit()
+    log.info(
+        "Launch %s by %s (binding: %s)", session.message_type, session.person_id, binding.value
+    )
+    response = redirect(url_for("home.index", launch_id=session.id), code=303)
+    response.delete_cookie(STATE_COOKIE_PREFIX + launch_state.state, path=url_for("lti.launch"))
+    return response
+
+
+@bp.get("/lti/register")
+def register() -> Response:
+    """Dynamic Registration: what Moodle's 'register by URL' and Canvas open in a dialog.
+
+    :raise RegistrationError: the platform's configuration or answer is unusable.
+    """
+    config_url = request.args.get("openid_configuration")
+    if not config_url:
+        return Response(render_template("lti/register_help.html", register_url=request.base_url))
+    outcome = register_with_platform(config_url, request.args.get("registration_token"))
+    db.session.commit()
+    log.info(
+        "Registered with %s (client %s, deployment %s)",
+        outcome.platform.issuer,
+        outcome.platform.client_id,
+        outcome.deployment_id,
+    )
+    return Response(render_template("lti/registered.html", outcome=outcome))
+
+
+@bp.get("/lti/canvas.json")
+def canvas_json() -> Response:
+    return jsonify(canvas_developer_key())
+
+
+@bp.route("/s/<launch_id>/deep-link", methods=["GET", "POST"])
+@launch_required(Audience.DESIGNER)
+def deep_link(launch: LaunchSession) -> Response:
+    """The content picker of a deep-linking launch; answers with a signed response."""
+    if launch.message_type != "LtiDeepLinkingRequest":
+        raise LaunchError(
+            "This page needs a deep-linking launch.",
+            hint="Use 'add activity' (or your LMS's content selection) to add Reciprocal.",
+        )
+    settings = deep_linking.deep_linking_settings(launch)
+    if request.method == "GET":
+        return Response(
+            render_template(
+                "lti/deep_link.html",
+                launch=launch,
+                options=deep_linking.CONTENT_OPTIONS,
+                multiple=settings.get("accept_multiple", True) is not False,
+            )
+        )
+    token, return_url = deep_linking.build_response(
+        launch, request.form.getlist("item"), launch_url()
+    )
+    db.session.commit()
+    return Response(render_template("lti/autopost.html", action=return_url, fields={"JWT": token},
+                                    title="Adding to your course…"))

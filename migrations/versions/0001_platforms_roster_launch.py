@@ -90,6 +90,7 @@ def upgrade():
     sa.Column('nonce', sa.String(length=64), nullable=False),
     sa.Column('platform_id', sa.Integer(), nullable=False),
     sa.Column('browser_binding', sa.String(length=64), nullable=False),
+    sa.Column('user_agent_hash', sa.String(length=64), nullable=False),
     sa.Column('storage_target', sa.String(length=100), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),

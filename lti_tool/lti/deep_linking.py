@@ -1,0 +1,95 @@
+"""Deep Linking 2.0: the content a designer can place in the course, and the signed answer.
+
+For now the catalogue is minimal (the mentoring home and one graded check-in); learning
+paths will supply real items later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+import jwt
+
+from lti_tool.core.time import utcnow
+from lti_tool.errors import ValidationError
+from lti_tool.lti.models import LaunchSession
+from lti_tool.lti.sessions import CLAIM, DL_CLAIM
+from lti_tool.platforms.keys import ensure_signing_key, load_private_key
+
+RESPONSE_LIFETIME = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class ContentOption:
+    key: str
+    title: str
+    text: str
+    points: float | None = None
+
+    def content_item(self, launch_url: str) -> dict:
+        item: dict = {
+            "type": "ltiResourceLink",
+            "title": self.title,
+            "text": self.text,
+            "url": launch_url,
+            "custom": {"reciprocal_item": self.key},
+        }
+        if self.points is not None:
+            item["lineItem"] = {
+                "scoreMaximum": self.points,
+                "label": self.title,
+                "resourceId": self.key,
+                "tag": "reciprocal",
+            }
+        return item
+
+
+CONTENT_OPTIONS = (
+    ContentOption("home", "Reverse mentoring", "Your mentoring partner, path and progress."),
+    ContentOption(
+        "checkin-1", "Monthly check-in", "Meet your partner and log the meeting.", points=10
+    ),
+)
+
+
+def deep_linking_settings(launch: LaunchSession) -> dict:
+    return launch.claims.get(DL_CLAIM) or {}
+
+
+def build_response(launch: LaunchSession, chosen: list[str], launch_url: str) -> tuple[str, str]:
+    """The signed LtiDeepLinkingResponse JWT and the URL to post it to.
+
+    :raise ValidationError: nothing or too much chosen, or an unknown item.
+    """
+    settings = deep_linking_settings(launch)
+    options = {o.key: o for o in CONTENT_OPTIONS}
+    unknown = [key for key in chosen if key not in options]
+    if unknown:
+        raise ValidationError(f"Unknown content: {', '.join(unknown)}.")
+    if len(chosen) > 1 and settings.get("accept_multiple") is False:
+        raise ValidationError("Your LMS accepts one item at a time here; choose one.")
+    key = ensure_signing_key()
+    now = utcnow()
+    claims = {
+        "iss": launch.platform.client_id,
+        "aud": [launch.platform.issuer],
+        "iat": int(now.timestamp()),
+        "exp": int((now + RESPONSE_LIFETIME).timestamp()),
+        "nonce": secrets.token_urlsafe(16),
+        CLAIM + "deployment_id": launch.deployment_id,
+        CLAIM + "message_type": "LtiDeepLinkingResponse",
+        CLAIM + "version": "1.3.0",
+        "https://purl.imsglobal.org/spec/lti-dl/claim/content_items": [
+            options[k].content_item(launch_url) for k in chosen
+        ],
+    }
+    if not chosen:
+        claims["https://purl.imsglobal.org/spec/lti-dl/claim/msg"] = "Nothing was added."
+    if settings.get("data") is not None:
+        claims["https://purl.imsglobal.org/spec/lti-dl/claim/data"] = settings["data"]
+    token = jwt.encode(
+        claims, load_private_key(key.private_key_pem), algorithm="RS256", headers={"kid": key.kid}
+    )
+    return token, settings["deep_link_return_url"]

@@ -1,0 +1,230 @@
+"""OIDC third-party login initiation and the browser binding of its state.
+
+The state and nonce live server-side (``LaunchState``), so a launch inside an iframe with
+third-party cookies blocked still works. The state is also tied to the browser that started
+the login, by the strongest means that browser allows:
+
+1. a partitioned ``SameSite=None`` cookie holding a random secret (works in most iframes);
+2. the platform's postMessage storage (``lti_storage_target``, Canvas) holding that secret;
+3. when neither can reach us, the browser's User-Agent — the state remains single-use,
+   short-lived and bound to its nonce, so a stolen id_token still cannot be replayed.
+
+A binding that is presented but does not match refuses the launch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import random
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import urlencode, urlsplit
+
+import sqlalchemy as sa
+
+from lti_tool.core.time import utcnow
+from lti_tool.errors import LaunchError
+from lti_tool.extensions import db
+from lti_tool.lti.models import LaunchSession, LaunchState
+from lti_tool.lti.tool_config import find_platform
+from lti_tool.platforms.models import Platform
+
+STATE_COOKIE_PREFIX = "lti1p3-state-"
+STORAGE_KEY_PREFIX = "reciprocal-state-"
+
+
+def digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class LoginRequest:
+    issuer: str
+    login_hint: str
+    target_link_uri: str
+    client_id: str | None = None
+    lti_message_hint: str | None = None
+    lti_deployment_id: str | None = None
+    lti_storage_target: str | None = None
+
+    @classmethod
+    def from_params(cls, params: dict[str, str]) -> LoginRequest:
+        """:raise LaunchError: a required login parameter is missing."""
+        missing = [k for k in ("iss", "login_hint", "target_link_uri") if not params.get(k)]
+        if missing:
+            raise LaunchError(
+                f"The login request from the LMS is missing {', '.join(missing)}.",
+                hint="Open the activity from your course; the LMS starts the login itself.",
+            )
+        return cls(
+            issuer=params["iss"],
+            login_hint=params["login_hint"],
+            target_link_uri=params["target_link_uri"],
+            client_id=params.get("client_id") or None,
+            lti_message_hint=params.get("lti_message_hint") or None,
+            lti_deployment_id=params.get("lti_deployment_id") or None,
+            lti_storage_target=params.get("lti_storage_target") or None,
+        )
+
+
+@dataclass(frozen=True)
+class LoginStart:
+    state: str
+    browser_secret: str
+    redirect_url: str
+    storage_target: str | None
+    cookie_ttl: int
+
+
+def start_login(
+    login: LoginRequest, *, launch_url: str, tool_base_url: str, user_agent: str, ttl: int
+) -> LoginStart:
+    """Record a new state + nonce and build the redirect to the platform's auth endpoint.
+
+    :raise LaunchError: unknown platform, or a target link that is not this tool.
+    """
+    platform = find_platform(login.issuer, login.client_id)
+    if platform is None:
+        raise LaunchError(
+            f"This tool is not registered for the LMS {login.issuer!r}"
+            + (f" with client id {login.client_id!r}." if login.client_id else "."),
+            hint="Ask your LMS administrator to register the tool (see the tool's admin page).",
+            status_code=404,
+        )
+    if not _same_origin(login.target_link_uri, tool_base_url):
+        raise LaunchError(
+            "The LMS asked to open a page that does not belong to this tool.",
+            hint="Ask your LMS administrator to check the tool's target link URI.",
+        )
+    state, nonce, secret = (secrets.token_urlsafe(32) for _ in range(3))
+    db.session.add(
+        LaunchState(
+            state=state,
+            nonce=nonce,
+            platform_id=platform.id,
+            browser_binding=digest(secret),
+            user_agent_hash=digest(user_agent),
+            storage_target=login.lti_storage_target,
+        )
+    )
+    _purge_now_and_then(ttl)
+    params = {
+        "scope": "openid",
+        "response_type": "id_token",
+        "response_mode": "form_post",
+        "prompt": "none",
+        "client_id": platform.client_id,
+        "redirect_uri": launch_url,
+        "login_hint": login.login_hint,
+        "state": state,
+        "nonce": nonce,
+    }
+    if login.lti_message_hint:
+        params["lti_message_hint"] = login.lti_message_hint
+    separator = "&" if "?" in platform.auth_login_url else "?"
+    return LoginStart(
+        state=state,
+        browser_secret=secret,
+        redirect_url=f"{platform.auth_login_url}{separator}{urlencode(params)}",
+        storage_target=login.lti_storage_target,
+        cookie_ttl=ttl,
+    )
+
+
+def _same_origin(url: str, base: str) -> bool:
+    a, b = urlsplit(url), urlsplit(base)
+    return (a.scheme, a.netloc) == (b.scheme, b.netloc)
+
+
+def _purge_now_and_then(ttl: int) -> None:
+    """Delete expired states and sessions on about one login in a hundred."""
+    if random.random() >= 0.01:
+        return
+    now = utcnow()
+    db.session.execute(
+        sa.delete(LaunchState).where(LaunchState.created_at < now - dt.timedelta(seconds=ttl))
+    )
+    db.session.execute(sa.delete(LaunchSession).where(LaunchSession.expires_at < now))
+
+
+class Binding(StrEnum):
+    COOKIE = "cookie"
+    PLATFORM_STORAGE = "platform-storage"
+    USER_AGENT = "user-agent"
+    NEEDS_STORAGE_LOOKUP = "needs-storage-lookup"
+
+
+def get_launch_state(state: str | None, ttl: int) -> LaunchState:
+    """:raise LaunchError: no state, an unknown one, an expired or an already used one."""
+    if not state:
+        raise LaunchError("The launch has no state parameter.")
+    launch_state = db.session.get(LaunchState, state)
+    if launch_state is None:
+        raise LaunchError(
+            "This launch's state is unknown to the tool: it was not started here.",
+            status_code=401,
+        )
+    if launch_state.used_at is not None:
+        raise LaunchError("This launch was already used; launches are single-use.", status_code=401)
+    if launch_state.created_at < utcnow() - dt.timedelta(seconds=ttl):
+        raise LaunchError("This launch took too long and has expired.", status_code=401)
+    return launch_state
+
+
+def check_browser_binding(
+    launch_state: LaunchState,
+    *,
+    cookie_secret: str | None,
+    storage_secret: str | None,
+    storage_checked: bool,
+    user_agent: str,
+) -> Binding:
+    """Which evidence ties this launch to the browser that started the login.
+
+    :raise LaunchError: the evidence presented belongs to another browser.
+    """
+    another_browser = LaunchError(
+        "This launch was started in another browser window or session.",
+        hint="Open the activity again from your course in this browser.",
+        status_code=401,
+    )
+    expected = launch_state.browser_binding
+    if cookie_secret:
+        if not hmac.compare_digest(digest(cookie_secret), expected):
+            raise another_browser
+        return Binding.COOKIE
+    if storage_secret:
+        if not hmac.compare_digest(digest(storage_secret), expected):
+            raise another_browser
+        return Binding.PLATFORM_STORAGE
+    if launch_state.storage_target and not storage_checked:
+        return Binding.NEEDS_STORAGE_LOOKUP
+    if not hmac.compare_digest(digest(user_agent), launch_state.user_agent_hash):
+        raise another_browser
+    return Binding.USER_AGENT
+
+
+def consume_state(launch_state: LaunchState, nonce: str | None) -> None:
+    """Mark the state used, atomically, if and only if the token's nonce is the one issued.
+
+    :raise LaunchError: wrong nonce, or another request consumed it first (a replay).
+    """
+    if not nonce or not hmac.compare_digest(nonce, launch_state.nonce):
+        raise LaunchError(
+            "The launch's nonce does not match the one the tool issued.", status_code=401
+        )
+    result = db.session.execute(
+        sa.update(LaunchState)
+        .where(LaunchState.state == launch_state.state, LaunchState.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise LaunchError("This launch was already used; launches are single-use.", status_code=401)
+
+
+def platform_of(launch_state: LaunchState) -> Platform:
+    return db.session.get_one(Platform, launch_state.platform_id)

@@ -1,0 +1,99 @@
+"""After a valid launch: record who launched from where, and open a launch session.
+
+The launch session's opaque id travels in the tool's URLs (``/s/<id>/…``), so in-tool
+navigation never depends on a third-party cookie.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+import sqlalchemy as sa
+
+from lti_tool.core.time import utcnow
+from lti_tool.errors import SessionExpired
+from lti_tool.extensions import db
+from lti_tool.lti.models import LaunchSession, ResourceLink
+from lti_tool.platforms.models import Platform
+from lti_tool.roster.services import upsert_course, upsert_membership, upsert_person
+
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+# Claims later pages may need; everything else in the token is dropped.
+KEPT_CLAIMS = (
+    CLAIM + "context",
+    CLAIM + "resource_link",
+    CLAIM + "launch_presentation",
+    CLAIM + "custom",
+    CLAIM + "tool_platform",
+    CLAIM + "target_link_uri",
+    NRPS_CLAIM,
+    AGS_CLAIM,
+    DL_CLAIM,
+)
+
+
+def establish_launch(platform: Platform, claims: dict, ttl_seconds: int) -> LaunchSession:
+    """Upsert Person, Course, Membership and ResourceLink from the claims and open a session."""
+    roles = [r for r in claims.get(CLAIM + "roles", []) if isinstance(r, str)]
+    person = upsert_person(platform.issuer, str(claims["sub"]), claims)
+    course = None
+    resource_link = None
+    context = claims.get(CLAIM + "context")
+    if isinstance(context, dict) and context.get("id"):
+        nrps = claims.get(NRPS_CLAIM) or {}
+        ags = claims.get(AGS_CLAIM) or {}
+        course = upsert_course(
+            platform,
+            context,
+            memberships_url=nrps.get("context_memberships_url"),
+            lineitems_url=ags.get("lineitems"),
+        )
+        upsert_membership(course, person, roles)
+        link = claims.get(CLAIM + "resource_link")
+        if isinstance(link, dict) and link.get("id"):
+            resource_link = upsert_resource_link(course, link)
+    session = LaunchSession(
+        id=secrets.token_urlsafe(32),
+        platform_id=platform.id,
+        deployment_id=str(claims[CLAIM + "deployment_id"]),
+        person=person,
+        course=course,
+        resource_link=resource_link,
+        message_type=claims[CLAIM + "message_type"],
+        roles=roles,
+        claims={k: claims[k] for k in KEPT_CLAIMS if k in claims},
+        expires_at=utcnow() + dt.timedelta(seconds=ttl_seconds),
+    )
+    db.session.add(session)
+    return session
+
+
+def upsert_resource_link(course, link: dict) -> ResourceLink:
+    resource_link = None
+    if course.id is not None:
+        resource_link = db.session.scalars(
+            sa.select(ResourceLink).where(
+                ResourceLink.course_id == course.id,
+                ResourceLink.resource_link_id == str(link["id"]),
+            )
+        ).first()
+    if resource_link is None:
+        resource_link = ResourceLink(course=course, resource_link_id=str(link["id"]))
+        db.session.add(resource_link)
+    if link.get("title") and resource_link.title != link["title"]:
+        resource_link.title = link["title"]
+    if link.get("description") and resource_link.description != link["description"]:
+        resource_link.description = link["description"]
+    return resource_link
+
+
+def get_launch_session(launch_id: str) -> LaunchSession:
+    """:raise SessionExpired: unknown or expired launch id."""
+    session = db.session.get(LaunchSession, launch_id) if launch_id else None
+    if session is None or session.expires_at < utcnow():
+        raise SessionExpired("This page belongs to a launch that has ended or never existed.")
+    return session
