@@ -1,0 +1,1 @@
+"""Learning paths and steps; AGS line items and scores."""

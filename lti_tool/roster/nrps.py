@@ -1,0 +1,77 @@
+"""Names and Role Provisioning Services 2.0: read a course's members, page by page.
+
+Follows ``rel="next"`` until the last page and keeps the ``rel="differences"`` link the
+platform offers there, for the next incremental read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from lti_tool.core.links import parse_links
+from lti_tool.errors import PlatformServiceError
+from lti_tool.lti.scopes import NRPS_READ
+from lti_tool.lti.services import json_body, service_request
+from lti_tool.platforms.models import Platform
+
+MEMBERSHIP_CONTAINER = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
+MAX_PAGES = 10_000  # a guard against a platform whose "next" never ends
+
+
+@dataclass
+class MemberPage:
+    members: list[dict]
+    next_url: str | None
+    differences_url: str | None
+
+
+@dataclass
+class MembershipRead:
+    members: list[dict] = field(default_factory=list)
+    differences_url: str | None = None
+    pages: int = 0
+
+
+def read_pages(platform: Platform, url: str, *, limit: int | None = None) -> Iterator[MemberPage]:
+    """Each page of members from ``url`` (a memberships or a differences URL).
+
+    :raise PlatformServiceError: the platform failed, or answered something that is not a
+        membership container.
+    """
+    params = {"limit": str(limit)} if limit else None
+    seen: set[str] = set()
+    next_url: str | None = url
+    while next_url and len(seen) < MAX_PAGES:
+        if next_url in seen:
+            raise PlatformServiceError("Your LMS's member list pages loop back on themselves.")
+        seen.add(next_url)
+        response = service_request(
+            platform, "GET", next_url, (NRPS_READ,), accept=MEMBERSHIP_CONTAINER, params=params
+        )
+        params = None  # the next link carries its own query
+        body = json_body(response)
+        if not isinstance(body, dict) or not isinstance(body.get("members"), list):
+            raise PlatformServiceError("Your LMS's member list is not a membership container.")
+        links = parse_links(response.headers)
+        yield MemberPage(body["members"], links.get("next"), links.get("differences"))
+        next_url = links.get("next")
+
+
+def read_memberships(
+    platform: Platform,
+    url: str,
+    *,
+    limit: int | None = None,
+    on_page: Callable[[int, int], None] | None = None,
+) -> MembershipRead:
+    """Every member at ``url``; ``on_page(pages, members)`` reports progress."""
+    result = MembershipRead()
+    for page in read_pages(platform, url, limit=limit):
+        result.members.extend(page.members)
+        result.pages += 1
+        if page.differences_url:
+            result.differences_url = page.differences_url
+        if on_page:
+            on_page(result.pages, len(result.members))
+    return result
