@@ -6,7 +6,8 @@
 - ``iat``/``exp`` checked with at most 60 s leeway, ``iat`` not in the future;
 - the signature is checked *before* the nonce is consumed, so a forged token cannot burn a
   real user's login;
-- the nonce must be the one issued with this state and is consumed atomically (replays fail);
+- the nonce must be the one issued with this state; the view consumes it atomically in the
+  transaction that records the launch, so a replay fails;
 - the deployment must be known and approved; an unknown one is recorded as pending.
 """
 
@@ -20,7 +21,7 @@ from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskRequest
 from pylti1p3.exception import LtiException
 
 from lti_tool.errors import LaunchError
-from lti_tool.lti.login import consume_state
+from lti_tool.lti.login import check_nonce
 from lti_tool.lti.models import LaunchState
 from lti_tool.lti.platform_keys import platform_key
 from lti_tool.lti.tool_config import DatabaseToolConfig
@@ -65,7 +66,7 @@ class HardenedMessageLaunch(FlaskMessageLaunch):
             self.validate_jwt_signature()
             self.validate_message()
             self.validate_deployment()
-            self.validate_nonce()
+            self.validate_nonce()  # matches the state's; consumed when the launch is recorded
         except LtiException as exc:
             self._validated = False
             raise LaunchError(_sentence(str(exc))) from exc
@@ -203,7 +204,7 @@ class HardenedMessageLaunch(FlaskMessageLaunch):
         return self
 
     def validate_nonce(self) -> HardenedMessageLaunch:
-        consume_state(self._launch_state, self._jwt["body"].get("nonce"))
+        check_nonce(self._launch_state, self._jwt["body"].get("nonce"))
         return self
 
     # -- results ------------------------------------------------------------------------

@@ -207,15 +207,19 @@ def check_browser_binding(
     return Binding.USER_AGENT
 
 
-def consume_state(launch_state: LaunchState, nonce: str | None) -> None:
-    """Mark the state used, atomically, if and only if the token's nonce is the one issued.
-
-    :raise LaunchError: wrong nonce, or another request consumed it first (a replay).
-    """
-    if not nonce or not hmac.compare_digest(nonce, launch_state.nonce):
+def check_nonce(launch_state: LaunchState, nonce: str | None) -> None:
+    """:raise LaunchError: the token's nonce is not the one issued with this state."""
+    if not nonce or not hmac.compare_digest(str(nonce), launch_state.nonce):
         raise LaunchError(
             "The launch's nonce does not match the one the tool issued.", status_code=401
         )
+
+
+def consume_state(launch_state: LaunchState) -> None:
+    """Mark the state (and so its nonce) used, atomically.
+
+    :raise LaunchError: another request consumed it first (a replay).
+    """
     result = db.session.execute(
         sa.update(LaunchState)
         .where(LaunchState.state == launch_state.state, LaunchState.used_at.is_(None))

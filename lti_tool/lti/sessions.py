@@ -10,6 +10,7 @@ import datetime as dt
 import secrets
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from lti_tool.core.time import utcnow
 from lti_tool.errors import SessionExpired
@@ -38,6 +39,11 @@ KEPT_CLAIMS = (
 
 def establish_launch(platform: Platform, claims: dict, ttl_seconds: int) -> LaunchSession:
     """Upsert Person, Course, Membership and ResourceLink from the claims and open a session."""
+    with db.session.no_autoflush:  # look everything up before the first write
+        return _establish(platform, claims, ttl_seconds)
+
+
+def _establish(platform: Platform, claims: dict, ttl_seconds: int) -> LaunchSession:
     roles = [r for r in claims.get(CLAIM + "roles", []) if isinstance(r, str)]
     person = upsert_person(platform.issuer, str(claims["sub"]), claims)
     course = None
@@ -92,8 +98,22 @@ def upsert_resource_link(course, link: dict) -> ResourceLink:
 
 
 def get_launch_session(launch_id: str) -> LaunchSession:
-    """:raise SessionExpired: unknown or expired launch id."""
-    session = db.session.get(LaunchSession, launch_id) if launch_id else None
+    """The launch with who, where and from which platform, in one query.
+
+    :raise SessionExpired: unknown or expired launch id.
+    """
+    session = None
+    if launch_id:
+        session = db.session.scalars(
+            sa.select(LaunchSession)
+            .where(LaunchSession.id == launch_id)
+            .options(
+                joinedload(LaunchSession.person),
+                joinedload(LaunchSession.course),
+                joinedload(LaunchSession.resource_link),
+                joinedload(LaunchSession.platform),
+            )
+        ).first()
     if session is None or session.expires_at < utcnow():
         raise SessionExpired("This page belongs to a launch that has ended or never existed.")
     return session

@@ -30,6 +30,7 @@ from lti_tool.lti.login import (
     Binding,
     LoginRequest,
     check_browser_binding,
+    consume_state,
     get_launch_state,
     platform_of,
     start_login,
@@ -161,12 +162,13 @@ def launch() -> Response:
     session = establish_launch(
         platform_of(launch_state), message_launch.claims, config["LAUNCH_SESSION_TTL_SECONDS"]
     )
+    consume_state(launch_state)  # last, so the write lock is held as briefly as possible
+    home = url_for("home.index", launch_id=session.id)
+    state_cookie = STATE_COOKIE_PREFIX + launch_state.state
+    log.info("Launch %s (binding: %s)", session.message_type, binding.value)
     db.session.commit()
-    log.info(
-        "Launch %s by %s (binding: %s)", session.message_type, session.person_id, binding.value
-    )
-    response = redirect(url_for("home.index", launch_id=session.id), code=303)
-    response.delete_cookie(STATE_COOKIE_PREFIX + launch_state.state, path=url_for("lti.launch"))
+    response = redirect(home, code=303)
+    response.delete_cookie(state_cookie, path=url_for("lti.launch"))
     return response
 
 
