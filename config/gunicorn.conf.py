@@ -1,0 +1,87 @@
+"""gunicorn settings for `make run` (and a sane start for production).
+
+Threaded workers: Dynamic Registration makes the tool call back into the demo LMS on the same
+server while the first request is still in flight, so each worker must serve several requests.
+
+On first start the demo LMS registers itself with the tool through Dynamic Registration:
+``when_ready`` starts a daemon thread that waits for the server to answer and then, for every
+flavour with no registered tool yet, plays the LMS admin (``register_tool``). It needs
+``TOOL_URL`` and ``LMS_URL`` (set by the Makefile's ``run`` target); without them it does nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Any
+
+workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = 60
+graceful_timeout = 20
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+
+READY_TIMEOUT_SECONDS = 60
+
+
+def when_ready(server: Any) -> None:
+    tool_url, lms_url = os.environ.get("TOOL_URL"), os.environ.get("LMS_URL")
+    if not tool_url or not lms_url:
+        return
+    # Import here, in the master's main thread: a module half-imported by the thread when
+    # gunicorn forks a worker would leave its import lock held in the worker for ever.
+    import requests  # noqa: F401
+
+    from lti_tool.demo_lms import registration  # noqa: F401
+
+    thread = threading.Thread(
+        target=register_demo_flavours, args=(tool_url, lms_url, server.log),
+        name="demo-registration", daemon=True,
+    )
+    thread.start()
+
+
+def register_demo_flavours(tool_url: str, lms_url: str, log: Any) -> None:
+    """Register the tool in each flavour of the demo LMS that has no tool yet."""
+    import requests
+
+    from lti_tool.demo_lms.flavours import FLAVOURS
+    from lti_tool.demo_lms.registration import (
+        RegistrationFailed,
+        list_registered,
+        register_tool,
+    )
+
+    if not _wait_until_up(f"{lms_url.rstrip('/')}/healthz", requests):
+        log.warning("demo LMS: %s did not answer; not registering the tool", lms_url)
+        return
+    registration_url = f"{tool_url.rstrip('/')}/lti/register"
+    for flavour in FLAVOURS:
+        try:
+            existing = list_registered(lms_url, flavour)
+            if existing:
+                log.info("demo LMS %s: tool already registered (client_id %s)",
+                         flavour, existing[-1]["client_id"])
+                continue
+            result = register_tool(lms_url, flavour, registration_url)
+            log.info("demo LMS %s: registered the tool by Dynamic Registration "
+                     "(client_id %s, deployment %s)", flavour, result.client_id,
+                     result.deployment_id)
+        except (RegistrationFailed, requests.RequestException, KeyError, ValueError) as exc:
+            log.warning("demo LMS %s: registration failed: %s", flavour, exc)
+
+
+def _wait_until_up(url: str, requests: Any) -> bool:
+    time.sleep(1.0)  # let the master fork its first workers before this thread does I/O
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    return False

@@ -1,0 +1,93 @@
+"""``flask demo …``: seed the demo LMS, grow a big course, rotate keys, register the tool."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask.cli import AppGroup
+
+from lti_tool.demo_lms.flavours import FLAVOURS
+from lti_tool.extensions import db
+
+demo_cli = AppGroup("demo", help="The built-in demo LMS (seed data, keys, registration).")
+
+
+@demo_cli.command("seed")
+@click.option("--tool-url", help="Base URL of the tool, e.g. http://127.0.0.1:5000")
+@click.option("--lms-url", help="Base URL of the demo LMS, e.g. http://localhost:5000")
+def seed_command(tool_url: str | None, lms_url: str | None) -> None:
+    """Create platform keys, the pilot course and its people (idempotent)."""
+    from lti_tool.demo_lms.seed import seed_demo
+
+    course = seed_demo(tool_url, lms_url)
+    db.session.commit()
+    click.echo(f"Demo LMS seeded: course {course.title!r} ({course.context_id}), "
+               f"flavours {', '.join(FLAVOURS)}.")
+
+
+@demo_cli.command("big-course")
+@click.option("--members", type=click.IntRange(1, 1_000_000), default=10_000, show_default=True)
+@click.option("--context-id", help="Context id of the course (default BIG-<members>).")
+def big_course_command(members: int, context_id: str | None) -> None:
+    """Create (or complete) a course with MEMBERS learners, inserted in bulk."""
+    from lti_tool.demo_lms.dynamic_registration import add_default_activity
+    from lti_tool.demo_lms.models import DemoResourceLink, DemoToolRegistration
+    from lti_tool.demo_lms.seed import grow_big_course
+
+    started = time.perf_counter()
+    course = grow_big_course(members, context_id)
+    for registration in db.session.scalars(db.select(DemoToolRegistration)):
+        has_link = db.session.scalars(
+            db.select(DemoResourceLink.id).where(
+                DemoResourceLink.registration_id == registration.id,
+                DemoResourceLink.course_id == course.id,
+            )
+        ).first()
+        if has_link is None:
+            add_default_activity(registration, course)
+    db.session.commit()
+    click.echo(f"Course {course.context_id} (id {course.id}) has {members} members "
+               f"({time.perf_counter() - started:.1f} s).")
+
+
+@demo_cli.command("rotate-platform-key")
+@click.argument("flavour", type=click.Choice(list(FLAVOURS)))
+def rotate_key_command(flavour: str) -> None:
+    """Sign with a new key from now on; the old one stays in the flavour's JWKS."""
+    from lti_tool.demo_lms.keys import rotate_platform_key
+
+    key = rotate_platform_key(flavour)
+    db.session.commit()
+    click.echo(f"{flavour}: new platform key {key.kid} signs from now on.")
+
+
+@demo_cli.command("register")
+@click.option("--tool-url", required=True, help="Base URL of the running tool.")
+@click.option("--lms-url", required=True, help="Base URL of the running demo LMS.")
+@click.option("--flavour", "flavours", multiple=True, type=click.Choice(list(FLAVOURS)))
+def register_command(tool_url: str, lms_url: str, flavours: tuple[str, ...]) -> None:
+    """Register the tool in the (running) demo LMS through Dynamic Registration."""
+    from lti_tool.demo_lms.registration import RegistrationFailed, register_tool
+
+    for name in flavours or tuple(FLAVOURS):
+        try:
+            result = register_tool(lms_url, name, tool_url.rstrip("/") + "/lti/register")
+        except RegistrationFailed as exc:
+            raise click.ClickException(f"{name}: {exc}") from exc
+        click.echo(f"{name}: registered client_id={result.client_id} "
+                   f"deployment_id={result.deployment_id}")
+
+
+@demo_cli.command("urls")
+@click.option("--lms-url", default="http://localhost:5000", show_default=True)
+def urls_command(lms_url: str) -> None:
+    """Print each flavour's issuer and endpoints (for a manual registration)."""
+    from dataclasses import asdict
+
+    from lti_tool.demo_lms.urls import platform_urls
+
+    for name in FLAVOURS:
+        click.echo(f"[{name}]")
+        for key, value in asdict(platform_urls(lms_url, name)).items():
+            click.echo(f"  {key:24} {value}")

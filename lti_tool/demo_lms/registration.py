@@ -1,0 +1,147 @@
+"""The LMS admin's part of Dynamic Registration, over real HTTP (no app or database needed).
+
+``register_tool`` does what an admin does in Moodle's "Add LTI Advantage": it gets a
+registration token from the demo LMS, opens the tool's registration URL with
+``openid_configuration`` and ``registration_token``, checks the page posts
+``org.imsglobal.lti.close`` (inline or from a script it loads), and checks the tool really
+registered. Used by ``config/gunicorn.conf.py`` on first start, by ``flask demo register``
+and by tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
+
+import jwt
+import requests
+
+CLOSE_SUBJECT = "org.imsglobal.lti.close"
+
+
+class RegistrationFailed(RuntimeError):
+    """The tool did not complete the registration; the message says what was seen."""
+
+
+@dataclass(frozen=True)
+class RegistrationResult:
+    flavour: str
+    issuer: str
+    client_id: str
+    deployment_id: str
+    scopes: list[str]
+    registration: dict[str, Any] = field(repr=False)
+    tool_page: str = field(repr=False, default="")
+
+
+def with_registration_params(tool_registration_url: str, openid_config: str, token: str) -> str:
+    """The tool's registration URL with ``openid_configuration`` and ``registration_token``
+    added, keeping any query parameters it already has (as Moodle does)."""
+    parts = urlsplit(tool_registration_url)
+    extra = urlencode({"openid_configuration": openid_config, "registration_token": token})
+    query = f"{parts.query}&{extra}" if parts.query else extra
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+class _ScriptSources(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sources: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        src = dict(attrs).get("src")
+        if tag == "script" and src:
+            self.sources.append(src)
+
+
+def page_posts_close(page: requests.Response, session: Any, timeout: float) -> bool:
+    """Whether the page (inline, or in a script it loads) posts ``org.imsglobal.lti.close``,
+    as a browser would find out by running it."""
+    if CLOSE_SUBJECT in page.text:
+        return True
+    parser = _ScriptSources()
+    parser.feed(page.text)
+    for src in parser.sources:
+        try:
+            script = session.get(urljoin(page.url, src), timeout=timeout)
+        except requests.RequestException:
+            continue
+        if script.status_code == 200 and CLOSE_SUBJECT in script.text:
+            return True
+    return False
+
+
+def _flavour_base(lms_base_url: str, flavour: str) -> str:
+    return f"{lms_base_url.rstrip('/')}/{flavour}"
+
+
+def list_registered(
+    lms_base_url: str, flavour: str, session: Any = requests, timeout: float = 10.0
+) -> list[dict[str, Any]]:
+    """The tools registered in ``flavour`` (admin API of the demo LMS)."""
+    response = session.get(
+        f"{_flavour_base(lms_base_url, flavour)}/admin/api/registrations", timeout=timeout
+    )
+    response.raise_for_status()
+    return response.json()["registrations"]
+
+
+def register_tool(
+    lms_base_url: str,
+    flavour: str,
+    tool_registration_url: str,
+    session: Any = requests,
+    *,
+    withhold_scopes: tuple[str, ...] | list[str] = (),
+    timeout: float = 30.0,
+) -> RegistrationResult:
+    """Register the tool at ``tool_registration_url`` in ``flavour`` of the demo LMS.
+
+    ``withhold_scopes`` are scopes the admin refuses to grant (the tool must read back the
+    granted ``scope``). ``session`` is ``requests`` or a ``requests.Session``.
+
+    :raise RegistrationFailed: when the LMS or the tool fails, the tool's page lacks the
+        ``org.imsglobal.lti.close`` message, or no registration arrived.
+    """
+    base = _flavour_base(lms_base_url, flavour)
+    try:
+        minted = session.post(f"{base}/admin/api/registration-tokens",
+                              json={"withhold_scopes": list(withhold_scopes)}, timeout=timeout)
+        minted.raise_for_status()
+        data = minted.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise RegistrationFailed(f"the demo LMS gave no registration token: {exc}") from exc
+    token = data["registration_token"]
+    url = with_registration_params(tool_registration_url, data["openid_configuration"], token)
+    try:
+        page = session.get(url, timeout=timeout)
+    except requests.RequestException as exc:
+        raise RegistrationFailed(f"the tool's registration URL did not answer: {exc}") from exc
+    if page.status_code != 200:
+        raise RegistrationFailed(
+            f"the tool answered {page.status_code} to {tool_registration_url}: "
+            f"{page.text[:300]!r}"
+        )
+    if not page_posts_close(page, session, timeout):
+        raise RegistrationFailed(
+            f"the tool's page never posts {{subject: '{CLOSE_SUBJECT}'}}: {page.text[:300]!r}"
+        )
+    client_id = jwt.decode(token, options={"verify_signature": False})["sub"]
+    found = session.get(f"{base}/admin/api/registrations/{client_id}", timeout=timeout)
+    if found.status_code != 200:
+        raise RegistrationFailed(
+            "the tool's page looked fine but no registration reached the LMS "
+            f"(client_id {client_id} unknown)"
+        )
+    registration = found.json()
+    return RegistrationResult(
+        flavour=flavour,
+        issuer=data["issuer"],
+        client_id=client_id,
+        deployment_id=registration["deployment_id"],
+        scopes=list(registration["scopes"]),
+        registration=registration,
+        tool_page=page.text,
+    )
