@@ -1,0 +1,1 @@
+"""Programs, profiles and pairs; ``engine`` is the pure matching core (no Flask, no database)."""
