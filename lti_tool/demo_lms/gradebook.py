@@ -189,7 +189,7 @@ def results_for(items: list[DemoLineItem], user: DemoUser | None = None) -> dict
     if user is not None:
         query = query.where(DemoScore.user_id == user.id)
     latest: dict[tuple[int, int], tuple[DemoScore, DemoUser]] = {}
-    for score, who in db.session.execute(query).tuples():
+    for score, who in db.session.execute(query):
         latest[(score.line_item_id, who.id)] = (score, who)
     out: dict[int, list[Result]] = {i: [] for i in by_id}
     for (item_id, _), (score, who) in sorted(latest.items()):
@@ -217,7 +217,7 @@ def gradebook_table(flavour: Flavour, course: DemoCourse) -> dict[str, Any]:
         .where(DemoEnrollment.course_id == course.id, DemoEnrollment.status != "Deleted")
         .order_by(DemoUser.family_name, DemoUser.given_name, DemoUser.id)
         .limit(500)
-    ).tuples()
+    )
     rows = []
     for user, status in people:
         row = []

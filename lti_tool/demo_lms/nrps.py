@@ -57,7 +57,7 @@ def list_members(
         query = query.where(sa.cast(DemoEnrollment.roles, sa.Text).contains(f'"{role_uri(role)}"'))
     if page.limit is not None:
         query = query.limit(page.limit + 1)
-    rows = [(e, u) for e, u in db.session.execute(query).tuples()]
+    rows = [(e, u) for e, u in db.session.execute(query)]
     has_more = page.limit is not None and len(rows) > page.limit
     return rows[: page.limit] if has_more else rows, has_more
 

@@ -34,11 +34,11 @@ def home() -> str:
         .outerjoin(DemoEnrollment, DemoEnrollment.course_id == DemoCourse.id)
         .group_by(DemoCourse.id)
         .order_by(DemoCourse.id)
-    ).tuples()
-    counts = dict(db.session.execute(
+    )
+    counts = {flavour: n for flavour, n in db.session.execute(
         sa.select(DemoToolRegistration.flavour, sa.func.count())
         .group_by(DemoToolRegistration.flavour)
-    ).tuples())
+    )}
     return render_template(
         "demo_lms/home.html",
         courses=[{"id": c.id, "title": c.title, "label": c.label, "members": n}
@@ -64,7 +64,7 @@ def course_page(flavour_name: str, course_id: int) -> str:
         .where(DemoEnrollment.course_id == course.id, DemoEnrollment.status != "Deleted")
         .order_by(DemoEnrollment.id)
         .limit(PEOPLE_SHOWN)
-    ).tuples()
+    )
     registrations = directory.list_registrations(flavour)
     links = db.session.scalars(
         sa.select(DemoResourceLink)
@@ -127,7 +127,7 @@ def _designer(course: DemoCourse) -> str | None:
         .where(DemoEnrollment.course_id == course.id)
         .order_by(DemoEnrollment.id)
         .limit(50)
-    ).tuples():
+    ):
         if any(r.endswith("#Instructor") for r in enrollment.roles):
             return user.username
     return None
