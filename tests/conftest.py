@@ -14,6 +14,9 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 
 from lti_tool import create_app
+from lti_tool.demo_lms.flavours import FLAVOURS
+from lti_tool.demo_lms.registration import RegistrationResult, register_tool
+from lti_tool.demo_lms.seed import seed_demo
 from lti_tool.extensions import db
 from tests.support.databases import throwaway_database
 from tests.support.live_server import LiveServer, start_live_server
@@ -65,6 +68,24 @@ def live_server(app: Flask) -> Iterator[LiveServer]:
     app.config["TOOL_BASE_URL"] = server.tool_url
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def lms_url(live_server: LiveServer, app: Flask) -> str:
+    """The demo LMS, seeded, on the live server."""
+    with app.app_context():
+        seed_demo(live_server.tool_url, live_server.lms_url)
+        db.session.commit()
+    return live_server.lms_url
+
+
+@pytest.fixture(scope="session")
+def tool_registrations(lms_url: str, live_server: LiveServer) -> dict[str, RegistrationResult]:
+    """The real tool registered in every demo LMS flavour by Dynamic Registration over HTTP."""
+    return {
+        name: register_tool(lms_url, name, f"{live_server.tool_url}/lti/register")
+        for name in FLAVOURS
+    }
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
