@@ -1,4 +1,7 @@
-"""Fixtures for testing the demo LMS over real HTTP against a throwaway tool."""
+"""Fixtures for testing the demo LMS over real HTTP against a throwaway tool.
+
+``lms_url`` (the seeded demo LMS on the live server) comes from ``tests/conftest.py``.
+"""
 
 from __future__ import annotations
 
@@ -13,29 +16,10 @@ from flask import Flask
 from lti_tool.demo_lms.directory import get_course
 from lti_tool.demo_lms.flavours import FLAVOURS
 from lti_tool.demo_lms.registration import RegistrationResult, register_tool
-from lti_tool.demo_lms.seed import seed_demo
 from lti_tool.demo_lms.urls import platform_urls
 from lti_tool.extensions import db
 from tests.demo_lms.fake_tool import FakeTool
-from tests.support.live_server import LiveServer
 from tests.support.lti_browser import LtiBrowser
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # migrations/env.py still calls Flask-SQLAlchemy's deprecated get_engine (tool side).
-    for item in items:
-        if "demo_lms" in str(item.fspath):
-            item.add_marker(pytest.mark.filterwarnings(
-                "ignore:'get_engine' is deprecated:DeprecationWarning"))
-
-
-@pytest.fixture(scope="session")
-def lms_url(live_server: LiveServer, app: Flask) -> str:
-    """The demo LMS, seeded, on the live server."""
-    with app.app_context():
-        seed_demo(live_server.tool_url, live_server.lms_url)
-        db.session.commit()
-    return live_server.lms_url
 
 
 @pytest.fixture(scope="session")

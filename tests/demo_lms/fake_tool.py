@@ -26,6 +26,19 @@ from lti_tool.demo_lms.urls import platform_urls
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 
 
+PROBE_PAGE = """<!doctype html><title>probe</title><script>
+window.results = [];
+window.addEventListener("message", function (e) { window.results.push(e.data); });
+var frameName = "TARGET";  // not "name": a global `name` would rename this frame
+var target = frameName === "_parent" ? window.parent : window.parent.frames[frameName];
+target.postMessage({subject: "lti.capabilities", message_id: "m1"}, "*");
+target.postMessage({subject: "lti.put_data", message_id: "m2", key: "state-1",
+                    value: "nonce-1"}, "*");
+target.postMessage({subject: "lti.get_data", message_id: "m3", key: "state-1"}, "*");
+target.postMessage({subject: "lti.get_data", message_id: "m4", key: "unknown"}, "*");
+</script>"""
+
+
 @dataclass
 class FakeTool:
     lms_url: str
@@ -131,6 +144,12 @@ class FakeTool:
         def launch():
             self.launches.append(request.form.to_dict())
             return jsonify(request.form.to_dict())
+
+        @app.route("/storage-probe", methods=["GET", "POST"])
+        def storage_probe():
+            """Talks to the LMS's platform storage frame by postMessage (browser tests)."""
+            target = request.values.get("lti_storage_target", "_parent")
+            return PROBE_PAGE.replace("TARGET", target)
 
         @app.get("/register")
         def register():
