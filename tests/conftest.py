@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -19,6 +20,7 @@ from lti_tool.demo_lms.registration import RegistrationResult, register_tool
 from lti_tool.demo_lms.seed import seed_demo
 from lti_tool.extensions import db
 from tests.support.databases import throwaway_database
+from tests.support.launching import Platform
 from tests.support.live_server import LiveServer, start_live_server
 
 
@@ -44,8 +46,17 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         db.engine.dispose()
 
 
+class ToolClient(FlaskClient):
+    """A test client that talks to the tool: ``localhost`` is the demo LMS's host name."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("base_url", "http://127.0.0.1")
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    app.test_client_class = ToolClient
     return app.test_client()
 
 
@@ -93,3 +104,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "browser" in Path(str(item.fspath)).relative_to(root).parts[0:1]:
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def platforms(app: Flask, lms_url: str,
+              tool_registrations: dict[str, RegistrationResult]) -> dict[str, Platform]:
+    """Each demo LMS flavour with the tool registered in it."""
+    return {name: Platform(app, lms_url, name, reg) for name, reg in tool_registrations.items()}
+
+
+@pytest.fixture(params=["spec", "moodle", "canvas"])
+def platform(request: pytest.FixtureRequest, platforms: dict[str, Platform]) -> Platform:
+    return platforms[request.param]
+
+
+@pytest.fixture
+def spec(platforms: dict[str, Platform]) -> Platform:
+    return platforms["spec"]

@@ -51,7 +51,6 @@ JWKS_MAX_AGE = 300
 def jwks() -> Response:
     """Every published tool key, by kid (active ones and retired ones in their grace period)."""
     ensure_signing_key()
-    db.session.commit()  # keeps the key made on first start
     response = jsonify(jwks_document())
     response.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE}"
     return response

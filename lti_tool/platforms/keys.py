@@ -65,12 +65,27 @@ def find_signing_key() -> ToolKey | None:
 
 
 def ensure_signing_key() -> ToolKey:
-    """The current signing key, made (and flushed) if the tool has none yet."""
+    """The current signing key, made on first use if the tool has none yet.
+
+    The first key is written in its own short transaction, not the caller's: whatever the
+    key signs is checked by a platform fetching our JWKS, which must already publish it —
+    a key that sat in an uncommitted transaction would be invisible there (and on SQLite the
+    JWKS request would wait on the caller's write lock).
+    """
     key = find_signing_key()
     if key is None:
-        key = new_tool_key()
-        db.session.add(key)
-        db.session.flush()
+        first = new_tool_key()
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.insert(ToolKey).values(
+                    kid=first.kid,
+                    private_key_pem=first.private_key_pem,
+                    public_jwk=first.public_jwk,
+                    created_at=utcnow(),
+                )
+            )
+        key = find_signing_key()
+        assert key is not None
     return key
 
 

@@ -72,7 +72,6 @@ def logout() -> Response:
 @admin_required
 def dashboard() -> str:
     ensure_signing_key()
-    db.session.commit()
     platforms = db.session.scalars(sa.select(Platform).order_by(Platform.created_at)).all()
     now = utcnow()
     return render_template(

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from lti_tool.extensions import db
 from lti_tool.lti.models import LaunchSession, ResourceLink
 from lti_tool.roster.models import Course, Membership, Person
-from tests.lti.conftest import DESIGNER, LEARNER, Platform
+from tests.support.launching import DESIGNER, LEARNER, Platform
 
 LAUNCH_PATH = re.compile(r"/s/([A-Za-z0-9_-]{40,})/")
 

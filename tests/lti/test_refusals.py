@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.lti.conftest import Platform
+from tests.support.launching import Platform
 from tests.support.lti_browser import LtiBrowser
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"

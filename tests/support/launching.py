@@ -1,11 +1,12 @@
-"""Launching the real tool from the demo LMS, and forging id_tokens for the refusal tests."""
+"""Launching the real tool from the demo LMS, and forging id_tokens for the refusal tests.
+
+The fixtures built on it (``platforms``, ``platform``, ``spec``) live in tests/conftest.py."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from flask import Flask
 
 from lti_tool.demo_lms.directory import get_course, get_registration, get_resource_link, get_user
@@ -59,17 +60,15 @@ class Platform:
             return sign_id_token(get_flavour(self.flavour), claims, **options)
 
 
-@pytest.fixture(scope="session")
-def platforms(app: Flask, lms_url: str,
-              tool_registrations: dict[str, RegistrationResult]) -> dict[str, Platform]:
-    return {name: Platform(app, lms_url, name, reg) for name, reg in tool_registrations.items()}
+def course_from_launch(platform: Platform) -> tuple[int, int]:
+    """Launch as the designer; the tool's (platform row id, course id) for that course."""
+    import re
 
+    from lti_tool.extensions import db
+    from lti_tool.lti.models import LaunchSession
 
-@pytest.fixture(params=["spec", "moodle", "canvas"])
-def platform(request: pytest.FixtureRequest, platforms: dict[str, Platform]) -> Platform:
-    return platforms[request.param]
-
-
-@pytest.fixture
-def spec(platforms: dict[str, Platform]) -> Platform:
-    return platforms["spec"]
+    page = platform.launch(DESIGNER)
+    launch_id = re.search(r"/s/([^/]+)/", page.url).group(1)
+    with platform.app.app_context():
+        launch = db.session.get(LaunchSession, launch_id)
+        return launch.platform_id, launch.course_id
