@@ -32,7 +32,7 @@ def describe_pairs(
     """
     grid = Grid(problem, mentee_idx, mentor_idx, outer=False)
     points = factor_points(grid)
-    rules = active_rules(grid)
+    rules = [rule for rule in active_rules(grid) if rule.is_about_the_pair]
     allowed = [rule.allows(grid) for rule in rules]
     load = np.bincount(grid.mentor_idx, minlength=len(problem.mentors))
     if other_mentees is not None:

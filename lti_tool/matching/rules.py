@@ -66,6 +66,7 @@ class HardRule:
     clause: Callable[[MatchingRules, str], Clause]  # the partner's side: "mentor" or "mentee"
     passed: Callable[[Candidate, Candidate, MatchingRules], str | None]
     broken: Callable[[Candidate, Candidate, MatchingRules], str]
+    is_about_the_pair: bool = True  # False: limits which new pairs are proposed, nothing more
 
 
 def _same_department(g: Grid) -> np.ndarray:
@@ -96,6 +97,15 @@ def _reporting_line_broken(mentor: Candidate, mentee: Candidate, rules: Matching
 def _department_preference_broken(mentor: Candidate, mentee: Candidate, _: MatchingRules) -> str:
     closed = [p.display_name for p in (mentor, mentee) if not p.open_to_other_department]
     return " and ".join(closed) + " asked for a partner from their own department"
+
+
+def _seniority_clause(rules: MatchingRules, side: str) -> Clause:
+    direction = "junior" if side == "mentor" else "senior"
+    if rules.min_seniority_gap == 0:
+        return Clause(f"at the same level or more {direction}")
+    return Clause(
+        f"at least {units(rules.min_seniority_gap, rules.seniority_unit)} more {direction}"
+    )
 
 
 def _seniority_passed(mentor: Candidate, mentee: Candidate, rules: MatchingRules) -> str:
@@ -151,10 +161,7 @@ RULES: tuple[HardRule, ...] = (
         lambda g: (
             g.mentee("seniority") - g.mentor("seniority") >= g.problem.rules.min_seniority_gap
         ),
-        lambda r, side: Clause(
-            f"at least {units(r.min_seniority_gap, r.seniority_unit)} more "
-            + ("junior" if side == "mentor" else "senior")
-        ),
+        _seniority_clause,
         _seniority_passed,
         _seniority_broken,
     ),
@@ -238,6 +245,7 @@ RULES: tuple[HardRule, ...] = (
         lambda r, side: Clause("lost a partner when someone left", is_who=True),
         lambda m, e, r: None,
         lambda m, e, r: "neither was left without a partner by a leaver",
+        is_about_the_pair=False,
     ),
 )
 
