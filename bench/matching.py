@@ -5,7 +5,8 @@ mentor side, seniors on the mentee side with overlapping levels so the gap rule 
 departments, 40 skills, interests, goals, languages with a few people sharing none, time zones,
 reporting lines, capacity 2 for some mentors, previous pairs, do-not-pair entries, vetoes and
 locks — then times one ``match`` call (scores, rules, solve, explanations) and reads the
-process's peak resident memory (``ru_maxrss``, interpreter and libraries included).
+process's peak resident memory (``ru_maxrss``: interpreter, libraries and the generated people
+included; the table also shows it just before ``match``).
 
     .venv/bin/python bench/matching.py                 # 100 500 1000 2000 5000, objective total
     .venv/bin/python bench/matching.py --sizes 2000 --objective maximin
@@ -17,6 +18,7 @@ Prints a table, then the figures as the final JSON line:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -24,9 +26,11 @@ import resource
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import scipy
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -73,10 +77,14 @@ def _languages(rng: np.random.Generator) -> frozenset[str]:
     return frozenset({"English", *extra})
 
 
-def _person(rng: np.random.Generator, person_id: int, junior: bool, manager: int | None) -> Candidate:
+def _person(
+    rng: np.random.Generator, person_id: int, junior: bool, manager: int | None
+) -> Candidate:
     offers, wants = (JUNIOR_SKILLS, SENIOR_SKILLS) if junior else (SENIOR_SKILLS, JUNIOR_SKILLS)
-    seniority = rng.choice((1, 2, 3, 4, 5), p=(0.3, 0.3, 0.2, 0.12, 0.08)) if junior else (
-        rng.choice((3, 4, 5, 6, 7, 8), p=(0.08, 0.12, 0.2, 0.25, 0.2, 0.15))
+    seniority = (
+        rng.choice((1, 2, 3, 4, 5), p=(0.3, 0.3, 0.2, 0.12, 0.08))
+        if junior
+        else (rng.choice((3, 4, 5, 6, 7, 8), p=(0.08, 0.12, 0.2, 0.25, 0.2, 0.15)))
     )
     offices, shares = zip(*OFFICES, strict=True)
     return Candidate(
@@ -102,7 +110,8 @@ def make_program(per_side: int, seed: int = 2024) -> tuple[list, list, MatchingR
     mentee_ids = list(range(1, per_side + 1))
     mentor_ids = list(range(per_side + 1, 2 * per_side + 1))
     team_leads = [10_000_000 + i for i in range(max(1, per_side // 8))]
-    mentees = [_person(rng, i, False, int(rng.integers(20_000_000, 20_000_030))) for i in mentee_ids]
+    directors = range(20_000_000, 20_000_030)
+    mentees = [_person(rng, i, False, int(rng.choice(directors))) for i in mentee_ids]
     mentors = []
     for i in mentor_ids:  # a quarter report to a senior in the program, the rest to team leads
         boss = int(rng.choice(mentee_ids)) if rng.random() < 0.25 else int(rng.choice(team_leads))
@@ -134,7 +143,8 @@ def make_program(per_side: int, seed: int = 2024) -> tuple[list, list, MatchingR
 def run_one(per_side: int, objective: str) -> dict:
     """Generate one program and time ``match`` on it (run in a fresh process)."""
     mentors, mentees, rules = make_program(per_side)
-    rules = MatchingRules(**{**rules.__dict__, "objective": objective})
+    rules = replace(rules, objective=objective)
+    before_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     result = match(mentors, mentees, rules)
     seconds = time.perf_counter() - started
@@ -143,11 +153,29 @@ def run_one(per_side: int, objective: str) -> dict:
         "per_side": per_side,
         "seconds": round(seconds, 3),
         "peak_mib": round(peak_kib / 1024),
+        "before_mib": round(before_kib / 1024),
         "pairs": len(result.pairs),
         "unmatched": len(result.unmatched),
         "total_score": result.total_score,
         "min_score": result.min_score,
     }
+
+
+def _machine() -> str:
+    cpu = platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = ""
+    with contextlib.suppress(OSError, ValueError):
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kib / 1024**2:.0f} GiB RAM"
+    return (
+        f"{cpu}, {os.cpu_count()} CPUs{memory}, Python {platform.python_version()}, "
+        f"numpy {np.__version__}, scipy {scipy.__version__}"
+    )
 
 
 def main() -> None:
@@ -160,18 +188,26 @@ def main() -> None:
         print(json.dumps(run_one(args.one, args.objective)))
         return
 
-    print(f"# matching benchmark — {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} CPUs, Python {platform.python_version()}, objective {args.objective}")
-    print(f"{'per side':>9} {'seconds':>8} {'peak MiB':>9} {'pairs':>6} {'unmatched':>9} {'min':>7}")
+    print(f"# matching benchmark: {_machine()}, objective {args.objective}")
+    print(
+        f"{'per side':>9} {'seconds':>8} {'peak MiB':>9} {'before':>7} "
+        f"{'pairs':>6} {'unmatched':>9} {'min score':>9}"
+    )
     results = []
     for size in args.sizes:
         out = subprocess.run(
             [sys.executable, __file__, "--one", str(size), "--objective", args.objective],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         row = json.loads(out.strip().splitlines()[-1])
-        print(f"{row['per_side']:>9} {row['seconds']:>8.3f} {row['peak_mib']:>9} "
-              f"{row['pairs']:>6} {row['unmatched']:>9} {row['min_score'] or 0:>7.2f}", flush=True)
+        print(
+            f"{row['per_side']:>9} {row['seconds']:>8.3f} {row['peak_mib']:>9} "
+            f"{row['before_mib']:>7} {row['pairs']:>6} {row['unmatched']:>9} "
+            f"{row['min_score'] or 0:>9.2f}",
+            flush=True,
+        )
         results.append({k: row[k] for k in ("per_side", "seconds", "peak_mib")})
     print(json.dumps({"results": results}))
 

@@ -127,6 +127,9 @@ def make_manual_pair(
 ) -> ProposedPair:
     """A designer's own pair, scored and explained like a proposed one, and locked.
 
+    Keep it by adding it to ``rules.locked_pairs`` (and dropping any veto of the same pair:
+    ``match`` refuses a pair both locked and vetoed); its broken rules stay on record.
+
     :raise ManualPairRejected: the pair breaks a hard rule and no written
         ``override_reason`` was given.
     """

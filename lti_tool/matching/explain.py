@@ -50,12 +50,12 @@ def describe_pairs(
             elif (sentence := rule.passed(mentor, mentee, problem.rules)) is not None:
                 passed.append(sentence)
         capacity = int(problem.mentors.capacity[m])
+        mentees_word = "mentee" if load[m] == 1 else "mentees"
+        held = f"{mentor.display_name} has {load[m]} {mentees_word} (capacity {capacity})"
         if load[m] <= capacity:
-            passed.append(f"{mentor.display_name} mentors {load[m]} of at most {capacity}")
+            passed.append(held)
         else:
-            broken.append(
-                f"over capacity: {mentor.display_name} has {load[m]} mentees, at most {capacity}"
-            )
+            broken.append("over capacity: " + held)
         pairs.append(
             ProposedPair(
                 mentor_id=mentor.person_id,
@@ -77,14 +77,15 @@ def _and(parts: list[str]) -> str:
 
 def no_partner_sentence(partner: str, clauses: list[Clause]) -> str:
     """``no mentor at least 2 levels more junior who shares a language``."""
-    phrases = [c.text for c in clauses if not c.is_who]
+    phrases = [c.text for c in clauses if not (c.is_who or c.is_note)]
     whos = [c.text for c in clauses if c.is_who]
+    notes = [c.text for c in clauses if c.is_note]
     sentence = f"no {partner}"
     if phrases:
         sentence += " " + " ".join(phrases)
     if whos:
         sentence += " who " + _and(whos)
-    return sentence
+    return "; ".join([sentence, *notes])
 
 
 def _taken_sentence(partner: str, count: int) -> str:
@@ -128,13 +129,17 @@ def unmatched_reasons(problem: Problem, side: str, people: np.ndarray) -> list[s
             removed.append(after < before)
             emptied_by[(after == 0) & (before > 0)] = r
             before = after
+        people_of_side = problem.mentees.people if side == "mentee" else problem.mentors.people
         for p in range(len(chunk)):
             last = int(emptied_by[p])
             if last < 0:
                 reasons.append(_taken_sentence(partner, int(before[p])))
                 continue
+            who = people_of_side[chunk[p]]
             clauses = [
-                rules[r].clause(problem.rules, partner) for r in range(last + 1) if removed[r][p]
+                rules[r].clause(problem.rules, partner, who)
+                for r in range(last + 1)
+                if removed[r][p]
             ]
             reasons.append(no_partner_sentence(partner, clauses))
     return reasons

@@ -51,11 +51,13 @@ def utc(offset: float) -> str:
 
 @dataclass(frozen=True)
 class Clause:
-    """What a partner must be to pass a rule: a phrase ("from another department") or, when
-    ``is_who``, a verb phrase that follows "who" ("shares a language")."""
+    """What a partner must be to pass a rule: a phrase ("from another department"); when
+    ``is_who``, a verb phrase that follows "who" ("shares a language"); when ``is_note``, a
+    remark about the person themselves ("they asked for ...")."""
 
     text: str
     is_who: bool = False
+    is_note: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,8 @@ class HardRule:
     key: str
     is_active: Callable[[MatchingRules, Grid | None], bool]
     allows: Callable[[Grid], np.ndarray]
-    clause: Callable[[MatchingRules, str], Clause]  # the partner's side: "mentor" or "mentee"
+    # (rules, the partner's side "mentor" or "mentee", the person looking for a partner)
+    clause: Callable[[MatchingRules, str, Candidate], Clause]
     passed: Callable[[Candidate, Candidate, MatchingRules], str | None]
     broken: Callable[[Candidate, Candidate, MatchingRules], str]
     is_about_the_pair: bool = True  # False: limits which new pairs are proposed, nothing more
@@ -94,12 +97,18 @@ def _reporting_line_broken(mentor: Candidate, mentee: Candidate, rules: Matching
     return f"{mentor.display_name} and {mentee.display_name} have the same manager"
 
 
+def _department_preference_clause(rules: MatchingRules, side: str, person: Candidate) -> Clause:
+    if not person.open_to_other_department:
+        return Clause("they asked for a partner from their own department", is_note=True)
+    return Clause("is open to a partner from another department", is_who=True)
+
+
 def _department_preference_broken(mentor: Candidate, mentee: Candidate, _: MatchingRules) -> str:
     closed = [p.display_name for p in (mentor, mentee) if not p.open_to_other_department]
     return " and ".join(closed) + " asked for a partner from their own department"
 
 
-def _seniority_clause(rules: MatchingRules, side: str) -> Clause:
+def _seniority_clause(rules: MatchingRules, side: str, person: Candidate) -> Clause:
     direction = "junior" if side == "mentor" else "senior"
     if rules.min_seniority_gap == 0:
         return Clause(f"at the same level or more {direction}")
@@ -151,7 +160,7 @@ RULES: tuple[HardRule, ...] = (
         "distinct_people",
         _always,
         lambda g: g.mentee("ids") != g.mentor("ids"),
-        lambda r, side: Clause("other than themselves"),
+        lambda r, side, person: Clause("other than themselves"),
         lambda m, e, r: None,
         lambda m, e, r: "a person cannot mentor themselves",
     ),
@@ -169,7 +178,7 @@ RULES: tuple[HardRule, ...] = (
         "same_department",
         lambda r, g: r.exclude_same_department,
         lambda g: ~_same_department(g),
-        lambda r, side: Clause("from another department"),
+        lambda r, side, person: Clause("from another department"),
         lambda m, e, r: (
             f"different departments ({m.department}, {e.department})"
             if m.department and e.department
@@ -181,7 +190,7 @@ RULES: tuple[HardRule, ...] = (
         "department_preference",
         lambda r, g: r.respect_department_preference,
         lambda g: ~cross_department(g) | (g.mentee("is_open") & g.mentor("is_open")),
-        lambda r, side: Clause("fits both people's department preference", is_who=True),
+        _department_preference_clause,
         lambda m, e, r: "department preferences respected",
         _department_preference_broken,
     ),
@@ -189,7 +198,7 @@ RULES: tuple[HardRule, ...] = (
         "same_reporting_line",
         lambda r, g: r.exclude_same_reporting_line,
         _reporting_line_ok,
-        lambda r, side: Clause("outside their reporting line"),
+        lambda r, side, person: Clause("outside their reporting line"),
         lambda m, e, r: "not in the same reporting line",
         _reporting_line_broken,
     ),
@@ -197,7 +206,7 @@ RULES: tuple[HardRule, ...] = (
         "shared_language",
         lambda r, g: r.require_shared_language,
         lambda g: g.overlap("languages", "languages") > 0,
-        lambda r, side: Clause("shares a language", is_who=True),
+        lambda r, side, person: Clause("shares a language", is_who=True),
         lambda m, e, r: f"share a language ({_languages(m, e)})",
         lambda m, e, r: "no language in common",
     ),
@@ -208,7 +217,7 @@ RULES: tuple[HardRule, ...] = (
             timezone_distance(g.mentee("utc_offset"), g.mentor("utc_offset"))
             <= g.problem.rules.max_timezone_gap_hours
         ),
-        lambda r, side: Clause(
+        lambda r, side, person: Clause(
             f"within {num(r.max_timezone_gap_hours or 0)} hours' time difference"
         ),
         _timezone_passed,
@@ -218,7 +227,7 @@ RULES: tuple[HardRule, ...] = (
         "previous_pairs",
         lambda r, g: bool(r.previous_pairs),
         _on_list("previous_pairs"),
-        lambda r, side: Clause("has not been paired with them before", is_who=True),
+        lambda r, side, person: Clause("has not been paired with them before", is_who=True),
         lambda m, e, r: "not paired before",
         lambda m, e, r: "paired before",
     ),
@@ -226,7 +235,7 @@ RULES: tuple[HardRule, ...] = (
         "do_not_pair",
         lambda r, g: bool(r.do_not_pair),
         _on_list("do_not_pair"),
-        lambda r, side: Clause("is not on their do-not-pair list", is_who=True),
+        lambda r, side, person: Clause("is not on their do-not-pair list", is_who=True),
         lambda m, e, r: "not on the do-not-pair list",
         lambda m, e, r: "on the do-not-pair list",
     ),
@@ -234,7 +243,7 @@ RULES: tuple[HardRule, ...] = (
         "vetoed",
         lambda r, g: bool(r.vetoed_pairs),
         _on_list("vetoed_pairs"),
-        lambda r, side: Clause("was not vetoed for them", is_who=True),
+        lambda r, side, person: Clause("was not vetoed for them", is_who=True),
         lambda m, e, r: "not vetoed",
         lambda m, e, r: "vetoed by the designer",
     ),
@@ -242,7 +251,7 @@ RULES: tuple[HardRule, ...] = (
         "rematch",
         lambda r, g: g is not None and g.problem.mentors.focus is not None,
         lambda g: g.mentee("focus") | g.mentor("focus"),
-        lambda r, side: Clause("lost a partner when someone left", is_who=True),
+        lambda r, side, person: Clause("lost a partner when someone left", is_who=True),
         lambda m, e, r: None,
         lambda m, e, r: "neither was left without a partner by a leaver",
         is_about_the_pair=False,

@@ -60,7 +60,7 @@ def test_a_pair_is_explained_factor_by_factor():
     assert pair.reasons["cross_department"] == "Cross-department pair: IT and Finance"
     assert pair.rules_passed[0] == "Aisha is 3 levels more junior than Robert (at least 2 levels)"
     assert "share a language (English)" in pair.rules_passed
-    assert pair.rules_passed[-1] == "Aisha mentors 1 of at most 1"
+    assert pair.rules_passed[-1] == "Aisha has 1 mentee (capacity 1)"
     assert pair.rules_broken == []
 
 
@@ -124,7 +124,7 @@ def test_rules_that_removed_no_one_are_not_named():
         (
             MatchingRules(),
             person(1, 1, department="IT", open_to_other_department=False),
-            "no mentor who fits both people's department preference",
+            "no mentor who is open to a partner from another department",
         ),
         (
             MatchingRules(min_seniority_gap=0),
@@ -142,6 +142,17 @@ def test_each_hard_rule_has_words(rules, mentor, reason):
     mentee = person(10, 4, department="Sales")
 
     assert reasons_for(match([mentor], [mentee], rules))[10] == reason
+
+
+def test_a_person_who_wants_their_own_department_is_reminded_of_it():
+    rules = MatchingRules(min_seniority_gap=2, exclude_same_department=True)
+    mentors = [person(1, 1, department="IT"), person(2, 3, department="IT")]
+    mentee = person(10, 4, name="Robert", department="HR", open_to_other_department=False)
+
+    assert reasons_for(match(mentors, [mentee], rules))[10] == (
+        "no mentor at least 2 levels more junior; "
+        "they asked for a partner from their own department"
+    )
 
 
 def test_several_who_clauses_read_as_one_sentence():

@@ -45,7 +45,7 @@ def test_capacity_and_an_existing_mentor_count_as_broken_rules():
     mentor, mentee = person(1, 1, name="Ana"), person(10, 4, name="Ben")
 
     assert check_manual_pair(mentor, mentee, existing_pairs=[(1, 11)]) == [
-        "over capacity: Ana has 2 mentees, at most 1"
+        "over capacity: Ana has 2 mentees (capacity 1)"
     ]
     assert check_manual_pair(mentor, mentee, existing_pairs=[(2, 10)]) == [
         "Ben already has a mentor (#2)"
