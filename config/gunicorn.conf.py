@@ -23,6 +23,8 @@ timeout = 60
 graceful_timeout = 20
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
+# The path without its query string: Dynamic Registration puts a registration token there.
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'
 
 READY_TIMEOUT_SECONDS = 60
 

@@ -19,6 +19,7 @@ from lti_tool.demo_lms.flavours import FLAVOURS
 from lti_tool.demo_lms.registration import RegistrationResult, register_tool
 from lti_tool.demo_lms.seed import seed_demo
 from lti_tool.extensions import db
+from tests.support import chromium
 from tests.support.databases import throwaway_database
 from tests.support.launching import Platform
 from tests.support.live_server import LiveServer, start_live_server
@@ -121,3 +122,7 @@ def platform(request: pytest.FixtureRequest, platforms: dict[str, Platform]) -> 
 @pytest.fixture
 def spec(platforms: dict[str, Platform]) -> Platform:
     return platforms["spec"]
+
+
+chromium_context = pytest.fixture(scope="session")(chromium.chromium_context)
+page = pytest.fixture(chromium.page)

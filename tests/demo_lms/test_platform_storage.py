@@ -3,8 +3,6 @@ waits for a tool's org.imsglobal.lti.close message."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,18 +12,6 @@ from tests.demo_lms.fake_tool import FakeTool
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which(CHROMIUM):
-        pytest.skip("Chromium is not installed (make browser)")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 def wait_for_frame(page: Any, url_part: str, timeout_ms: int = 5000) -> Any:
@@ -39,14 +25,14 @@ def wait_for_frame(page: Any, url_part: str, timeout_ms: int = 5000) -> Any:
     raise AssertionError(f"no frame with {url_part!r} in {[f.url for f in page.frames]}")
 
 
-def test_put_and_get_data_by_post_message(chromium, lms_url, fake_tool: FakeTool,
+def test_put_and_get_data_by_post_message(chromium_context, lms_url, fake_tool: FakeTool,
                                           pilot_course_id) -> None:
     fake_tool.registration_overrides = {"initiate_login_uri": f"{fake_tool.url}/storage-probe"}
     try:
         probe = register_tool(lms_url, "canvas", f"{fake_tool.url}/register")
     finally:
         fake_tool.registration_overrides = {}
-    page = chromium.new_page()
+    page = chromium_context.new_page()
     page.goto(f"{lms_url}/canvas/courses/{pilot_course_id}/launch"
               f"?user=amara.okafor&client_id={probe.client_id}")
     frame = wait_for_frame(page, "storage-probe")
@@ -65,9 +51,9 @@ def test_put_and_get_data_by_post_message(chromium, lms_url, fake_tool: FakeTool
     page.close()
 
 
-def test_admin_registration_page_waits_for_the_close_message(chromium, lms_url,
+def test_admin_registration_page_waits_for_the_close_message(chromium_context, lms_url,
                                                              fake_tool: FakeTool) -> None:
-    page = chromium.new_page()
+    page = chromium_context.new_page()
     page.goto(f"{lms_url}/spec/admin/registrations")
     before = page.locator("table tbody tr").count()
     page.fill("#registration_url", f"{fake_tool.url}/register")

@@ -10,8 +10,13 @@ import sqlalchemy as sa
 from lti_tool.core.time import utcnow
 from lti_tool.demo_lms.models import DemoAccessToken
 from lti_tool.extensions import db
-from lti_tool.learning.ags import Score, find_or_create_line_item, list_line_items, post_score, \
-    read_results
+from lti_tool.learning.ags import (
+    Score,
+    find_or_create_line_item,
+    list_line_items,
+    post_score,
+    read_results,
+)
 from lti_tool.lti.services import forget_tokens
 from lti_tool.platforms.models import Platform as PlatformRow
 from lti_tool.roster.models import Course
