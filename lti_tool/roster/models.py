@@ -69,3 +69,43 @@ class Membership(db.Model):
 
     course: Mapped[Course] = relationship(back_populates="memberships")
     person: Mapped[Person] = relationship()
+
+
+class RosterSync(db.Model):
+    """One run of a roster sync over NRPS: what was asked, how far it got, what it changed.
+
+    ``differences_url`` is the platform's ``rel="differences"`` link from a successful run;
+    the next sync of the course reads only the changes through it.
+    """
+
+    __tablename__ = "roster_syncs"
+    __table_args__ = (sa.Index(None, "course_id", "created_at"),)
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"))
+    # Who or what asked: "launch", "manual", "schedule" or "cli".
+    trigger: Mapped[str] = mapped_column(sa.String(20))
+    requested_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("people.id", ondelete="SET NULL")
+    )
+    # "full" or "incremental": what actually ran (known once it starts).
+    kind: Mapped[str | None] = mapped_column(sa.String(20))
+    status: Mapped[str] = mapped_column(sa.String(20), default=QUEUED)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    pages_read: Mapped[int] = mapped_column(sa.Integer, default=0)
+    members_seen: Mapped[int] = mapped_column(sa.Integer, default=0)
+    members_added: Mapped[int] = mapped_column(sa.Integer, default=0)
+    members_updated: Mapped[int] = mapped_column(sa.Integer, default=0)
+    members_left: Mapped[int] = mapped_column(sa.Integer, default=0)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    differences_url: Mapped[str | None] = mapped_column(sa.String(2000))
+
+    course: Mapped[Course] = relationship()
+    requested_by: Mapped[Person | None] = relationship()
