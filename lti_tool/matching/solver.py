@@ -28,12 +28,11 @@ Assignment = tuple[np.ndarray, np.ndarray]  # (row indices, column indices) of t
 EXACT_LIMIT = 2**52
 
 
-def _live(feasible: np.ndarray, capacity: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Rows and columns with at least one feasible cell, and the slot -> column map."""
+def _live(feasible: np.ndarray, capacity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows, and columns with room, that have at least one feasible cell."""
     rows = np.flatnonzero(feasible.any(axis=1))
     cols = np.flatnonzero(feasible.any(axis=0) & (capacity > 0))
-    slots = np.repeat(np.arange(len(cols)), capacity[cols])
-    return rows, cols, slots
+    return rows, cols
 
 
 def _submatrix(matrix: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -47,22 +46,29 @@ def maximise_total(score: np.ndarray, feasible: np.ndarray, capacity: np.ndarray
 
     ``score`` (int, thousandths) and ``feasible`` are mentees x mentors; ``capacity`` per mentor.
     """
-    rows, cols, slots = _live(feasible, capacity)
-    if len(rows) == 0 or len(slots) == 0:
+    rows, cols = _live(feasible, capacity)
+    if len(rows) == 0 or len(cols) == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     sub_score = _submatrix(score, rows, cols)
     sub_feasible = _submatrix(feasible, rows, cols)
+    # one slot per mentor, then the extra slots of mentors who take more than one mentee
+    slots = np.concatenate(
+        [np.arange(len(cols)), np.repeat(np.arange(len(cols)), capacity[cols] - 1)]
+    )
     most_pairs = min(len(rows), len(slots))
     top = max(int(sub_score.max()), 0)
     bonus = top * most_pairs + 1
     if (bonus + top) * most_pairs >= EXACT_LIMIT:
         raise ValueError("too many people or too large weights for exact costs")
-    cost = sub_score[:, slots].astype(np.float64)
-    cost += bonus
-    np.negative(cost, out=cost)
-    cost *= sub_feasible[:, slots]
+    cost = np.empty((len(rows), len(slots)), dtype=np.float64)
+    first = cost[:, : len(cols)]
+    np.add(sub_score, float(bonus), out=first)
+    np.negative(first, out=first)
+    first *= sub_feasible
+    if len(slots) > len(cols):
+        cost[:, len(cols) :] = first[:, slots[len(cols) :]]
     r, c = linear_sum_assignment(cost)
-    del cost
+    del cost, first
     keep = sub_feasible[r, slots[c]]
     return rows[r[keep]], cols[slots[c[keep]]]
 
