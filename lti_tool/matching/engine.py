@@ -167,8 +167,8 @@ def _matrices(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Scores (int32 thousandths) and feasibility of every free mentee x free mentor."""
     shape = (len(mentee_idx), len(mentor_idx))
-    scores = np.zeros(shape, dtype=np.int32)
-    allowed = np.zeros(shape, dtype=bool)
+    scores = np.empty(shape, dtype=np.int32)
+    allowed = np.empty(shape, dtype=bool)
     block = max(1, BLOCK_CELLS // max(1, len(mentor_idx)))
     cache: dict[str, np.ndarray] = {}
     for start in range(0, len(mentee_idx), block):
