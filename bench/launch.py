@@ -11,6 +11,7 @@ Prints a table, then a final JSON line:
 {"concurrency": 4, "reciprocal": {...}, "pylti1p3_baseline": {...}, "ratio": 6.1}
 
 Usage: python bench/launch.py [--seconds 15] [--concurrency 4] [--workers 2]
+                              [--database sqlite|postgresql]
 """
 
 from __future__ import annotations
@@ -120,10 +121,12 @@ def wait_until_up(url: str, timeout: float = 30) -> None:
 
 @contextmanager
 def gunicorn(app: str, port: int, env: dict[str, str], workers: int, cwd: Path):
-    worker_class = os.environ.get("BENCH_WORKER_CLASS", "sync")
+    # As config/gunicorn.conf.py serves the tool: threaded workers keep connections alive.
+    worker_class = os.environ.get("BENCH_WORKER_CLASS", "gthread")
+    threads = os.environ.get("BENCH_THREADS", "4")
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "--workers", str(workers), "--worker-class", worker_class,
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app],
+         "--threads", threads, "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app],
         env={**os.environ, **env}, cwd=cwd,
     )
     try:
@@ -134,12 +137,40 @@ def gunicorn(app: str, port: int, env: dict[str, str], workers: int, cwd: Path):
 
 
 @contextmanager
-def reciprocal_tool(tmp: Path, jwks_url: str, workers: int):
+def database(tmp: Path, kind: str):
+    """A fresh SQLite file, or a fresh PostgreSQL database dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp / 'reciprocal.sqlite3'}"
+        return
+    import sqlalchemy as sa
+
+    server = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1/test")
+    name = f"reciprocal_bench_{secrets.token_hex(4)}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def reciprocal_tool(tmp: Path, jwks_url: str, workers: int, db_kind: str):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    with database(tmp, db_kind) as url, _reciprocal(tmp, url, base, port, jwks_url,
+                                                    workers) as urls:
+        yield urls
+
+
+@contextmanager
+def _reciprocal(tmp: Path, db_url: str, base: str, port: int, jwks_url: str, workers: int):
     env = {
         "RECIPROCAL_ENV": "production", "SECRET_KEY": secrets.token_hex(16),
-        "DATABASE_URL": f"sqlite:///{tmp / 'reciprocal.sqlite3'}", "TOOL_BASE_URL": base,
+        "DATABASE_URL": db_url, "TOOL_BASE_URL": base,
         "LOG_LEVEL": "WARNING", "FLASK_APP": "lti_tool",
     }
     flask = [str(BIN / "flask")]
@@ -156,7 +187,7 @@ def reciprocal_tool(tmp: Path, jwks_url: str, workers: int):
 
 
 @contextmanager
-def baseline_tool(tmp: Path, jwks_url: str, workers: int):
+def baseline_tool(tmp: Path, jwks_url: str, workers: int, db_kind: str):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -254,6 +285,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="the tool's database (the baseline keeps its filesystem cache)")
     args = parser.parse_args()
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -264,13 +297,14 @@ def main() -> None:
     figures: dict[str, dict] = {}
     with mp.get_context("fork").Pool(args.concurrency, _init_browser, (pem,)) as pool:
         for name, tool in (("reciprocal", reciprocal_tool), ("pylti1p3_baseline", baseline_tool)):
-            with tempfile.TemporaryDirectory() as tmp, tool(Path(tmp), jwks_url,
-                                                            args.workers) as urls:
+            with tempfile.TemporaryDirectory() as tmp, tool(Path(tmp), jwks_url, args.workers,
+                                                            args.database) as urls:
                 figures[name] = measure(pool, urls, args.seconds, args.concurrency)
             print(f"{name:>18}: {figures[name]}", file=sys.stderr)
     jwks.shutdown()
     ratio = figures["reciprocal"]["launches_per_s"] / figures["pylti1p3_baseline"]["launches_per_s"]
     print(json.dumps({"concurrency": args.concurrency, "workers": args.workers,
+                      "database": args.database,
                       "seconds": args.seconds, **figures, "ratio": round(ratio, 2)}))
 
 
