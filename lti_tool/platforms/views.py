@@ -21,6 +21,7 @@ from flask import (
 from lti_tool.core.auth import admin_required, check_admin_secret
 from lti_tool.core.time import utcnow
 from lti_tool.extensions import db
+from lti_tool.lti.scopes import scope_labels
 from lti_tool.lti.urls import absolute, jwks_url, launch_url, login_url, tool_base_url
 from lti_tool.platforms.keys import ensure_signing_key, published_keys, rotate_keys
 from lti_tool.platforms.models import Deployment, Platform
@@ -77,7 +78,7 @@ def dashboard() -> str:
     return render_template(
         "platforms/dashboard.html",
         tool_values=tool_values(),
-        platforms=platforms,
+        platforms=[(p, scope_labels(p.granted_scopes or [])) for p in platforms],
         pending=pending_deployments(),
         keys=[(k, k.is_published(now)) for k in published_keys(now)],
         admin_launch=g.get("admin_launch_id"),
