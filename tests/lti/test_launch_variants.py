@@ -14,8 +14,7 @@ from lti_tool.demo_lms.keys import rotate_platform_key
 from lti_tool.extensions import db
 from lti_tool.platforms.models import Deployment
 from lti_tool.platforms.models import Platform as PlatformRow
-from tests.lti.test_refusals import assert_refused, launch_with
-from tests.support.launching import Platform
+from tests.support.launching import Platform, assert_refused, launch_with
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"

@@ -2,62 +2,24 @@
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Callable
-from typing import Any
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.support.launching import Platform
+from tests.support.launching import (
+    Platform,
+    Tamper,
+    assert_refused,
+    drop,
+    launch_with,
+    other_key,
+    put,
+)
 from tests.support.lti_browser import LtiBrowser
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
-Tamper = Callable[[dict[str, Any]], None]
-
-
-def launch_with(platform: Platform, tamper: Tamper | None = None, **sign: Any):
-    """A real login, then an id_token built from the genuine claims, tampered and signed."""
-    browser = platform.browser()
-    auth = platform.start(browser)
-    claims = platform.claims(auth)
-    if tamper:
-        tamper(claims)
-    token = platform.sign(claims, **sign)
-    return browser.post_id_token(auth.redirect_uri, token, auth.state)
-
-
-def drop(*names: str) -> Tamper:
-    def tamper(claims: dict[str, Any]) -> None:
-        for name in names:
-            claims.pop(name, None)
-    return tamper
-
-
-def put(**values: Any) -> Tamper:
-    def tamper(claims: dict[str, Any]) -> None:
-        for name, value in values.items():
-            claims[name.replace("__", "/")] = value
-    return tamper
-
-
-def other_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def assert_refused(response, status: int, *words: str) -> None:
-    reason = re.search(r'id="error-title">[^<]*</h1>\s*<p>(.*?)</p>', response.text, re.S)
-    said = reason.group(1) if reason else response.text[:600]
-    assert response.status_code == status, said
-    assert "This launch could not be accepted" in response.text
-    for word in words:
-        assert word in said, f"{word!r} not in {said!r}"
-    assert "Traceback" not in response.text
-
-
 @pytest.mark.parametrize(("tamper", "status", "reason"), [
     (put(exp=int(time.time()) - 120), 401, "has expired"),
     (put(iat=int(time.time()) + 600, exp=int(time.time()) + 700), 401, "issued in the future"),

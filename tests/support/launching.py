@@ -4,9 +4,12 @@ The fixtures built on it (``platforms``, ``platform``, ``spec``) live in tests/c
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 
 from lti_tool.demo_lms.directory import get_course, get_registration, get_resource_link, get_user
@@ -72,3 +75,47 @@ def course_from_launch(platform: Platform) -> tuple[int, int]:
     with platform.app.app_context():
         launch = db.session.get(LaunchSession, launch_id)
         return launch.platform_id, launch.course_id
+
+
+# -- forging launches for refusal tests -------------------------------------------------
+
+Tamper = Callable[[dict[str, Any]], None]
+
+
+def launch_with(platform: Platform, tamper: Tamper | None = None, **sign: Any):
+    """A real login, then an id_token built from the genuine claims, tampered and signed."""
+    browser = platform.browser()
+    auth = platform.start(browser)
+    claims = platform.claims(auth)
+    if tamper:
+        tamper(claims)
+    token = platform.sign(claims, **sign)
+    return browser.post_id_token(auth.redirect_uri, token, auth.state)
+
+
+def drop(*names: str) -> Tamper:
+    def tamper(claims: dict[str, Any]) -> None:
+        for name in names:
+            claims.pop(name, None)
+    return tamper
+
+
+def put(**values: Any) -> Tamper:
+    def tamper(claims: dict[str, Any]) -> None:
+        for name, value in values.items():
+            claims[name.replace("__", "/")] = value
+    return tamper
+
+
+def other_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def assert_refused(response, status: int, *words: str) -> None:
+    reason = re.search(r'id="error-title">[^<]*</h1>\s*<p>(.*?)</p>', response.text, re.S)
+    said = reason.group(1) if reason else response.text[:600]
+    assert response.status_code == status, said
+    assert "This launch could not be accepted" in response.text
+    for word in words:
+        assert word in said, f"{word!r} not in {said!r}"
+    assert "Traceback" not in response.text
