@@ -22,6 +22,7 @@ setup: $(STAMP)
 migrate: setup
 	@mkdir -p var
 	$(BIN)/flask db upgrade
+	$(BIN)/flask keys ensure
 
 seed: migrate
 	$(BIN)/flask demo seed --tool-url http://$(HOST):$(PORT) --lms-url http://localhost:$(PORT)
