@@ -51,6 +51,23 @@ class BaseConfig:
     DEMO_LMS_ENABLED: bool = _env_bool("DEMO_LMS_ENABLED", True)
     DEMO_LMS_HOST: str = os.environ.get("DEMO_LMS_HOST", "localhost")
     LOG_LEVEL: str = os.environ.get("LOG_LEVEL", "INFO")
+    # Background queue (Huey): sqlite:///<file> embedded (default), redis://… in production,
+    # memory:// keeps jobs in this process until a test runs them.
+    QUEUE_URL: str = os.environ.get("QUEUE_URL", f"sqlite:///{ROOT / 'var' / 'queue.sqlite3'}")
+    # Queue name: the Redis key prefix, or the queue's rows in the SQLite file.
+    HUEY_NAME: str = os.environ.get("HUEY_NAME", "reciprocal")
+    # Run each job in the process that sends it, right after the commit (no worker needed).
+    HUEY_IMMEDIATE: bool = _env_bool("HUEY_IMMEDIATE", False)
+    # `flask worker`: threads that run jobs.
+    HUEY_WORKERS: int = int(os.environ.get("HUEY_WORKERS", "2"))
+    # Roster sync over NRPS: members per page asked of the platform (it may send fewer).
+    ROSTER_SYNC_PAGE_SIZE: int = int(os.environ.get("ROSTER_SYNC_PAGE_SIZE", "100"))
+    # A designer's launch queues a sync when the last one is older than this; 0 = never.
+    ROSTER_SYNC_ON_LAUNCH_MINUTES: int = int(os.environ.get("ROSTER_SYNC_ON_LAUNCH_MINUTES", "15"))
+    # Scheduled syncs: every course with an NRPS endpoint, when its last sync is this old.
+    ROSTER_SYNC_EVERY_MINUTES: int = int(os.environ.get("ROSTER_SYNC_EVERY_MINUTES", "360"))
+    # How often the worker looks for courses due a scheduled sync (a divisor of 60).
+    ROSTER_SYNC_CHECK_MINUTES: int = int(os.environ.get("ROSTER_SYNC_CHECK_MINUTES", "5"))
 
 
 class DevelopmentConfig(BaseConfig):
@@ -65,6 +82,8 @@ class TestingConfig(BaseConfig):
     ADMIN_SECRET = "test-admin-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     KEY_ROTATION_GRACE_SECONDS = 3600
+    # Jobs wait in memory until a test runs them (tests/jobs exercise SQLite and Redis).
+    QUEUE_URL = "memory://"
 
 
 class ProductionConfig(BaseConfig):

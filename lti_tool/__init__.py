@@ -37,6 +37,10 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     import_models()
 
+    from lti_tool.jobs import init_jobs
+
+    init_jobs(app)
+
     from lti_tool.errors import register_error_handlers
 
     register_error_handlers(app)

@@ -104,8 +104,13 @@ def platforms_list() -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from lti_tool.jobs.cli import worker_command
+    from lti_tool.roster.cli import roster_cli
+
     app.cli.add_command(keys_cli)
     app.cli.add_command(platforms_cli)
+    app.cli.add_command(roster_cli)
+    app.cli.add_command(worker_command)
     import importlib.util
 
     if importlib.util.find_spec("lti_tool.demo_lms.cli"):  # TODO(integration): plain import

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.core.time import UTCDateTime, utcnow
+from lti_tool.errors import DomainError
 from lti_tool.extensions import db
+
+if TYPE_CHECKING:
+    from lti_tool.platforms.models import Platform
 
 
 class Course(db.Model):
@@ -27,6 +32,7 @@ class Course(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    platform: Mapped[Platform] = relationship()
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="course", cascade="all, delete-orphan"
     )
@@ -56,6 +62,13 @@ class Person(db.Model):
 
 
 class Membership(db.Model):
+    """A person in a course, with the roles and NRPS status the platform last reported."""
+
+    ACTIVE = "Active"
+    INACTIVE = "Inactive"
+    DELETED = "Deleted"
+    STATUSES = (ACTIVE, INACTIVE, DELETED)
+
     __tablename__ = "memberships"
     __table_args__ = (sa.UniqueConstraint("course_id", "person_id"),)
 
@@ -109,3 +122,49 @@ class RosterSync(db.Model):
 
     course: Mapped[Course] = relationship()
     requested_by: Mapped[Person | None] = relationship()
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.DONE, self.FAILED)
+
+    def start(self, kind: str) -> None:
+        """The worker picked the sync up; ``kind`` is "full" or "incremental".
+
+        :raise DomainError: the sync is not waiting in the queue.
+        """
+        if self.status != self.QUEUED:
+            raise DomainError(f"This roster sync is {self.status}, not waiting to start.")
+        self.status = self.RUNNING
+        self.kind = kind
+        self.started_at = utcnow()
+        self.error = None
+
+    def record_progress(self, pages_read: int, members_seen: int) -> None:
+        self.pages_read = pages_read
+        self.members_seen = members_seen
+
+    def finish(self, *, kind: str, pages_read: int, members_seen: int, added: int,
+               updated: int, left: int, differences_url: str | None) -> None:
+        """The roster was applied.
+
+        :raise DomainError: the sync is not running.
+        """
+        if self.status != self.RUNNING:
+            raise DomainError(f"This roster sync is {self.status}, not running.")
+        self.status = self.DONE
+        self.kind = kind
+        self.finished_at = utcnow()
+        self.pages_read, self.members_seen = pages_read, members_seen
+        self.members_added, self.members_updated, self.members_left = added, updated, left
+        self.differences_url = differences_url
+
+    def fail(self, message: str) -> None:
+        """Nothing was applied; ``message`` says why, for the designer.
+
+        :raise DomainError: the sync already finished.
+        """
+        if self.is_finished:
+            raise DomainError(f"This roster sync is already {self.status}.")
+        self.status = self.FAILED
+        self.finished_at = utcnow()
+        self.error = message[:2000]

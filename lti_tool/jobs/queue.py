@@ -1,0 +1,182 @@
+"""The app's Huey instance, and the jobs it runs.
+
+``QUEUE_URL`` picks the storage: ``sqlite:///var/queue.sqlite3`` (embedded, the default: the
+web processes and ``flask worker`` share one file), ``redis://host:6379/0`` (production,
+several machines), or ``memory://`` (tests: jobs wait in this process until they are run).
+``HUEY_IMMEDIATE`` runs each job in the sending process right after the commit.
+
+Jobs are plain functions registered with ``@job`` / ``@periodic_job`` in a domain's
+``tasks.py`` (listed in ``TASK_MODULES``). Each run gets its own app context, hence its own
+database session, and follows STYLE.md: load rows by id, call a service, commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, overload
+
+from flask import Flask, current_app
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+from huey.api import TaskWrapper
+
+from lti_tool.jobs import outbox
+
+log = logging.getLogger(__name__)
+
+# Modules whose import registers jobs; add a domain's tasks module here.
+TASK_MODULES = ("lti_tool.roster.tasks",)
+EXTENSION = "reciprocal.jobs"
+
+# A periodic job's schedule: the app's config → huey's "is it due at this minute?" test.
+Schedule = Callable[[Mapping[str, Any]], Callable[[dt.datetime], bool]]
+
+
+@dataclass
+class Job:
+    """A function the worker runs inside an app context."""
+
+    func: Callable[..., Any]
+    retries: int = 0
+    retry_delay: int = 0
+    schedule: Schedule | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.func.__module__}.{self.func.__name__}"
+
+    def enqueue(self, *args: Any) -> None:
+        """Send the job once the current transaction commits; never if it rolls back.
+
+        Arguments must be JSON-like values (ids, not rows): the row is loaded by the job.
+        """
+        task = jobs_of(current_app).tasks[self.name]
+        outbox.hold(lambda: task(*args), f"{self.name}{args!r}")
+
+    def __call__(self, *args: Any) -> Any:
+        """Run the job here and now, in the current app context (CLI, tests)."""
+        return self.func(*args)
+
+
+_REGISTRY: dict[str, Job] = {}
+
+
+@overload
+def job(func: Callable[..., Any], /) -> Job: ...
+@overload
+def job(*, retries: int = 0, retry_delay: int = 0) -> Callable[[Callable[..., Any]], Job]: ...
+def job(
+    func: Callable[..., Any] | None = None, /, *, retries: int = 0, retry_delay: int = 0
+) -> Job | Callable[[Callable[..., Any]], Job]:
+    """Register ``func`` as a background job: ``@job`` or ``@job(retries=2)``."""
+
+    def register(f: Callable[..., Any]) -> Job:
+        registered = Job(f, retries=retries, retry_delay=retry_delay)
+        _REGISTRY[registered.name] = registered
+        return registered
+
+    return register(func) if func is not None else register
+
+
+def periodic_job(schedule: Schedule) -> Callable[[Callable[[], Any]], Job]:
+    """Register a job the worker runs on a schedule read from the config, e.g.
+    ``@periodic_job(lambda config: crontab(minute="*/5"))``."""
+
+    def register(f: Callable[[], Any]) -> Job:
+        registered = Job(f, schedule=schedule)
+        _REGISTRY[registered.name] = registered
+        return registered
+
+    return register
+
+
+@dataclass
+class Jobs:
+    """What ``init_jobs`` leaves in ``app.extensions``."""
+
+    huey: Huey
+    tasks: dict[str, TaskWrapper] = field(default_factory=dict)
+
+
+def make_huey(url: str, *, name: str = "reciprocal", immediate: bool = False) -> Huey:
+    """A Huey instance for a ``QUEUE_URL``.
+
+    :raise RuntimeError: a URL scheme the queue does not support.
+    """
+    scheme = url.split(":", 1)[0].lower()
+    options: dict[str, Any] = {"results": False, "immediate": immediate}
+    if scheme == "sqlite":
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey(name, filename=str(path), **options)
+    if scheme in {"redis", "rediss", "unix"}:
+        return RedisHuey(name, url=url, **options)
+    if scheme == "memory":
+        return MemoryHuey(name, **options)
+    raise RuntimeError(
+        f"QUEUE_URL {url!r} is not supported: use sqlite:///<file>, redis://<host>/<db> "
+        "or memory://"
+    )
+
+
+def init_jobs(app: Flask) -> Jobs:
+    """Create the app's queue and bind every registered job to it."""
+    for module in TASK_MODULES:
+        importlib.import_module(module)
+    config = app.config
+    huey = make_huey(
+        config["QUEUE_URL"], name=config["HUEY_NAME"], immediate=config["HUEY_IMMEDIATE"]
+    )
+    jobs = Jobs(huey)
+    for registered in _REGISTRY.values():
+        jobs.tasks[registered.name] = _bind(app, huey, registered)
+    app.extensions[EXTENSION] = jobs
+    return jobs
+
+
+def _bind(app: Flask, huey: Huey, registered: Job) -> TaskWrapper:
+    def run(*args: Any) -> Any:
+        with app.app_context():  # a fresh app context: a fresh database session
+            return registered.func(*args)
+
+    run.__module__ = registered.func.__module__
+    run.__doc__ = registered.func.__doc__
+    name = registered.func.__name__
+    if registered.schedule is not None:
+        return huey.periodic_task(registered.schedule(app.config), name=name)(run)
+    return huey.task(name=name, retries=registered.retries,
+                     retry_delay=registered.retry_delay)(run)
+
+
+def jobs_of(app: Flask) -> Jobs:
+    """The app's queue and bound jobs.
+
+    :raise RuntimeError: ``init_jobs`` was not called for this app.
+    """
+    try:
+        return app.extensions[EXTENSION]
+    except KeyError:
+        raise RuntimeError("The job queue is not set up: create_app() calls init_jobs().") \
+            from None
+
+
+def get_huey(app: Flask | None = None) -> Huey:
+    return jobs_of(app or current_app).huey
+
+
+def run_pending_jobs(huey: Huey | None = None, *, limit: int | None = None) -> int:
+    """Run the jobs waiting in the queue, in this process, until it is empty (or ``limit``
+    jobs ran); jobs they send are run too. Returns how many ran."""
+    huey = huey or get_huey()
+    ran = 0
+    while limit is None or ran < limit:
+        task = huey.dequeue()
+        if task is None:
+            break
+        huey.execute(task)
+        ran += 1
+    return ran

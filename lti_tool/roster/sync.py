@@ -1,0 +1,301 @@
+"""Roster sync over NRPS: read every page first, then apply everything in one go.
+
+A full sync reads the course's whole member list; an incremental one reads only what changed
+since the last sync, through the ``rel="differences"`` link the platform offered then. Either
+way nothing is written until the platform has answered every page, so a platform error
+leaves the roster exactly as it was. The writes are a handful of bulk statements — two or
+three queries to load what exists, then bulk inserts and updates — so 10,000 members apply
+in well under a second.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from lti_tool.core.roles import LIS
+from lti_tool.core.time import utcnow
+from lti_tool.errors import PlatformServiceError
+from lti_tool.extensions import db
+from lti_tool.roster.models import Course, Membership, Person, RosterSync
+from lti_tool.roster.nrps import MembershipRead, read_memberships
+from lti_tool.roster.signals import members_left
+
+log = logging.getLogger(__name__)
+
+FULL = "full"
+INCREMENTAL = "incremental"
+PERSON_FIELDS = ("name", "given_name", "family_name", "email")
+CHUNK = 2000  # ids per IN (...) query
+
+# ``progress(pages_read, members_seen)`` while the pages come in.
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Member:
+    """One member as the platform listed them, normalised."""
+
+    sub: str
+    roles: list[str]
+    status: str
+    details: dict[str, str]
+
+
+@dataclass
+class SyncOutcome:
+    kind: str
+    pages_read: int
+    members_seen: int
+    added: int = 0
+    updated: int = 0
+    left_person_ids: list[int] = field(default_factory=list)
+    differences_url: str | None = None
+
+    @property
+    def left(self) -> int:
+        return len(self.left_person_ids)
+
+
+def sync_memberships(
+    course: Course,
+    *,
+    full: bool = False,
+    differences_url: str | None = None,
+    page_size: int | None = None,
+    progress: Progress | None = None,
+) -> SyncOutcome:
+    """Bring the course's people and memberships in line with the platform's NRPS list.
+
+    Incremental when ``differences_url`` is given and ``full`` is not asked; if the platform
+    refuses that link (expired, say), the whole list is read instead. Members who stop being
+    Active are announced on ``members_left`` inside this transaction. Flushes, never commits.
+
+    :raise PlatformServiceError: the course has no NRPS endpoint, or the platform failed or
+        answered something unusable — nothing is applied.
+    """
+    if not course.memberships_url:
+        raise PlatformServiceError(
+            "Your LMS has not given the tool this course's member list (no NRPS endpoint).",
+            hint="Ask your LMS administrator to allow the tool to read course memberships, "
+            "then open the tool from the course again.",
+        )
+    platform = course.platform
+    if differences_url and not full:
+        try:
+            read = read_memberships(platform, differences_url, on_page=progress)
+            kind = INCREMENTAL
+        except PlatformServiceError as exc:
+            log.warning("Course %s: differences link refused (%s); reading the whole list",
+                        course.id, exc.message)
+            read, kind = None, FULL
+    else:
+        read, kind = None, FULL
+    if read is None:
+        read = read_memberships(
+            platform, course.memberships_url, limit=page_size, on_page=progress
+        )
+    members = normalise_members(read)
+    if kind == FULL and not members:
+        raise PlatformServiceError("Your LMS listed no members at all for this course.",
+                                   hint="Nothing was changed. Try again in a few minutes.")
+    outcome = SyncOutcome(kind, read.pages, len(read.members),
+                          differences_url=read.differences_url)
+    apply_members(course, platform.issuer, members, complete=kind == FULL, outcome=outcome)
+    if outcome.left_person_ids:
+        members_left.send(course.id, person_ids=outcome.left_person_ids)
+    return outcome
+
+
+def normalise_members(read: MembershipRead) -> list[Member]:
+    """Members with a ``user_id``, one per user (the last listed wins), roles as LIS URIs.
+
+    Moodle lists short role names (``Learner``); launches carry full URIs, so both are kept
+    as ``…/membership#Learner`` and a launch after a sync changes nothing.
+    """
+    by_sub: dict[str, Member] = {}
+    for raw in read.members:
+        if not isinstance(raw, dict) or not raw.get("user_id"):
+            continue
+        roles = [_role_uri(r) for r in raw.get("roles") or [] if isinstance(r, str) and r]
+        status = str(raw.get("status") or Membership.ACTIVE).capitalize()
+        if status not in Membership.STATUSES:
+            status = Membership.ACTIVE
+        details = {
+            f: raw[f].strip() for f in PERSON_FIELDS
+            if isinstance(raw.get(f), str) and raw[f].strip()
+        }
+        sub = str(raw["user_id"])
+        by_sub[sub] = Member(sub, roles, status, details)
+    skipped = len(read.members) - len(by_sub)
+    if skipped:
+        log.info("NRPS list had %d entries without a user_id or repeated", skipped)
+    return list(by_sub.values())
+
+
+def _role_uri(role: str) -> str:
+    role = role.strip()
+    return role if ":" in role else f"{LIS}membership#{role}"
+
+
+def apply_members(
+    course: Course, issuer: str, members: list[Member], *, complete: bool, outcome: SyncOutcome
+) -> None:
+    """Upsert people and memberships in bulk; with ``complete`` (a full list), members the
+    platform no longer lists become Deleted. Counts go into ``outcome``."""
+    now = utcnow()
+    person_ids, changed_people = _upsert_people(issuer, members, now)
+    existing = _memberships(course.id, None if complete else person_ids.values())
+    inserts: list[dict] = []
+    updates: list[dict] = []
+    left: list[int] = []
+    for member in members:
+        person_id = person_ids[member.sub]
+        row = existing.pop(person_id, None)
+        if row is None:
+            inserts.append({"course_id": course.id, "person_id": person_id,
+                            "roles": member.roles, "status": member.status, "updated_at": now})
+            if member.status == Membership.ACTIVE:
+                outcome.added += 1
+            continue
+        was_active = row.status == Membership.ACTIVE
+        is_active = member.status == Membership.ACTIVE
+        if row.roles != member.roles or row.status != member.status:
+            updates.append({"id": row.id, "roles": member.roles, "status": member.status,
+                            "updated_at": now})
+        if is_active and not was_active:
+            outcome.added += 1
+        elif was_active and not is_active:
+            left.append(person_id)
+        elif is_active and (row.roles != member.roles or person_id in changed_people):
+            outcome.updated += 1
+    if complete:
+        for person_id, row in existing.items():  # no longer listed: gone from the course
+            if row.status != Membership.DELETED:
+                updates.append({"id": row.id, "roles": row.roles, "status": Membership.DELETED,
+                                "updated_at": now})
+                if row.status == Membership.ACTIVE:
+                    left.append(person_id)
+    if inserts:
+        db.session.execute(sa.insert(Membership), inserts)
+    if updates:
+        db.session.execute(sa.update(Membership), updates)
+    outcome.left_person_ids = sorted(left)
+
+
+def _upsert_people(
+    issuer: str, members: list[Member], now: dt.datetime
+) -> tuple[dict[str, int], set[int]]:
+    """sub → person id for every member, creating people the tool has not met; names and
+    email are updated only when shared (as ``upsert_person`` does at launch)."""
+    found: dict[str, sa.Row] = {}
+    columns = [getattr(Person, f) for f in PERSON_FIELDS]
+    for chunk in _chunks([m.sub for m in members]):
+        for row in db.session.execute(
+            sa.select(Person.id, Person.sub, *columns)
+            .where(Person.issuer == issuer, Person.sub.in_(chunk))
+        ):
+            found[row.sub] = row
+    ids = {sub: row.id for sub, row in found.items()}
+    new_rows: list[dict] = []
+    updates: list[dict] = []
+    for member in members:
+        row = found.get(member.sub)
+        if row is None:
+            new_rows.append({"issuer": issuer, "sub": member.sub, "created_at": now,
+                             "updated_at": now,
+                             **{f: member.details.get(f) for f in PERSON_FIELDS}})
+            continue
+        changes = {f: v for f, v in member.details.items() if getattr(row, f) != v}
+        if changes:
+            updates.append({"id": row.id, "updated_at": now, **changes})
+    if new_rows:
+        inserted = db.session.execute(
+            sa.insert(Person).returning(Person.id, Person.sub, sort_by_parameter_order=True),
+            new_rows,
+        )
+        ids.update({row.sub: row.id for row in inserted})
+    if updates:
+        db.session.execute(sa.update(Person), updates)
+    return ids, {u["id"] for u in updates}
+
+
+def _memberships(course_id: int, person_ids: Iterable[int] | None) -> dict[int, sa.Row]:
+    """person id → (id, roles, status) of the course's memberships: all, or only these."""
+    query = sa.select(Membership.id, Membership.person_id, Membership.roles, Membership.status)
+    query = query.where(Membership.course_id == course_id)
+    if person_ids is None:
+        return {row.person_id: row for row in db.session.execute(query)}
+    rows: dict[int, sa.Row] = {}
+    for chunk in _chunks(list(person_ids)):
+        for row in db.session.execute(query.where(Membership.person_id.in_(chunk))):
+            rows[row.person_id] = row
+    return rows
+
+
+def _chunks(values: list, size: int = CHUNK) -> Iterator[list]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def last_differences_url(course: Course) -> str | None:
+    """The ``rel="differences"`` link of the course's last successful sync, if any."""
+    return db.session.scalar(
+        sa.select(RosterSync.differences_url)
+        .where(RosterSync.course_id == course.id, RosterSync.status == RosterSync.DONE)
+        .order_by(RosterSync.finished_at.desc(), RosterSync.id.desc())
+        .limit(1)
+    )
+
+
+def latest_sync(course: Course) -> RosterSync | None:
+    """The course's most recent sync (queued, running or finished)."""
+    return db.session.scalars(
+        sa.select(RosterSync).where(RosterSync.course_id == course.id)
+        .order_by(RosterSync.created_at.desc(), RosterSync.id.desc()).limit(1)
+    ).first()
+
+
+def new_sync(course: Course, *, trigger: str, requested_by: Person | None = None,
+             full: bool = False) -> RosterSync:
+    """A queued RosterSync row (flushed, so it has an id for the job)."""
+    sync = RosterSync(course=course, trigger=trigger, requested_by=requested_by,
+                      kind=FULL if full else None, status=RosterSync.QUEUED)
+    db.session.add(sync)
+    db.session.flush()
+    return sync
+
+
+def courses_due_for_sync(*, synced_before: dt.datetime) -> list[Course]:
+    """Courses with an NRPS endpoint whose latest sync (of any status) started before
+    ``synced_before``, or that never had one."""
+    latest = (
+        sa.select(RosterSync.course_id, sa.func.max(RosterSync.created_at).label("at"))
+        .group_by(RosterSync.course_id)
+        .subquery()
+    )
+    return list(db.session.scalars(
+        sa.select(Course)
+        .outerjoin(latest, latest.c.course_id == Course.id)
+        .where(Course.memberships_url.is_not(None))
+        .where(sa.or_(latest.c.at.is_(None), latest.c.at < synced_before))
+        .order_by(Course.id)
+    ))
+
+
+def expire_stuck_syncs(*, before: dt.datetime) -> int:
+    """Syncs queued or running since before ``before`` were lost (a worker stopped, a job
+    never sent): mark them failed so the course is due again."""
+    stuck = db.session.scalars(
+        sa.select(RosterSync).where(
+            RosterSync.status.in_((RosterSync.QUEUED, RosterSync.RUNNING)),
+            RosterSync.created_at < before,
+        )
+    ).all()
+    for sync in stuck:
+        sync.fail("The sync was interrupted or never picked up by a worker.")
+    return len(stuck)
