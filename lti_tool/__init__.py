@@ -87,7 +87,9 @@ def register_blueprints(app: Flask) -> None:
     from lti_tool.home.views import bp as home_bp
     from lti_tool.lti.views import bp as lti_bp
     from lti_tool.platforms.views import bp as platforms_bp
+    from lti_tool.roster.views import bp as roster_bp
 
     app.register_blueprint(lti_bp)
     app.register_blueprint(platforms_bp)
     app.register_blueprint(home_bp)
+    app.register_blueprint(roster_bp)

@@ -40,6 +40,7 @@ from lti_tool.lti.registration import register_with_platform
 from lti_tool.lti.sessions import establish_launch
 from lti_tool.lti.urls import launch_url, tool_base_url
 from lti_tool.platforms.keys import ensure_signing_key, jwks_document
+from lti_tool.roster.tasks import queue_sync_after_launch
 
 bp = Blueprint("lti", __name__)
 log = logging.getLogger(__name__)
@@ -162,6 +163,9 @@ def launch() -> Response:
         platform_of(launch_state), message_launch.claims, config["LAUNCH_SESSION_TTL_SECONDS"]
     )
     consume_state(launch_state)  # last, so the write lock is held as briefly as possible
+    # A designer's launch refreshes a stale roster in the background (sent after the commit).
+    queue_sync_after_launch(session.course, session.person, session.roles,
+                            max_age_minutes=config["ROSTER_SYNC_ON_LAUNCH_MINUTES"])
     home = url_for("home.index", launch_id=session.id)
     state_cookie = STATE_COOKIE_PREFIX + launch_state.state
     log.info("Launch %s (binding: %s)", session.message_type, binding.value)
