@@ -37,10 +37,6 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     import_models()
 
-    from lti_tool.jobs import init_jobs
-
-    init_jobs(app)
-
     from lti_tool.errors import register_error_handlers
 
     register_error_handlers(app)
@@ -86,10 +82,10 @@ def import_models() -> None:
 def register_blueprints(app: Flask) -> None:
     from lti_tool.home.views import bp as home_bp
     from lti_tool.lti.views import bp as lti_bp
+    from lti_tool.matching.views import bp as matching_bp
     from lti_tool.platforms.views import bp as platforms_bp
-    from lti_tool.roster.views import bp as roster_bp
 
     app.register_blueprint(lti_bp)
     app.register_blueprint(platforms_bp)
     app.register_blueprint(home_bp)
-    app.register_blueprint(roster_bp)
+    app.register_blueprint(matching_bp)

@@ -6,7 +6,10 @@ from flask import Blueprint, Response, g, redirect, render_template, url_for
 
 from lti_tool.core.auth import launch_required
 from lti_tool.core.roles import Audience, is_lms_admin, short_role_names
+from lti_tool.extensions import db
 from lti_tool.lti.models import LaunchSession
+from lti_tool.matching.profiles import check_learner_launch, custom_claims
+from lti_tool.matching.programs import list_programs
 
 bp = Blueprint("home", __name__)
 
@@ -14,11 +17,25 @@ bp = Blueprint("home", __name__)
 @bp.get("/s/<launch_id>/")
 @launch_required()
 def index(launch: LaunchSession) -> Response | str:
-    """Deep-linking launches go to the picker; others to the designer's or learner's home."""
+    """Deep-linking launches go to the picker; others to the designer's or learner's home —
+    or, for a learner, to the intake form of a program of the course still missing their
+    profile."""
     if launch.message_type == "LtiDeepLinkingRequest":
         return redirect(url_for("lti.deep_link", launch_id=launch.id))
+    programs = []
+    if launch.course_id is not None and g.audience == Audience.DESIGNER:
+        programs = list_programs(launch.course_id)
+    elif launch.course_id is not None:
+        due, changed = check_learner_launch(
+            launch.course_id, launch.person_id, custom_claims(launch.claims)
+        )
+        if changed:
+            db.session.commit()
+        if due is not None:
+            return redirect(url_for("matching.intake", launch_id=launch.id, program_id=due))
     view = {
         "launch_id": launch.id,
+        "programs": programs,
         "name": launch.person.display_name,
         "roles": short_role_names(launch.roles) or ["no role"],
         "course_title": launch.course.title if launch.course else None,

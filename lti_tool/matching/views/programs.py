@@ -1,0 +1,272 @@
+"""Designers' pages: programs, their matching rules, skill catalogue, status and CSV import.
+
+Every view needs a designer's launch and a program of the launch's course (404 otherwise).
+"""
+
+from __future__ import annotations
+
+from flask import Response, redirect, render_template, request, url_for
+
+from lti_tool.core.auth import launch_required
+from lti_tool.core.roles import Audience
+from lti_tool.errors import DomainError, ValidationError
+from lti_tool.extensions import db
+from lti_tool.lti.models import LaunchSession
+from lti_tool.matching import forms
+from lti_tool.matching.csv_import import apply_csv, check_csv
+from lti_tool.matching.models import Program, ProgramStatus
+from lti_tool.matching.programs import (
+    RulesValues,
+    add_do_not_pair,
+    change_status,
+    course_learners,
+    course_people,
+    create_program,
+    list_programs,
+    participants,
+    remove_do_not_pair,
+    skill_usage,
+    update_catalogue,
+    update_program,
+    update_rules,
+)
+from lti_tool.matching.views import bp, launch_course, load_program, notice
+
+NEW_SKILL_ROWS = 3
+
+
+def _to(endpoint: str, launch: LaunchSession, program: Program, **args: str) -> Response:
+    return redirect(url_for(f"matching.{endpoint}", launch_id=launch.id, program_id=program.id,
+                            **args), code=303)
+
+
+def _page(template: str, launch: LaunchSession, status: int = 200, **context) -> tuple[str, int]:
+    course = launch_course(launch)
+    return render_template(template, launch_id=launch.id, course_title=course.title,
+                           notice=notice(), forms=forms, **context), status
+
+
+@bp.get("/s/<launch_id>/programs/")
+@launch_required(Audience.DESIGNER)
+def program_list(launch: LaunchSession) -> tuple[str, int]:
+    """The course's programs, newest first."""
+    course = launch_course(launch)
+    return _page("matching/programs.html", launch, programs=list_programs(course.id))
+
+
+@bp.route("/s/<launch_id>/programs/new", methods=["GET", "POST"])
+@launch_required(Audience.DESIGNER)
+def new_program(launch: LaunchSession) -> Response | tuple[str, int]:
+    """Create a draft program (with the default skill catalogue)."""
+    course = launch_course(launch)
+    errors: dict[str, str] = {}
+    form = request.form if request.method == "POST" else {
+        "length_months": "6", "cadence": "monthly", "is_pilot": "on"}
+    if request.method == "POST":
+        values, errors = forms.validate_program(request.form)
+        if values is not None:
+            program = create_program(course, values)
+            db.session.commit()
+            return _to("program_overview", launch, program, notice="created")
+    rows = forms.goal_rows(None, request.form if request.method == "POST" else None)
+    return _page("matching/program_form.html", launch, 422 if errors else 200,
+                 program=None, form=form, goals=rows, errors=errors)
+
+
+@bp.get("/s/<launch_id>/programs/<int:program_id>/")
+@launch_required(Audience.DESIGNER)
+def program_overview(launch: LaunchSession, program_id: int) -> tuple[str, int]:
+    """A program at a glance: details, status changes, rules, participants."""
+    program = load_program(launch, program_id)
+    return _overview(launch, program)
+
+
+def _overview(launch: LaunchSession, program: Program, problem: str | None = None,
+              status: int = 200) -> tuple[str, int]:
+    profiles = {p.person_id: p for p in participants(program)}
+    people = [(person, profiles.get(person.id)) for person in course_learners(program.course_id)]
+    submitted = sum(1 for _, p in people if p is not None and p.is_submitted)
+    return _page("matching/program.html", launch, status, program=program, people=people,
+                 submitted=submitted, problem=problem, skill_count=len(program.skills),
+                 do_not_pair_count=len(program.do_not_pairs))
+
+
+@bp.route("/s/<launch_id>/programs/<int:program_id>/edit", methods=["GET", "POST"])
+@launch_required(Audience.DESIGNER)
+def edit_program(launch: LaunchSession, program_id: int) -> Response | tuple[str, int]:
+    """Purpose, goals and metrics, dates, cadence, pilot flag.
+
+    :raise DomainError: the program is closed.
+    """
+    program = load_program(launch, program_id)
+    program.ensure_editable()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values, errors = forms.validate_program(request.form)
+        if values is not None:
+            update_program(program, values)
+            db.session.commit()
+            return _to("program_overview", launch, program, notice="saved")
+        form, rows = request.form, forms.goal_rows(None, request.form)
+    else:
+        form = {"title": program.title, "purpose": program.purpose,
+                "starts_on": program.starts_on.isoformat(),
+                "length_months": str(program.length_months), "cadence": program.cadence,
+                "is_pilot": "on" if program.is_pilot else ""}
+        rows = forms.goal_rows(program.goals)
+    return _page("matching/program_form.html", launch, 422 if errors else 200,
+                 program=program, form=form, goals=rows, errors=errors)
+
+
+@bp.post("/s/<launch_id>/programs/<int:program_id>/status")
+@launch_required(Audience.DESIGNER)
+def change_program_status(launch: LaunchSession, program_id: int) -> Response | tuple[str, int]:
+    """draft → matching → active → closed, as the model allows; a refusal is shown on the
+    program's page."""
+    program = load_program(launch, program_id)
+    try:
+        change_status(program, request.form.get("action", ""))
+    except DomainError as error:
+        db.session.rollback()
+        return _overview(launch, program, problem=error.message, status=409)
+    db.session.commit()
+    return _to("program_overview", launch, program, notice="status")
+
+
+@bp.route("/s/<launch_id>/programs/<int:program_id>/rules", methods=["GET", "POST"])
+@launch_required(Audience.DESIGNER)
+def edit_rules(launch: LaunchSession, program_id: int) -> Response | tuple[str, int]:
+    """Matching rules, weights, seniority source and custom-claim names, do-not-pair list.
+
+    :raise DomainError: saving rules of an active or closed program.
+    """
+    program = load_program(launch, program_id)
+    errors: dict[str, str] = {}
+    values = RulesValues.of(program)
+    if request.method == "POST":
+        posted, errors = forms.validate_rules(request.form)
+        if posted is not None:
+            update_rules(program, posted)
+            db.session.commit()
+            return _to("edit_rules", launch, program, notice="saved")
+    return _rules_page(launch, program, values, errors)
+
+
+def _rules_page(launch: LaunchSession, program: Program, values: RulesValues,
+                errors: dict[str, str], dnp_errors: dict[str, str] | None = None
+                ) -> tuple[str, int]:
+    form = request.form if request.method == "POST" and errors else _rules_form(values)
+    names = {p.id: p.display_name for p in course_people(program.course_id)}
+    entries = [(d.id, names.get(d.person_a_id, "someone who left"),
+                names.get(d.person_b_id, "someone who left"), d.reason)
+               for d in program.do_not_pairs]
+    return _page("matching/rules.html", launch, 422 if errors or dnp_errors else 200,
+                 program=program, form=form, errors=errors, do_not_pairs=entries,
+                 dnp_errors=dnp_errors or {}, dnp_form=request.form if dnp_errors else {},
+                 learners=[(p.id, p.display_name) for p in course_learners(program.course_id)],
+                 editable=program.status in (ProgramStatus.DRAFT, ProgramStatus.MATCHING))
+
+
+def _rules_form(values: RulesValues) -> dict[str, str]:
+    """The stored rules as the form's strings (``"on"`` for a ticked box)."""
+    form = {}
+    for name, value in vars(values).items():
+        if name == "weights":
+            form.update({f"weight_{k}": f"{v:g}" for k, v in value.items()})
+        elif isinstance(value, bool):
+            form[name] = "on" if value else ""
+        elif isinstance(value, float):
+            form[name] = f"{value:g}"
+        else:
+            form[name] = "" if value is None else str(value)
+    return form
+
+
+@bp.post("/s/<launch_id>/programs/<int:program_id>/do-not-pair")
+@launch_required(Audience.DESIGNER)
+def add_do_not_pair_entry(launch: LaunchSession, program_id: int) -> Response | tuple[str, int]:
+    """Add two people of the course to the do-not-pair list."""
+    program = load_program(launch, program_id)
+    first, second = request.form.get("person_a", ""), request.form.get("person_b", "")
+    errors = {}
+    if not first.isdigit():
+        errors["person_a"] = "Choose a person."
+    if not second.isdigit():
+        errors["person_b"] = "Choose a second person."
+    elif first == second:
+        errors["person_b"] = "Choose two different people."
+    if not errors:
+        try:
+            reason = forms.clean_text(request.form.get("reason"), 500) or None
+            add_do_not_pair(program, (int(first), int(second)), reason)
+        except (ValidationError, forms.FieldError) as error:
+            errors["person_b" if isinstance(error, ValidationError) else "reason"] = str(
+                getattr(error, "message", error))
+    if errors:
+        db.session.rollback()
+        return _rules_page(launch, program, RulesValues.of(program), {}, errors)
+    db.session.commit()
+    return _to("edit_rules", launch, program, notice="saved", _anchor="do-not-pair")
+
+
+@bp.post("/s/<launch_id>/programs/<int:program_id>/do-not-pair/<int:entry_id>/remove")
+@launch_required(Audience.DESIGNER)
+def remove_do_not_pair_entry(launch: LaunchSession, program_id: int, entry_id: int) -> Response:
+    program = load_program(launch, program_id)
+    remove_do_not_pair(program, entry_id)
+    db.session.commit()
+    return _to("edit_rules", launch, program, notice="saved", _anchor="do-not-pair")
+
+
+@bp.route("/s/<launch_id>/programs/<int:program_id>/skills", methods=["GET", "POST"])
+@launch_required(Audience.DESIGNER)
+def edit_skills(launch: LaunchSession, program_id: int) -> Response | tuple[str, int]:
+    """Rename, add or remove the skills learners choose from.
+
+    :raise DomainError: saving the catalogue of an active or closed program.
+    """
+    program = load_program(launch, program_id)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        changes, errors = forms.validate_catalogue(
+            request.form, [s.id for s in program.skills], NEW_SKILL_ROWS)
+        if changes is not None:
+            update_catalogue(program, *changes)
+            db.session.commit()
+            return _to("edit_skills", launch, program, notice="saved")
+    usage = skill_usage(program)
+    skills = [(s.id, s.name, s.kind, usage.get(s.id, 0)) for s in program.skills]
+    return _page("matching/skills.html", launch, 422 if errors else 200, program=program,
+                 skills=skills, errors=errors, new_rows=NEW_SKILL_ROWS,
+                 form=request.form if errors else None,
+                 editable=program.status in (ProgramStatus.DRAFT, ProgramStatus.MATCHING))
+
+
+@bp.route("/s/<launch_id>/programs/<int:program_id>/import", methods=["GET", "POST"])
+@launch_required(Audience.DESIGNER)
+def import_csv(launch: LaunchSession, program_id: int) -> Response | tuple[str, int]:
+    """Upload a CSV of seniority and department: "check" previews it, "import" applies it —
+    only when every row is good.
+
+    :raise DomainError: the program is closed.
+    """
+    program = load_program(launch, program_id)
+    program.ensure_editable()
+    check, applied, file_error, data = None, None, None, b""
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if upload is not None and upload.filename:
+            data = upload.read()
+        else:  # "Import these rows" after a check posts the checked text back
+            data = request.form.get("content", "").encode()
+        if not data:
+            file_error = "Choose a CSV file to upload."
+        else:
+            check = check_csv(program, data)
+            if check.ok and request.form.get("action") == "import":
+                applied = apply_csv(program, check)
+                db.session.commit()
+    status = 422 if file_error or (check is not None and not check.ok) else 200
+    return _page("matching/import.html", launch, status, program=program, check=check,
+                 applied=applied, file_error=file_error,
+                 content=data.decode("utf-8-sig", "replace") if check and check.ok else "")
