@@ -37,6 +37,10 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     import_models()
 
+    from lti_tool.jobs import init_jobs
+
+    init_jobs(app)
+
     from lti_tool.errors import register_error_handlers
 
     register_error_handlers(app)
@@ -84,8 +88,10 @@ def register_blueprints(app: Flask) -> None:
     from lti_tool.lti.views import bp as lti_bp
     from lti_tool.matching.views import bp as matching_bp
     from lti_tool.platforms.views import bp as platforms_bp
+    from lti_tool.roster.views import bp as roster_bp
 
     app.register_blueprint(lti_bp)
     app.register_blueprint(platforms_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(matching_bp)
+    app.register_blueprint(roster_bp)
