@@ -345,3 +345,27 @@ def test_a_sync_already_queued_is_not_queued_twice(spec: Platform, app: Flask) -
         second = queue_roster_sync(row, trigger="manual")
         assert first is second
         db.session.rollback()
+
+
+def test_flask_roster_commands(spec: Platform, app: Flask, runner) -> None:
+    course = make_course(spec, 2)
+    listed = runner.invoke(args=["roster", "courses"])
+    assert listed.exit_code == 0 and f"{course.course_id}  Sync test" in listed.output
+    synced = runner.invoke(args=["roster", "sync", str(course.course_id), "--full"])
+    assert synced.exit_code == 0, synced.output
+    assert "(full): 3 members read in 1 page(s); 2 joined, 0 updated, 0 left" in synced.output
+    queued = runner.invoke(args=["roster", "sync", str(course.course_id), "--queue"])
+    assert queued.exit_code == 0 and "is queued; `flask worker` runs it" in queued.output
+    missing = runner.invoke(args=["roster", "sync", "999999"])
+    assert missing.exit_code != 0 and "No course 999999" in missing.output
+
+
+def test_flask_roster_sync_reports_a_failure(spec: Platform, app: Flask, runner) -> None:
+    course = make_course(spec, 1)
+    with app.app_context():
+        db.session.get(Course, course.course_id).memberships_url = \
+            f"{spec.lms_url}/spec/api/courses/999999/memberships"
+        db.session.commit()
+    failed = runner.invoke(args=["roster", "sync", str(course.course_id)])
+    assert failed.exit_code != 0
+    assert "Roster sync failed, nothing changed: Your LMS answered 404" in failed.output
