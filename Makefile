@@ -32,6 +32,8 @@ run: seed
 	@echo "  Reciprocal is starting. Open the demo LMS:  http://localhost:$(PORT)/"
 	@echo "  (the tool itself answers on http://$(HOST):$(PORT)/ ; admin: http://$(HOST):$(PORT)/admin/)"
 	@echo
+	@# The background worker (roster syncs, matching runs) lives as long as the web server.
+	$(BIN)/flask worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	TOOL_URL=http://$(HOST):$(PORT) LMS_URL=http://localhost:$(PORT) \
 	  $(BIN)/gunicorn -c config/gunicorn.conf.py --bind $(HOST):$(PORT) 'lti_tool:create_app()'
 
