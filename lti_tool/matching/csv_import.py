@@ -1,6 +1,6 @@
 """Seniority and department from a designer's CSV file, checked whole before anything is applied.
 
-The file names each person by ``email`` or ``user_id`` (the LMS's user id, the LTI ``sub``) and
+The file names each person by ``user_id`` (the LMS's user id, the LTI ``sub``) or ``email`` and
 gives ``seniority`` and/or ``department``. Every problem is reported with its line, column and
 what is wrong; a file with any problem applies nothing.
 """
@@ -16,7 +16,7 @@ from lti_tool.errors import ValidationError
 from lti_tool.extensions import db
 from lti_tool.matching.models import Profile, Program, SenioritySource
 from lti_tool.matching.profiles import FieldError, parse_department, parse_seniority
-from lti_tool.matching.programs import course_people
+from lti_tool.matching.programs import course_people, person_label
 from lti_tool.roster.models import Person
 
 MAX_BYTES = 2_000_000
@@ -43,6 +43,7 @@ class ImportRow:
 
     line: int
     person: Person
+    name: str
     seniority: float | None
     department: str | None
     current_seniority: float | None
@@ -126,7 +127,10 @@ def check_csv(program: Program, data: bytes) -> ImportCheck:
     if check.errors:
         return check
     people = course_people(program.course_id)
-    by_email = {p.email.casefold(): p for p in people if p.email}
+    by_email: dict[str, list[Person]] = {}
+    for person in people:
+        if person.email:
+            by_email.setdefault(person.email.casefold(), []).append(person)
     by_sub = {p.sub: p for p in people}
     profiles = {p.person_id: p for p in program.profiles}
     seen: dict[int, int] = {}
@@ -158,23 +162,29 @@ def _check_row(program: Program, line: int, values: list[str], header: list[str]
     cell = {name: values[index].strip() for name, index in columns.items()}
     before = len(check.errors)
     person = None
-    if cell.get("email"):
-        person = by_email.get(cell["email"].casefold())
-        if person is None:
-            check.errors.append(RowError(line, "email", f"No member of this course has the "
-                                                        f"email “{cell['email']}”."))
-    elif cell.get("user_id"):
+    if cell.get("user_id"):
         person = by_sub.get(cell["user_id"])
         if person is None:
             check.errors.append(RowError(line, "user_id", f"No member of this course has the "
                                                           f"user id “{cell['user_id']}”."))
+    elif cell.get("email"):
+        matches = by_email.get(cell["email"].casefold(), [])
+        if len(matches) == 1:
+            person = matches[0]
+        elif matches:
+            check.errors.append(RowError(line, "email", f"{len(matches)} members of this course "
+                                         f"have the email “{cell['email']}”: give their "
+                                         f"user_id instead."))
+        else:
+            check.errors.append(RowError(line, "email", f"No member of this course has the "
+                                                        f"email “{cell['email']}”."))
     else:
         check.errors.append(RowError(line, "email" if "email" in columns else "user_id",
                                      "Say who this row is about."))
     if person is not None:
         if person.id in seen:
-            check.errors.append(RowError(line, "email" if cell.get("email") else "user_id",
-                                         f"{person.display_name} is already on line "
+            check.errors.append(RowError(line, "user_id" if cell.get("user_id") else "email",
+                                         f"{person_label(person)} is already on line "
                                          f"{seen[person.id]}."))
         else:
             seen[person.id] = line
@@ -195,7 +205,7 @@ def _check_row(program: Program, line: int, values: list[str], header: list[str]
     if len(check.errors) == before and person is not None:
         current = profiles.get(person.id)
         check.rows.append(ImportRow(
-            line, person, seniority, department,
+            line, person, person_label(person), seniority, department,
             current.seniority if current else None, current.department if current else None,
         ))
 

@@ -178,13 +178,21 @@ def update_catalogue(program: Program, edits: list[SkillEdit], added: list[Skill
     db.session.flush()
 
 
+def person_label(person: Person) -> str:
+    """A person's name in lists; someone the LMS shared no name or email for gets a neutral
+    label with the start of their LMS user id."""
+    if person.name or person.given_name or person.family_name or person.email:
+        return person.display_name
+    return f"Unnamed member ({person.sub[:8]})"
+
+
 def course_people(course_id: int) -> list[Person]:
     """The course's active members, by name: the only people a program's pages may show."""
     people = db.session.scalars(
         sa.select(Person).join(Membership, Membership.person_id == Person.id)
         .where(Membership.course_id == course_id, Membership.status == "Active")
     ).all()
-    return sorted(people, key=lambda p: (p.display_name.casefold(), p.id))
+    return sorted(people, key=lambda p: (person_label(p).casefold(), p.id))
 
 
 def course_learners(course_id: int) -> list[Person]:
@@ -194,7 +202,7 @@ def course_learners(course_id: int) -> list[Person]:
         .where(Membership.course_id == course_id, Membership.status == "Active")
     ).all()
     learners = [p for p, roles in rows if audience_for(roles or []) == Audience.LEARNER]
-    return sorted(learners, key=lambda p: (p.display_name.casefold(), p.id))
+    return sorted(learners, key=lambda p: (person_label(p).casefold(), p.id))
 
 
 def add_do_not_pair(program: Program, person_ids: tuple[int, int], reason: str | None) -> DoNotPair:
@@ -231,4 +239,4 @@ def participants(program: Program) -> list[Profile]:
         .options(selectinload(Profile.person), selectinload(Profile.skill_links)
                  .selectinload(ProfileSkill.skill))
     ).all()
-    return sorted(profiles, key=lambda p: (p.person.display_name.casefold(), p.id))
+    return sorted(profiles, key=lambda p: (person_label(p.person).casefold(), p.id))

@@ -16,6 +16,7 @@ from flask import Flask
 
 from lti_tool.errors import ValidationError
 from lti_tool.extensions import db
+from lti_tool.lti.models import LaunchSession
 from lti_tool.matching import csv_import
 from lti_tool.matching.csv_import import apply_csv, check_csv
 from lti_tool.matching.models import Profile, Program
@@ -133,6 +134,19 @@ def test_bad_files(world: World, text: str | bytes, line: int, column: str, word
                for e in result.errors), result.errors
 
 
+def test_an_email_two_members_share_needs_their_user_id(world: World) -> None:
+    twin = Person(issuer="https://lms.example", sub="twin", name="Ana (2)",
+                  email="ANA@example.org")
+    db.session.add(Membership(course=world.program.course, person=twin, roles=["Learner"]))
+    db.session.flush()
+    result = check(world, f"email,user_id,seniority\nana@example.org,,2\n"
+                          f"ana@example.org,{twin.sub},3\n")
+    assert [(e.line, e.column, e.message) for e in result.errors] == [
+        (2, "email", "2 members of this course have the email “ana@example.org”: give their "
+                     "user_id instead.")]
+    assert [(r.line, r.person.name) for r in result.rows] == [(3, "Ana (2)")]
+
+
 def test_every_bad_row_is_reported(world: World) -> None:
     result = check(world, "email,seniority,department\nana@example.org,x,Sales\n"
                           "ben@example.org,3,Sales\nghost@example.org,77,\n")
@@ -165,24 +179,27 @@ def upload(designer, program_id: int, text: str, action: str = "import"):
 def seniority_of(app: Flask, program_id: int) -> dict[str, tuple]:
     with app.app_context():
         rows = db.session.execute(
-            sa.select(Person.name, Profile.seniority, Profile.department)
+            sa.select(Person.email, Profile.seniority, Profile.department)
             .join(Profile, Profile.person_id == Person.id)
             .where(Profile.program_id == program_id)).all()
-        return {name: (seniority, department) for name, seniority, department in rows}
+        return {email.split("@")[0]: (seniority, department)
+                for email, seniority, department in rows}
 
 
 def test_import_over_http(spec: Platform, app: Flask, forget_programs: None) -> None:  # noqa: F811
     designer = enter(spec)
     enter(spec, "liam.nguyen")
-    enter(spec, LEARNER)
+    learner = enter(spec, LEARNER)
     program_id = open_program(designer, seniority_source="csv")
     page = designer.get(f"programs/{program_id}/import")
     assert page.status_code == 200 and 'for="file"' in page.text
 
-    bad = upload(designer, program_id, "email,seniority,department\n"
-                                       "amara.okafor@northwind.example,2,Marketing\n"
-                                       "liam.nguyen@northwind.example,junior,Engineering\n"
-                                       "eve@elsewhere.example,3,Sales\n")
+    with app.app_context():  # another test may give a second person Amara's email
+        amara = db.session.get(LaunchSession, learner.launch_id).person.sub
+    bad = upload(designer, program_id, "email,user_id,seniority,department\n"
+                                       "liam.nguyen@northwind.example,,1,Engineering\n"
+                                       f",{amara},junior,Marketing\n"
+                                       "eve@elsewhere.example,,3,Sales\n")
     assert bad.status_code == 422
     table = re.search(r'<table data-testid="import-errors">.*?</table>', bad.text, re.S).group(0)
     cells = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td><td>([^<]+)</td></tr>", table)
@@ -194,18 +211,18 @@ def test_import_over_http(spec: Platform, app: Flask, forget_programs: None) -> 
     missing = designer.post(f"programs/{program_id}/import", {"action": "import"})
     assert missing.status_code == 422 and "Choose a CSV file" in missing.text
 
-    good = ("email,seniority,department\namara.okafor@northwind.example,2,Marketing\n"
-            "liam.nguyen@northwind.example,1,Engineering\n")
+    good = (f"email,user_id,seniority,department\n,{amara},2,Marketing\n"
+            "liam.nguyen@northwind.example,,1,Engineering\n")
     checked = upload(designer, program_id, good, "check")
     assert checked.status_code == 200 and "2 people to update" in checked.text
-    assert "Liam Nguyen" in checked.text and seniority_of(app, program_id) == {}
+    assert "2 — Junior professional" not in checked.text and seniority_of(app, program_id) == {}
     content = re.search(r'<textarea name="content" hidden aria-hidden="true">\n(.*?)</textarea>',
                         checked.text, re.S).group(1)
     applied = designer.post(f"programs/{program_id}/import",
                             {"action": "import", "content": html.unescape(content)})
     assert applied.status_code == 200 and "2 people updated" in applied.text
-    assert seniority_of(app, program_id) == {"Amara Okafor": (2.0, "Marketing"),
-                                             "Liam Nguyen": (1.0, "Engineering")}
+    assert seniority_of(app, program_id) == {"amara.okafor": (2.0, "Marketing"),
+                                             "liam.nguyen": (1.0, "Engineering")}
 
     learner = enter(spec, LEARNER)  # the program takes seniority from the CSV: not asked
     assert learner.page.url.endswith(f"/programs/{program_id}/intake")

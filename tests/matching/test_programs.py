@@ -23,7 +23,8 @@ from lti_tool.extensions import db
 from lti_tool.lti.models import LaunchSession
 from lti_tool.matching import forms
 from lti_tool.matching.models import DoNotPair, Pair, PairVeto, Program, Skill
-from lti_tool.matching.programs import DEFAULT_SKILLS
+from lti_tool.matching.programs import DEFAULT_SKILLS, person_label
+from lti_tool.roster.models import Person
 from tests.lti.test_refusals import launch_with
 from tests.support.launching import DESIGNER, Platform
 
@@ -253,6 +254,12 @@ def test_rules_for_the_engine_include_do_not_pair_and_vetoes() -> None:
     assert rules.exclude_same_department and not rules.exclude_same_reporting_line
     assert program.score_weights().mentor_offers == 50.0
     assert program.score_weights().language == 1.0
+
+
+def test_people_without_a_name_get_a_neutral_label() -> None:
+    assert person_label(Person(issuer="x", sub="abcdef123456")) == "Unnamed member (abcdef12)"
+    assert person_label(Person(issuer="x", sub="s", email="a@b.example")) == "a@b.example"
+    assert person_label(Person(issuer="x", sub="s", given_name="Zoë")) == "Zoë"
 
 
 def test_do_not_pair_needs_two_people() -> None:

@@ -19,7 +19,7 @@ from lti_tool.matching.profiles import (
     known_departments,
     save_intake,
 )
-from lti_tool.matching.programs import course_people
+from lti_tool.matching.programs import course_people, person_label
 from lti_tool.matching.views import bp, launch_course, load_program, notice
 
 
@@ -60,7 +60,7 @@ def intake(launch: LaunchSession, program_id: int) -> Response | tuple[str, int]
         program=program, form=request.form if errors else _answers(profile), errors=errors,
         given_seniority=given_seniority, given_department=given_department,
         seniority_label=_seniority_label(given_seniority, program.seniority_unit),
-        colleagues=[(p.id, p.display_name) for p in colleagues], skills=skills,
+        colleagues=[(p.id, person_label(p)) for p in colleagues], skills=skills,
         departments=known_departments(program.id), forms=forms,
         submitted=profile is not None and profile.is_submitted, notice=notice(),
     ), 422 if errors else 200

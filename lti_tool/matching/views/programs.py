@@ -24,6 +24,7 @@ from lti_tool.matching.programs import (
     create_program,
     list_programs,
     participants,
+    person_label,
     remove_do_not_pair,
     skill_usage,
     update_catalogue,
@@ -84,7 +85,8 @@ def program_overview(launch: LaunchSession, program_id: int) -> tuple[str, int]:
 def _overview(launch: LaunchSession, program: Program, problem: str | None = None,
               status: int = 200) -> tuple[str, int]:
     profiles = {p.person_id: p for p in participants(program)}
-    people = [(person, profiles.get(person.id)) for person in course_learners(program.course_id)]
+    people = [(person_label(person), profiles.get(person.id))
+              for person in course_learners(program.course_id)]
     submitted = sum(1 for _, p in people if p is not None and p.is_submitted)
     return _page("matching/program.html", launch, status, program=program, people=people,
                  submitted=submitted, problem=problem, skill_count=len(program.skills),
@@ -156,14 +158,14 @@ def _rules_page(launch: LaunchSession, program: Program, values: RulesValues,
                 errors: dict[str, str], dnp_errors: dict[str, str] | None = None
                 ) -> tuple[str, int]:
     form = request.form if request.method == "POST" and errors else _rules_form(values)
-    names = {p.id: p.display_name for p in course_people(program.course_id)}
+    names = {p.id: person_label(p) for p in course_people(program.course_id)}
     entries = [(d.id, names.get(d.person_a_id, "someone who left"),
                 names.get(d.person_b_id, "someone who left"), d.reason)
                for d in program.do_not_pairs]
     return _page("matching/rules.html", launch, 422 if errors or dnp_errors else 200,
                  program=program, form=form, errors=errors, do_not_pairs=entries,
                  dnp_errors=dnp_errors or {}, dnp_form=request.form if dnp_errors else {},
-                 learners=[(p.id, p.display_name) for p in course_learners(program.course_id)],
+                 learners=[(p.id, person_label(p)) for p in course_learners(program.course_id)],
                  editable=program.status in (ProgramStatus.DRAFT, ProgramStatus.MATCHING))
 
 
