@@ -50,4 +50,9 @@ def load_program(launch: LaunchSession, program_id: int) -> Program:
     return program
 
 
-from lti_tool.matching.views import intake, programs  # noqa: E402,F401  (registers the routes)
+from lti_tool.matching.views import (  # noqa: E402,F401  (registers the routes)
+    intake,
+    pairs,
+    partner,
+    programs,
+)

@@ -1,0 +1,124 @@
+"""A learner's view of their published pairs: their partner, what the partner shares, and why
+the two were matched.
+
+Only active pairs of programs in the learner's own course are shown. The partner's profile
+fields appear only when the partner consented to share them; otherwise the reasons are given
+in general words, since the engine's sentences name skills, interests and places.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from lti_tool.extensions import db
+from lti_tool.matching.forms import AVAILABILITY, CADENCES, WEIGHT_LABELS
+from lti_tool.matching.models import Pair, PairStatus, Profile, ProfileSkill, Program
+from lti_tool.matching.pool import person_name
+
+# What each factor means, without naming anything from either profile.
+GENERAL_REASONS = {
+    "mentor_offers": "The mentor offers skills the mentee wants to learn.",
+    "mentee_offers": "The mentee offers skills back that the mentor wants to learn.",
+    "shared_interests": "You share interests.",
+    "shared_goals": "You share learning goals.",
+    "language": "You have a language in common.",
+    "timezone": "Your working hours overlap.",
+    "cross_department": "You work in different departments.",
+}
+
+
+@dataclass(frozen=True)
+class PartnerView:
+    program_title: str
+    cadence: str
+    is_mentor: bool  # the learner mentors their partner
+    partner_name: str
+    shares_profile: bool
+    fields: list[tuple[str, str]]  # label, value — only what the partner shares
+    reasons: list[tuple[str, str]]  # factor label, sentence
+    since: dt.datetime | None
+
+
+def partner_views(course_id: int, person_id: int) -> list[PartnerView]:
+    """The learner's active pairs in programs of ``course_id``, oldest program first."""
+    pairs = db.session.scalars(
+        sa.select(Pair)
+        .join(Program, Program.id == Pair.program_id)
+        .where(
+            Program.course_id == course_id,
+            Pair.status == PairStatus.ACTIVE,
+            sa.or_(Pair.mentor_id == person_id, Pair.mentee_id == person_id),
+        )
+        .options(selectinload(Pair.program), selectinload(Pair.mentor),
+                 selectinload(Pair.mentee))
+        .order_by(Program.id, Pair.id)
+    ).all()
+    if not pairs:
+        return []
+    partner_ids = {p.mentee_id if p.mentor_id == person_id else p.mentor_id for p in pairs}
+    profiles = {
+        (p.program_id, p.person_id): p
+        for p in db.session.scalars(
+            sa.select(Profile)
+            .where(Profile.program_id.in_({p.program_id for p in pairs}),
+                   Profile.person_id.in_(partner_ids))
+            .options(selectinload(Profile.skill_links).selectinload(ProfileSkill.skill))
+        )
+    }
+    return [_view(pair, person_id, profiles) for pair in pairs]
+
+
+def _view(pair: Pair, person_id: int, profiles: dict[tuple[int, int], Profile]) -> PartnerView:
+    is_mentor = pair.mentor_id == person_id
+    partner = pair.mentee if is_mentor else pair.mentor
+    profile = profiles.get((pair.program_id, partner.id))
+    shares = bool(profile and profile.consents_to_share)
+    return PartnerView(
+        program_title=pair.program.title,
+        cadence=CADENCES.get(pair.program.cadence, pair.program.cadence),
+        is_mentor=is_mentor,
+        partner_name=person_name(partner),
+        shares_profile=shares,
+        fields=_shared_fields(profile, partner.email) if shares and profile else [],
+        reasons=_reasons(pair, shares),
+        since=pair.activated_at,
+    )
+
+
+def _shared_fields(profile: Profile, email: str | None) -> list[tuple[str, str]]:
+    availability = [AVAILABILITY.get(a, a) for a in profile.availability or []]
+    if profile.availability_note:
+        availability.append(profile.availability_note)
+    goals = list(profile.goals or [])
+    if profile.goal_note:
+        goals.append(profile.goal_note)
+    fields = [
+        ("Email", email or ""),
+        ("Department", profile.department or ""),
+        ("Skills they offer", ", ".join(profile.skills_offered)),
+        ("Skills they want to learn", ", ".join(profile.skills_wanted)),
+        ("Interests", ", ".join(profile.interests or [])),
+        ("Learning goals", "; ".join(goals)),
+        ("Languages", ", ".join(profile.languages or [])),
+        ("Time zone", (profile.time_zone or "").replace("_", " ")),
+        ("Availability", "; ".join(availability)),
+    ]
+    return [(label, value) for label, value in fields if value]
+
+
+def _reasons(pair: Pair, partner_shares: bool) -> list[tuple[str, str]]:
+    """Each factor that gave the pair points, best first, in words."""
+    explanation = pair.explanation or {}
+    scored = sorted(((points, key) for key, points in (pair.breakdown or {}).items()
+                     if points > 0), key=lambda item: -item[0])
+    reasons = []
+    for _, key in scored:
+        sentence = explanation.get(key, "")
+        if not partner_shares or not sentence:
+            sentence = GENERAL_REASONS.get(key, sentence)
+        reasons.append((WEIGHT_LABELS.get(key, key.replace("_", " ")), sentence))
+    return reasons
