@@ -14,7 +14,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from lti_tool.demo_lms.directory import get_user
+from lti_tool.demo_lms.directory import get_course, get_user
+from lti_tool.demo_lms.models import DemoEnrollment
 from lti_tool.demo_lms.seed import PEOPLE, SeedPerson
 from lti_tool.extensions import db
 from lti_tool.jobs import get_huey, run_pending_jobs
@@ -426,3 +427,54 @@ def test_the_partner_page_shows_only_what_the_partner_shares(spec: Platform, app
         db.session.commit()
     text = enter(spec, LEARNER).get("partner").text
     assert email in text and "Skills they offer" in text
+
+
+def test_a_leaver_is_rematched_from_the_review_page(spec: Platform, app: Flask) -> None:
+    """A published mentor leaves the course in the LMS; the roster sync ends their pair, and
+    the designer's "Rematch" gives their mentee the free junior without touching the rest."""
+    designer = enter(spec)
+    sync_roster(app, designer)
+    course_id = course_of(app, designer)
+    program_id = new_program(app, course_id)
+    fill_profiles(app, program_id, skip=("mateo.rossi",))  # nine juniors for eight seniors
+    with app.app_context():
+        program = db.session.get(Program, program_id)
+        run_matching(program)
+        publish_pairs(program)
+        db.session.commit()
+        pairs = {p.id: (p.mentor_id, p.mentee_id) for p in program.pairs}
+        leaver_pair = min(pairs)
+        leaver_id, orphan_id = pairs[leaver_pair]
+        leaver = db.session.get(Person, leaver_id)
+        user = next(u for u in (get_user(s.username) for s in seeded_learners())
+                    if leaver.sub in (u.uuid, str(u.id)))
+        enrollment = db.session.scalars(sa.select(DemoEnrollment).where(
+            DemoEnrollment.user_id == user.id,
+            DemoEnrollment.course_id == get_course().id)).one()
+        enrollment.status = "Inactive"
+        db.session.commit()
+        enrollment_id = enrollment.id
+    try:
+        sync_roster(app, designer)
+        review = designer.get(f"programs/{program_id}/pairs").text
+        assert "Someone left the course" in review and "left the course" in review
+        assert "Rematch the people left alone" in review
+
+        rematched = designer.post(f"programs/{program_id}/pairs/rematch", allow_redirects=False)
+        assert "everyone else keeps their pair" in followed(designer, rematched)
+        after = {p.id: p for p in pairs_of(app, program_id)}
+        assert after[leaver_pair].status == PairStatus.ENDED
+        assert all(after[i].status == PairStatus.ACTIVE for i in pairs if i != leaver_pair)
+        [new] = [p for p in after.values() if p.id not in pairs]
+        assert new.mentee_id == orphan_id and new.status == PairStatus.PROPOSED
+        published = designer.post(f"programs/{program_id}/pairs/publish",
+                                  allow_redirects=False)
+        assert "Pairs published" in followed(designer, published)
+    finally:
+        with app.app_context():
+            row = db.session.get(DemoEnrollment, enrollment_id)
+            row.status = "Active"
+            membership = db.session.scalars(sa.select(Membership).where(
+                Membership.course_id == course_id, Membership.person_id == leaver_id)).one()
+            membership.status = "Active"
+            db.session.commit()
