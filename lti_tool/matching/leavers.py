@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from lti_tool.extensions import db
 from lti_tool.matching.models import Pair, PairStatus, Program, ProgramStatus
-from lti_tool.matching.pool import person_name
+from lti_tool.matching.programs import person_label
 from lti_tool.roster.models import Person
 from lti_tool.roster.signals import members_left
 
@@ -38,7 +38,7 @@ def flag_leavers(course_id: int, person_ids: Collection[int]) -> int:
         )
     ).all()
     names = {
-        person.id: person_name(person)
+        person.id: person_label(person)
         for person in db.session.scalars(sa.select(Person).where(Person.id.in_(leavers)))
     }
     for pair in pairs:

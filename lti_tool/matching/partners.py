@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from lti_tool.extensions import db
 from lti_tool.matching.forms import AVAILABILITY, CADENCES, WEIGHT_LABELS
 from lti_tool.matching.models import Pair, PairStatus, Profile, ProfileSkill, Program
-from lti_tool.matching.pool import person_name
+from lti_tool.matching.programs import person_label
 
 # What each factor means, without naming anything from either profile.
 GENERAL_REASONS = {
@@ -81,7 +81,7 @@ def _view(pair: Pair, person_id: int, profiles: dict[tuple[int, int], Profile]) 
         program_title=pair.program.title,
         cadence=CADENCES.get(pair.program.cadence, pair.program.cadence),
         is_mentor=is_mentor,
-        partner_name=person_name(partner),
+        partner_name=person_label(partner),
         shares_profile=shares,
         fields=_shared_fields(profile, partner.email) if shares and profile else [],
         reasons=_reasons(pair, shares),

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfoNotFoundError
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from lti_tool.core.roles import Audience, audience_for
 from lti_tool.extensions import db
 from lti_tool.matching.candidates import (
     Candidate,
@@ -27,7 +26,7 @@ from lti_tool.matching.candidates import (
     utc_offset_hours,
 )
 from lti_tool.matching.models import Profile, ProfileSkill, Program, SenioritySource
-from lti_tool.roster.models import Membership, Person
+from lti_tool.matching.programs import course_learners, person_label
 
 SOURCE_WORDS = {
     SenioritySource.PROFILE.value: "their intake profile",
@@ -54,16 +53,6 @@ class Pool:
         return next((c for c in (*self.mentors, *self.mentees) if c.person_id == person_id), None)
 
 
-def active_members(course_id: int) -> dict[int, list[str]]:
-    """Person id → LTI roles of the course's active members."""
-    rows = db.session.execute(
-        sa.select(Membership.person_id, Membership.roles).where(
-            Membership.course_id == course_id, Membership.status == "Active"
-        )
-    )
-    return {person_id: list(roles or []) for person_id, roles in rows}
-
-
 def program_profiles(program: Program) -> list[Profile]:
     """The program's profiles with their people and skills, in one round of queries."""
     return list(
@@ -84,17 +73,17 @@ def build_pool(
     *,
     mentor_ids: Collection[int] = (),
     mentee_ids: Collection[int] = (),
+    profiles: list[Profile] | None = None,
 ) -> Pool:
     """Everyone the program can match now. ``mentor_ids``/``mentee_ids`` keep people of kept
-    pairs on their side; the rest are split by seniority."""
-    members = active_members(program.course_id)
+    pairs on their side; the rest are split by seniority. ``profiles``: the program's, when
+    the caller has them already (``program_profiles``)."""
+    learners = {person.id: person for person in course_learners(program.course_id)}
     pool = Pool()
     ready: list[Candidate] = []
-    profiled: set[int] = set()
-    for profile in program_profiles(program):
-        profiled.add(profile.person_id)
-        pool.names[profile.person_id] = person_name(profile.person)
-        if profile.person_id not in members:
+    for profile in program_profiles(program) if profiles is None else profiles:
+        pool.names[profile.person_id] = person_label(profile.person)
+        if profile.person_id not in learners:
             continue  # left the course: not shown, not matched
         reason = _not_ready_reason(program, profile)
         candidate = None
@@ -107,7 +96,10 @@ def build_pool(
             pool.left_out.append(Unmatched(profile.person_id, "", reason or "cannot take part"))
         else:
             ready.append(candidate)
-    _add_learners_without_profile(program, members, profiled, pool)
+    for person_id, person in learners.items():
+        if person_id not in pool.names:
+            pool.names[person_id] = person_label(person)
+            pool.left_out.append(Unmatched(person_id, "", "has not started the intake profile"))
 
     fixed_mentors, fixed_mentees = set(mentor_ids), set(mentee_ids)
     free = [c for c in ready if c.person_id not in fixed_mentors | fixed_mentees]
@@ -151,29 +143,6 @@ def _not_ready_reason(program: Program, profile: Profile) -> str | None:
     return None
 
 
-def _add_learners_without_profile(
-    program: Program, members: dict[int, list[str]], profiled: set[int], pool: Pool
-) -> None:
-    missing = [
-        person_id
-        for person_id, roles in members.items()
-        if person_id not in profiled and audience_for(roles) == Audience.LEARNER
-    ]
-    if not missing:
-        return
-    people = db.session.scalars(sa.select(Person).where(Person.id.in_(missing)))
-    for person in sorted(people, key=lambda p: p.id):
-        pool.names[person.id] = person_name(person)
-        pool.left_out.append(Unmatched(person.id, "", "has not started the intake profile"))
-
-
-def person_name(person: Person) -> str:
-    """The person's name as the platform shared it, or a neutral "Person #12"."""
-    if person.name or person.given_name or person.family_name or person.email:
-        return person.display_name
-    return f"Person #{person.id}"
-
-
 def to_candidate(profile: Profile) -> Candidate:
     """A submitted profile as the engine sees it.
 
@@ -182,7 +151,7 @@ def to_candidate(profile: Profile) -> Candidate:
     return Candidate(
         person_id=profile.person_id,
         seniority=float(profile.seniority if profile.seniority is not None else float("nan")),
-        name=person_name(profile.person),
+        name=person_label(profile.person),
         department=profile.department or None,
         reporting_line=profile.manager_id,
         skills_offered=frozenset(profile.skills_offered),

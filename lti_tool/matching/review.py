@@ -171,10 +171,11 @@ class RosterRow:
 
 def build_roster(program: Program) -> tuple[list[RosterRow], dict[str, int]]:
     """Every learner of the course with their intake profile and where matching left them."""
-    profiles = {p.person_id: p for p in program_profiles(program)}
+    listed = program_profiles(program)
+    profiles = {p.person_id: p for p in listed}
     pairs = current_pairs(program)
     pool = build_pool(program, mentor_ids={p.mentor_id for p in pairs},
-                      mentee_ids={p.mentee_id for p in pairs})
+                      mentee_ids={p.mentee_id for p in pairs}, profiles=listed)
     sides = {c.person_id: "mentor" for c in pool.mentors}
     sides.update({c.person_id: "mentee" for c in pool.mentees})
     partners: dict[int, tuple[int, str]] = {}
