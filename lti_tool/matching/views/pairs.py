@@ -14,7 +14,7 @@ from lti_tool.core.roles import Audience
 from lti_tool.errors import DomainError, ValidationError
 from lti_tool.extensions import db
 from lti_tool.lti.models import LaunchSession
-from lti_tool.matching import decisions, forms, leavers  # noqa: F401  (leavers: signal receiver)
+from lti_tool.matching import decisions, leavers  # noqa: F401  (leavers: signal receiver)
 from lti_tool.matching.models import Pair, Program
 from lti_tool.matching.pairing import (
     count_ready_profiles,
@@ -55,7 +55,7 @@ def _review_page(launch: LaunchSession, program: Program, *, status: int = 200,
     course = launch_course(launch)
     return render_template(
         "matching/pairs/review.html", launch_id=launch.id, course_title=course.title,
-        program=program, review=build_review(program), forms=forms, problem=problem,
+        program=program, review=build_review(program), problem=problem,
         notice=NOTICES.get(request.args.get("notice", "")),
         manual_form=manual_form or {}, manual_errors=manual_errors or {},
     ), status
