@@ -124,7 +124,7 @@ def wait_until_up(url: str, timeout: float = 30) -> None:
 def gunicorn(app: str, port: int, env: dict[str, str], workers: int, cwd: Path):
     # As config/gunicorn.conf.py serves the tool: threaded workers keep connections alive.
     worker_class = os.environ.get("BENCH_WORKER_CLASS", "gthread")
-    threads = os.environ.get("BENCH_THREADS", "4")
+    threads = os.environ.get("BENCH_THREADS", "2")
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "--workers", str(workers), "--worker-class", worker_class,
          "--threads", threads, "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app],

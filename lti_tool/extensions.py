@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import sqlalchemy as sa
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -24,16 +22,3 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True, render_as_batch=True)
-
-
-@sa.event.listens_for(sa.engine.Engine, "connect")
-def _tune_sqlite(dbapi_connection: object, connection_record: object) -> None:
-    """SQLite is shared by several gunicorn workers: WAL lets readers run beside the writer,
-    and a busy timeout makes a writer wait for its turn instead of failing."""
-    if not isinstance(dbapi_connection, sqlite3.Connection):
-        return
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout = 10000")
-    cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA synchronous = NORMAL")
-    cursor.close()
