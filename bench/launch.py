@@ -122,13 +122,14 @@ def wait_until_up(url: str, timeout: float = 30) -> None:
 
 @contextmanager
 def gunicorn(app: str, port: int, env: dict[str, str], workers: int, cwd: Path):
-    # As config/gunicorn.conf.py serves the tool: threaded workers keep connections alive.
-    worker_class = os.environ.get("BENCH_WORKER_CLASS", "gthread")
-    threads = os.environ.get("BENCH_THREADS", "2")
+    """Both tools under the tool's own production settings (config/gunicorn.conf.py: threaded
+    workers, GIL switch interval), with ``workers`` workers and no access log."""
     process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", str(workers), "--worker-class", worker_class,
-         "--threads", threads, "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app],
-        env={**os.environ, **env}, cwd=cwd,
+        [str(BIN / "gunicorn"), "-c", str(ROOT / "config" / "gunicorn.conf.py"),
+         "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+         app],
+        env={**os.environ, "GUNICORN_ACCESS_LOG": "", "TOOL_URL": "", "LMS_URL": "", **env},
+        cwd=cwd,
     )
     try:
         yield process
