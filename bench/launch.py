@@ -23,8 +23,6 @@ import json
 import multiprocessing as mp
 import os
 import secrets
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,12 +35,10 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import jwt
-import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from serving import BIN, ROOT, free_port, gunicorn, wait_until_up
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 ISSUER = "https://bench-platform.example"
 CLIENT_ID = "bench-client"
 DEPLOYMENT_ID = "1"
@@ -103,41 +99,6 @@ def sign_id_token(private_key: rsa.RSAPrivateKey, auth: dict[str, str], user: in
 # -- the tools under test -------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
-
-
-@contextmanager
-def gunicorn(app: str, port: int, env: dict[str, str], workers: int, cwd: Path):
-    """Both tools under the tool's own production settings (config/gunicorn.conf.py: threaded
-    workers, GIL switch interval), with ``workers`` workers and no access log."""
-    process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-c", str(ROOT / "config" / "gunicorn.conf.py"),
-         "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         app],
-        env={**os.environ, "GUNICORN_ACCESS_LOG": "", "TOOL_URL": "", "LMS_URL": "", **env},
-        cwd=cwd,
-    )
-    try:
-        yield process
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
-
-
 @contextmanager
 def database(tmp: Path, kind: str):
     """A fresh SQLite file, or a fresh PostgreSQL database dropped afterwards."""
@@ -183,7 +144,7 @@ def _reciprocal(tmp: Path, db_url: str, base: str, port: int, jwks_url: str, wor
                   "--deployment-id", DEPLOYMENT_ID]):
         subprocess.run(flask + args, env={**os.environ, **env}, cwd=ROOT, check=True,
                        capture_output=True)
-    with gunicorn("lti_tool:create_app()", port, env, workers, ROOT):
+    with gunicorn("lti_tool:create_app()", port, env, workers):
         wait_until_up(base + "/.well-known/jwks.json")
         yield {"login": base + "/lti/login", "launch": base + "/lti/launch"}
 

@@ -20,8 +20,6 @@ import argparse
 import json
 import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,44 +28,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import requests
+from serving import BIN, ROOT, free_port, gunicorn, wait_until_up
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BIN = Path(sys.executable).parent
 CONTEXT_ID = "BENCH-ROSTER"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
-
-
-@contextmanager
-def gunicorn(port: int, env: dict[str, str]):
-    """The tool and the demo LMS as production serves them: gunicorn, 2 threaded workers."""
-    process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", "2", "--worker-class", "gthread", "--threads", "4",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "lti_tool:create_app()"],
-        env={**os.environ, **env}, cwd=ROOT,
-    )
-    try:
-        yield process
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
 
 
 def flask(env: dict[str, str], *args: str) -> str:
@@ -92,7 +56,7 @@ def demo_lms_and_tool(tmp: Path, members: int, page_size: int):
     flask(env, "db", "upgrade")
     flask(env, "keys", "ensure")
     flask(env, "demo", "seed", "--tool-url", tool_url, "--lms-url", lms_url)
-    with gunicorn(port, env):
+    with gunicorn("lti_tool:create_app()", port, env):
         wait_until_up(f"{tool_url}/.well-known/jwks.json")
         flask(env, "demo", "register", "--tool-url", tool_url, "--lms-url", lms_url,
               "--flavour", "spec")
