@@ -45,7 +45,10 @@ class HardenedMessageLaunch(FlaskMessageLaunch):
     def __init__(self, id_token: str, launch_state: LaunchState, leeway: int) -> None:
         request = FlaskRequest(request_data={"id_token": id_token}, cookies={}, session={})
         super().__init__(
-            request, DatabaseToolConfig(), session_service=_Unused(), cookie_service=_Unused()
+            request,
+            DatabaseToolConfig(expected=launch_state.platform),
+            session_service=_Unused(),
+            cookie_service=_Unused(),
         )
         self._launch_state = launch_state
         self._leeway = leeway

@@ -32,6 +32,8 @@ class LaunchState(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
+    platform: Mapped[Platform] = relationship()
+
 
 class ResourceLink(db.Model):
     __tablename__ = "resource_links"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from dataclasses import dataclass
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -17,6 +19,7 @@ from lti_tool.errors import SessionExpired
 from lti_tool.extensions import db
 from lti_tool.lti.models import LaunchSession, ResourceLink
 from lti_tool.platforms.models import Platform
+from lti_tool.roster.models import Course, Membership, Person
 from lti_tool.roster.services import upsert_course, upsert_membership, upsert_person
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -45,23 +48,30 @@ def establish_launch(platform: Platform, claims: dict, ttl_seconds: int) -> Laun
 
 def _establish(platform: Platform, claims: dict, ttl_seconds: int) -> LaunchSession:
     roles = [r for r in claims.get(CLAIM + "roles", []) if isinstance(r, str)]
-    person = upsert_person(platform.issuer, str(claims["sub"]), claims)
+    context = claims.get(CLAIM + "context")
+    if not (isinstance(context, dict) and context.get("id")):
+        context = None
+    link = claims.get(CLAIM + "resource_link") if context else None
+    if not (isinstance(link, dict) and link.get("id")):
+        link = None
+    sub = str(claims["sub"])
+    known = _known_records(platform, sub, context, link)
+    person = upsert_person(known.person, platform.issuer, sub, claims)
     course = None
     resource_link = None
-    context = claims.get(CLAIM + "context")
-    if isinstance(context, dict) and context.get("id"):
+    if context is not None:
         nrps = claims.get(NRPS_CLAIM) or {}
         ags = claims.get(AGS_CLAIM) or {}
         course = upsert_course(
+            known.course,
             platform,
             context,
             memberships_url=nrps.get("context_memberships_url"),
             lineitems_url=ags.get("lineitems"),
         )
-        upsert_membership(course, person, roles)
-        link = claims.get(CLAIM + "resource_link")
-        if isinstance(link, dict) and link.get("id"):
-            resource_link = upsert_resource_link(course, link)
+        upsert_membership(known.membership, course, person, roles)
+        if link is not None:
+            resource_link = upsert_resource_link(known.resource_link, course, link)
     session = LaunchSession(
         id=secrets.token_urlsafe(32),
         platform_id=platform.id,
@@ -78,15 +88,47 @@ def _establish(platform: Platform, claims: dict, ttl_seconds: int) -> LaunchSess
     return session
 
 
-def upsert_resource_link(course, link: dict) -> ResourceLink:
-    resource_link = None
-    if course.id is not None:
-        resource_link = db.session.scalars(
-            sa.select(ResourceLink).where(
-                ResourceLink.course_id == course.id,
-                ResourceLink.resource_link_id == str(link["id"]),
-            )
-        ).first()
+@dataclass(frozen=True)
+class KnownRecords:
+    """What the tool already holds about a launch's person, course and link (None: new)."""
+
+    person: Person | None
+    course: Course | None
+    membership: Membership | None
+    resource_link: ResourceLink | None
+
+
+@cache
+def _known_records_query() -> sa.Select:
+    """One query for all four records, outer-joined from the platform's row (which exists)."""
+    return (
+        sa.select(Person, Course, Membership, ResourceLink)
+        .select_from(Platform)
+        .outerjoin(Person, sa.and_(Person.issuer == Platform.issuer,
+                                   Person.sub == sa.bindparam("sub")))
+        .outerjoin(Course, sa.and_(Course.platform_id == Platform.id,
+                                   Course.context_id == sa.bindparam("context_id")))
+        .outerjoin(Membership, sa.and_(Membership.course_id == Course.id,
+                                       Membership.person_id == Person.id))
+        .outerjoin(ResourceLink, sa.and_(ResourceLink.course_id == Course.id,
+                                         ResourceLink.resource_link_id == sa.bindparam("link_id")))
+        .where(Platform.id == sa.bindparam("platform_id"))
+    )
+
+
+def _known_records(platform: Platform, sub: str, context: dict | None,
+                   link: dict | None) -> KnownRecords:
+    row = db.session.execute(_known_records_query(), {
+        "platform_id": platform.id,
+        "sub": sub,
+        "context_id": str(context["id"]) if context else None,
+        "link_id": str(link["id"]) if link else None,
+    }).first()
+    return KnownRecords(*row) if row is not None else KnownRecords(None, None, None, None)
+
+
+def upsert_resource_link(found: ResourceLink | None, course: Course, link: dict) -> ResourceLink:
+    resource_link = found
     if resource_link is None:
         resource_link = ResourceLink(course=course, resource_link_id=str(link["id"]))
         db.session.add(resource_link)
@@ -104,16 +146,22 @@ def get_launch_session(launch_id: str) -> LaunchSession:
     """
     session = None
     if launch_id:
-        session = db.session.scalars(
-            sa.select(LaunchSession)
-            .where(LaunchSession.id == launch_id)
-            .options(
-                joinedload(LaunchSession.person),
-                joinedload(LaunchSession.course),
-                joinedload(LaunchSession.resource_link),
-                joinedload(LaunchSession.platform),
-            )
-        ).first()
+        session = db.session.scalars(_launch_session_query(), {"launch_id": launch_id}).first()
     if session is None or session.expires_at < utcnow():
         raise SessionExpired("This page belongs to a launch that has ended or never existed.")
     return session
+
+
+@cache
+def _launch_session_query() -> sa.Select:
+    # Built once: every page of the tool runs it.
+    return (
+        sa.select(LaunchSession)
+        .where(LaunchSession.id == sa.bindparam("launch_id"))
+        .options(
+            joinedload(LaunchSession.person),
+            joinedload(LaunchSession.course),
+            joinedload(LaunchSession.resource_link),
+            joinedload(LaunchSession.platform),
+        )
+    )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,12 +15,35 @@ from lti_tool.extensions import db
 from lti_tool.platforms.models import Deployment, Platform
 
 
+@cache
+def _platforms_of_issuer() -> sa.Select:
+    # Built once: every login and launch runs these lookups.
+    return sa.select(Platform).where(Platform.issuer == sa.bindparam("issuer")).limit(2)
+
+
+@cache
+def _platform_by_client() -> sa.Select:
+    return sa.select(Platform).where(
+        Platform.issuer == sa.bindparam("issuer"), Platform.client_id == sa.bindparam("client_id")
+    )
+
+
+@cache
+def _active_deployment() -> sa.Select:
+    return sa.select(Deployment.id).where(
+        Deployment.platform_id == sa.bindparam("platform_id"),
+        Deployment.deployment_id == sa.bindparam("deployment_id"),
+        Deployment.status == "active",
+    )
+
+
 def find_platform(issuer: str, client_id: str | None) -> Platform | None:
     """The platform for this issuer and client id; with no client id, the issuer's only one."""
-    query = sa.select(Platform).where(Platform.issuer == issuer)
     if client_id:
-        return db.session.scalars(query.where(Platform.client_id == client_id)).first()
-    platforms = db.session.scalars(query.limit(2)).all()
+        return db.session.scalars(
+            _platform_by_client(), {"issuer": issuer, "client_id": client_id}
+        ).first()
+    platforms = db.session.scalars(_platforms_of_issuer(), {"issuer": issuer}).all()
     return platforms[0] if len(platforms) == 1 else None
 
 
@@ -35,10 +59,15 @@ def registration_for(platform: Platform) -> Registration:
 
 
 class DatabaseToolConfig(ToolConfAbstract):
-    """Every issuer may have several client ids, so lookups are always by (issuer, client)."""
+    """Every issuer may have several client ids, so lookups are always by (issuer, client).
 
-    def __init__(self) -> None:
+    ``expected`` is the platform the login was started for (already loaded with the launch
+    state): when the token names it, no query is needed.
+    """
+
+    def __init__(self, expected: Platform | None = None) -> None:
         super().__init__()
+        self.expected = expected
         self.platform: Platform | None = None
 
     def check_iss_has_one_client(self, iss: str) -> bool:
@@ -53,7 +82,11 @@ class DatabaseToolConfig(ToolConfAbstract):
     def find_registration_by_params(
         self, iss: str, client_id: str, *args: Any, **kwargs: Any
     ) -> Registration | None:
-        self.platform = find_platform(iss, client_id)
+        expected = self.expected
+        if expected is not None and (expected.issuer, expected.client_id) == (iss, client_id):
+            self.platform = expected
+        else:
+            self.platform = find_platform(iss, client_id)
         return registration_for(self.platform) if self.platform else None
 
     def find_deployment(self, iss: str, deployment_id: str) -> LtiDeployment | None:
@@ -65,11 +98,7 @@ class DatabaseToolConfig(ToolConfAbstract):
         platform = self.platform or find_platform(iss, client_id)
         if platform is None:
             return None
-        found = db.session.scalars(
-            sa.select(Deployment).where(
-                Deployment.platform_id == platform.id,
-                Deployment.deployment_id == deployment_id,
-                Deployment.status == "active",
-            )
-        ).first()
+        found = db.session.scalar(
+            _active_deployment(), {"platform_id": platform.id, "deployment_id": deployment_id}
+        )
         return LtiDeployment().set_deployment_id(deployment_id) if found else None

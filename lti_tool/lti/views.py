@@ -32,7 +32,6 @@ from lti_tool.lti.login import (
     check_browser_binding,
     consume_state,
     get_launch_state,
-    platform_of,
     start_login,
 )
 from lti_tool.lti.models import LaunchSession
@@ -160,18 +159,19 @@ def launch() -> Response:
         db.session.commit()
         raise
     session = establish_launch(
-        platform_of(launch_state), message_launch.claims, config["LAUNCH_SESSION_TTL_SECONDS"]
+        launch_state.platform, message_launch.claims, config["LAUNCH_SESSION_TTL_SECONDS"]
     )
-    consume_state(launch_state)  # last, so the write lock is held as briefly as possible
     # A designer's launch refreshes a stale roster in the background (sent after the commit).
     queue_sync_after_launch(session.course, session.person, session.roles,
                             max_age_minutes=config["ROSTER_SYNC_ON_LAUNCH_MINUTES"])
-    home = url_for("home.index", launch_id=session.id)
-    state_cookie = STATE_COOKIE_PREFIX + launch_state.state
-    log.info("Launch %s (binding: %s)", session.message_type, binding.value)
+    home, message_type = url_for("home.index", launch_id=session.id), session.message_type
+    # The writes come last and are committed at once: SQLite's single writer lock is held
+    # only for these statements.
+    consume_state(launch_state)
     db.session.commit()
+    log.info("Launch %s (binding: %s)", message_type, binding.value)
     response = redirect(home, code=303)
-    response.delete_cookie(state_cookie, path=url_for("lti.launch"))
+    response.delete_cookie(STATE_COOKIE_PREFIX + launch_state.state, path=url_for("lti.launch"))
     return response
 
 

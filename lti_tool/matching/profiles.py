@@ -10,6 +10,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 
 import sqlalchemy as sa
 
@@ -164,14 +165,7 @@ def check_learner_launch(
     One query in the usual case; profiles are loaded only when their claim values changed.
     """
     rows = db.session.execute(
-        sa.select(Program.id, Program.seniority_source, Program.seniority_unit,
-                  Program.seniority_claim, Program.department_claim, Profile.id,
-                  Profile.submitted_at, Profile.seniority, Profile.department)
-        .outerjoin(Profile, sa.and_(Profile.program_id == Program.id,
-                                    Profile.person_id == person_id))
-        .where(Program.course_id == course_id,
-               Program.status.in_([ProgramStatus.MATCHING.value, ProgramStatus.ACTIVE.value]))
-        .order_by(Program.id)
+        _learner_programs_query(), {"course_id": course_id, "person_id": person_id}
     ).all()
     due, changed = None, False
     for row in rows:
@@ -186,6 +180,21 @@ def check_learner_launch(
             profile = db.session.get(Profile, profile_id)
             changed = apply_claims(profile.program, profile, custom) or changed
     return due, changed
+
+
+@cache
+def _learner_programs_query() -> sa.Select:
+    # Built once: every learner's launch runs it.
+    return (
+        sa.select(Program.id, Program.seniority_source, Program.seniority_unit,
+                  Program.seniority_claim, Program.department_claim, Profile.id,
+                  Profile.submitted_at, Profile.seniority, Profile.department)
+        .outerjoin(Profile, sa.and_(Profile.program_id == Program.id,
+                                    Profile.person_id == sa.bindparam("person_id")))
+        .where(Program.course_id == sa.bindparam("course_id"),
+               Program.status.in_([ProgramStatus.MATCHING.value, ProgramStatus.ACTIVE.value]))
+        .order_by(Program.id)
+    )
 
 
 def known_departments(program_id: int) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -84,11 +85,18 @@ def add_deployments(platform: Platform, deployment_ids: Iterable[str]) -> None:
     db.session.flush()
 
 
+@cache
+def _deployment_query() -> sa.Select:
+    # Built once: every launch looks its deployment up.
+    return sa.select(Deployment).where(
+        Deployment.platform_id == sa.bindparam("platform_id"),
+        Deployment.deployment_id == sa.bindparam("deployment_id"),
+    )
+
+
 def find_deployment(platform: Platform, deployment_id: str) -> Deployment | None:
     return db.session.scalars(
-        sa.select(Deployment).where(
-            Deployment.platform_id == platform.id, Deployment.deployment_id == deployment_id
-        )
+        _deployment_query(), {"platform_id": platform.id, "deployment_id": deployment_id}
     ).first()
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from lti_tool.extensions import db
 from lti_tool.platforms.models import Platform
 from lti_tool.roster.models import Course, Membership, Person
@@ -11,12 +9,11 @@ from lti_tool.roster.models import Course, Membership, Person
 PERSON_FIELDS = ("name", "given_name", "family_name", "email")
 
 
-def upsert_person(issuer: str, sub: str, details: dict) -> Person:
-    """The person with this issuer + sub; names and email are updated only when shared,
-    so a launch with less personal data never erases what an earlier one gave."""
-    person = db.session.scalars(
-        sa.select(Person).where(Person.issuer == issuer, Person.sub == sub)
-    ).first()
+def upsert_person(found: Person | None, issuer: str, sub: str, details: dict) -> Person:
+    """``found`` (the person with this issuer + sub, looked up by the caller) or a new one;
+    names and email are updated only when shared, so a launch with less personal data never
+    erases what an earlier one gave."""
+    person = found
     if person is None:
         person = Person(issuer=issuer, sub=sub)
         db.session.add(person)
@@ -27,13 +24,10 @@ def upsert_person(issuer: str, sub: str, details: dict) -> Person:
     return person
 
 
-def upsert_course(platform: Platform, context: dict, *, memberships_url: str | None,
-                  lineitems_url: str | None) -> Course:
-    course = db.session.scalars(
-        sa.select(Course).where(
-            Course.platform_id == platform.id, Course.context_id == str(context["id"])
-        )
-    ).first()
+def upsert_course(found: Course | None, platform: Platform, context: dict, *,
+                  memberships_url: str | None, lineitems_url: str | None) -> Course:
+    """``found`` (the platform's course with this context id) or a new one, kept current."""
+    course = found
     if course is None:
         course = Course(platform_id=platform.id, context_id=str(context["id"]))
         db.session.add(course)
@@ -48,14 +42,10 @@ def upsert_course(platform: Platform, context: dict, *, memberships_url: str | N
     return course
 
 
-def upsert_membership(course: Course, person: Person, roles: list[str]) -> Membership:
-    membership = None
-    if course.id is not None and person.id is not None:
-        membership = db.session.scalars(
-            sa.select(Membership).where(
-                Membership.course_id == course.id, Membership.person_id == person.id
-            )
-        ).first()
+def upsert_membership(found: Membership | None, course: Course, person: Person,
+                      roles: list[str]) -> Membership:
+    """``found`` (the person's membership of the course) or a new one, active, with ``roles``."""
+    membership = found
     if membership is None:
         membership = Membership(course=course, person=person)
         db.session.add(membership)
