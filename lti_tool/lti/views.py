@@ -164,14 +164,16 @@ def launch() -> Response:
     # A designer's launch refreshes a stale roster in the background (sent after the commit).
     queue_sync_after_launch(session.course, session.person, session.roles,
                             max_age_minutes=config["ROSTER_SYNC_ON_LAUNCH_MINUTES"])
+    # Read before the commit, which expires every loaded object.
     home, message_type = url_for("home.index", launch_id=session.id), session.message_type
+    state_cookie = STATE_COOKIE_PREFIX + launch_state.state
     # The writes come last and are committed at once: SQLite's single writer lock is held
     # only for these statements.
     consume_state(launch_state)
     db.session.commit()
     log.info("Launch %s (binding: %s)", message_type, binding.value)
     response = redirect(home, code=303)
-    response.delete_cookie(STATE_COOKIE_PREFIX + launch_state.state, path=url_for("lti.launch"))
+    response.delete_cookie(state_cookie, path=url_for("lti.launch"))
     return response
 
 
