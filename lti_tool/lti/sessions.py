@@ -40,13 +40,28 @@ KEPT_CLAIMS = (
 )
 
 
-def establish_launch(platform: Platform, claims: dict, ttl_seconds: int) -> LaunchSession:
-    """Upsert Person, Course, Membership and ResourceLink from the claims and open a session."""
+@dataclass(frozen=True)
+class EstablishedLaunch:
+    """The launch session just opened, with the records it points to."""
+
+    id: str
+    message_type: str
+    roles: list[str]
+    person: Person
+    course: Course | None
+
+
+def establish_launch(platform: Platform, claims: dict, ttl_seconds: int) -> EstablishedLaunch:
+    """Upsert Person, Course, Membership and ResourceLink from the claims and open a session.
+
+    Only new or changed records go through the ORM's flush; the session row, written on
+    every launch, is a plain insert.
+    """
     with db.session.no_autoflush:  # look everything up before the first write
         return _establish(platform, claims, ttl_seconds)
 
 
-def _establish(platform: Platform, claims: dict, ttl_seconds: int) -> LaunchSession:
+def _establish(platform: Platform, claims: dict, ttl_seconds: int) -> EstablishedLaunch:
     roles = [r for r in claims.get(CLAIM + "roles", []) if isinstance(r, str)]
     context = claims.get(CLAIM + "context")
     if not (isinstance(context, dict) and context.get("id")):
@@ -72,20 +87,34 @@ def _establish(platform: Platform, claims: dict, ttl_seconds: int) -> LaunchSess
         upsert_membership(known.membership, course, person, roles)
         if link is not None:
             resource_link = upsert_resource_link(known.resource_link, course, link)
-    session = LaunchSession(
+    db.session.flush()  # a no-op unless a record is new or changed
+    launch = EstablishedLaunch(
         id=secrets.token_urlsafe(32),
-        platform_id=platform.id,
-        deployment_id=str(claims[CLAIM + "deployment_id"]),
-        person=person,
-        course=course,
-        resource_link=resource_link,
         message_type=claims[CLAIM + "message_type"],
         roles=roles,
-        claims={k: claims[k] for k in KEPT_CLAIMS if k in claims},
-        expires_at=utcnow() + dt.timedelta(seconds=ttl_seconds),
+        person=person,
+        course=course,
     )
-    db.session.add(session)
-    return session
+    now = utcnow()
+    db.session.execute(_insert_session(), {
+        "id": launch.id,
+        "platform_id": platform.id,
+        "deployment_id": str(claims[CLAIM + "deployment_id"]),
+        "person_id": person.id,
+        "course_id": course.id if course else None,
+        "resource_link_pk": resource_link.id if resource_link else None,
+        "message_type": launch.message_type,
+        "roles": roles,
+        "claims": {k: claims[k] for k in KEPT_CLAIMS if k in claims},
+        "created_at": now,
+        "expires_at": now + dt.timedelta(seconds=ttl_seconds),
+    })
+    return launch
+
+
+@cache
+def _insert_session() -> sa.Insert:
+    return sa.insert(LaunchSession.__table__)
 
 
 @dataclass(frozen=True)
