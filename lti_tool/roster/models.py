@@ -123,9 +123,16 @@ class RosterSync(db.Model):
     course: Mapped[Course] = relationship()
     requested_by: Mapped[Person | None] = relationship()
 
+    # A queued sync no worker has started in this long was lost (its job never sent, or the
+    # queue emptied): a new request replaces it instead of waiting for the hourly cleanup.
+    LOST_IN_QUEUE_AFTER = dt.timedelta(minutes=15)
+
     @property
     def is_finished(self) -> bool:
         return self.status in (self.DONE, self.FAILED)
+
+    def is_lost_in_queue(self, now: dt.datetime) -> bool:
+        return self.status == self.QUEUED and self.created_at < now - self.LOST_IN_QUEUE_AFTER
 
     def start(self, kind: str) -> None:
         """The worker picked the sync up; ``kind`` is "full" or "incremental".

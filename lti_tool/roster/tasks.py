@@ -35,6 +35,8 @@ from lti_tool.roster.sync import (
 log = logging.getLogger(__name__)
 PROGRESS_EVERY_SECONDS = 0.5
 UNEXPECTED = "The sync hit an unexpected problem, which has been logged. Try again later."
+LOST_IN_QUEUE = ("No worker started this sync, so it was queued again. If syncs keep waiting, "
+                 "check that the tool's worker (flask worker) is running.")
 
 
 @job
@@ -122,9 +124,9 @@ def queue_roster_sync(course: Course, *, trigger: str, requested_by: Person | No
     """A queued RosterSync now; its job is sent when the caller's transaction commits.
 
     While a sync of the course is already queued or running, that one is returned instead
-    (a double-clicked "Sync now" runs once)."""
+    (a double-clicked "Sync now" runs once) — unless it was lost in the queue."""
     if course.id is not None:
-        last = latest_sync(course)
+        last = _unless_lost(latest_sync(course))
         if last is not None and not last.is_finished:
             return last
     sync = new_sync(course, trigger=trigger, requested_by=requested_by, full=full)
@@ -144,10 +146,18 @@ def queue_sync_after_launch(course: Course | None, person: Person, roles: list[s
     ):
         return None
     with db.session.no_autoflush:  # keep the launch's writes for its own commit
-        last = latest_sync(course) if course.id is not None else None
+        last = _unless_lost(latest_sync(course)) if course.id is not None else None
     cutoff = utcnow() - dt.timedelta(minutes=max_age_minutes)
     if last is not None and (not last.is_finished or last.created_at > cutoff):
         return None
     sync = new_sync(course, trigger="launch", requested_by=person)
     run_roster_sync.enqueue(sync.id)
+    return sync
+
+
+def _unless_lost(sync: RosterSync | None) -> RosterSync | None:
+    """``sync``, or None when it was lost in the queue (it is then marked failed)."""
+    if sync is not None and sync.is_lost_in_queue(utcnow()):
+        sync.fail(LOST_IN_QUEUE)
+        return None
     return sync

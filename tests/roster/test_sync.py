@@ -347,6 +347,36 @@ def test_a_sync_already_queued_is_not_queued_twice(spec: Platform, app: Flask) -
         db.session.rollback()
 
 
+def test_a_sync_lost_in_the_queue_is_replaced(spec: Platform, app: Flask) -> None:
+    course = make_course(spec, 1)  # its designer's launch queued a sync
+    with app.app_context():
+        row = db.session.get(Course, course.course_id)
+        lost = db.session.scalars(
+            sa.select(RosterSync).where(RosterSync.course_id == row.id)).one()
+        lost.created_at = utcnow() - RosterSync.LOST_IN_QUEUE_AFTER + dt.timedelta(minutes=1)
+        assert queue_roster_sync(row, trigger="manual") is lost  # still waiting, not lost
+        lost.created_at = utcnow() - RosterSync.LOST_IN_QUEUE_AFTER - dt.timedelta(minutes=1)
+        fresh = queue_roster_sync(row, trigger="manual")
+        assert fresh is not lost and fresh.status == RosterSync.QUEUED
+        assert lost.status == RosterSync.FAILED and "No worker started" in lost.error
+        db.session.rollback()
+
+
+def test_a_designer_launch_replaces_a_sync_lost_in_the_queue(spec: Platform, app: Flask) -> None:
+    course = make_course(spec, 1)
+    with app.app_context():
+        lost = db.session.scalars(
+            sa.select(RosterSync).where(RosterSync.course_id == course.course_id)).one()
+        lost.created_at = utcnow() - RosterSync.LOST_IN_QUEUE_AFTER - dt.timedelta(minutes=1)
+        db.session.commit()
+    spec.launch(DESIGNER, course=course.context_id)
+    with app.app_context():
+        syncs = db.session.scalars(sa.select(RosterSync).where(
+            RosterSync.course_id == course.course_id).order_by(RosterSync.id)).all()
+        assert [(s.trigger, s.status) for s in syncs] == [("launch", "failed"),
+                                                         ("launch", "queued")]
+
+
 def test_flask_roster_commands(spec: Platform, app: Flask, runner) -> None:
     course = make_course(spec, 2)
     listed = runner.invoke(args=["roster", "courses"])
