@@ -143,3 +143,14 @@ def test_re_registration_updates_instead_of_duplicating(platforms: dict[str, Pla
     assert before == 1
     with pytest.raises(RegistrationFailed):
         register_tool(spec.lms_url, "spec", f"{live_server.tool_url}/nowhere")
+
+
+def test_registration_tokens_never_reach_the_logs(
+    lms_url: str, live_server: LiveServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    result = register_tool(lms_url, "spec", f"{live_server.tool_url}/lti/register")
+    assert result.client_id
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "GET /lti/register " in logged  # the request was logged, by path
+    assert "registration_token" not in logged and "eyJ" not in logged

@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass
 
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 
 @dataclass
@@ -36,8 +36,19 @@ class LiveServer:
         self.thread.join(timeout=5)
 
 
+class PathOnlyRequestHandler(WSGIRequestHandler):
+    """Logs requests without their query strings, where Dynamic Registration carries its
+    registration token (as gunicorn's access log format does in production)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        path = self.path.split("?", 1)[0]
+        self.log("info", '"%s %s %s" %s %s', self.command, path, self.request_version,
+                 code, size)
+
+
 def start_live_server(app: Flask) -> LiveServer:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True,
+                         request_handler=PathOnlyRequestHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     return LiveServer(app=app, server=server, thread=thread)
