@@ -48,25 +48,43 @@ class RegistrationRejected(Exception):
 
 
 def mint_registration_token(
-    flavour: Flavour, lms_base_url: str, withheld_scopes: list[str] | tuple[str, ...] = ()
+    flavour: Flavour,
+    lms_base_url: str,
+    withheld_scopes: list[str] | tuple[str, ...] = (),
+    updates: DemoToolRegistration | None = None,
 ) -> str:
-    """A signed ``reg`` token for one registration; ``sub`` is the future client_id."""
+    """A signed ``reg`` token for one registration; ``sub`` is the future client_id.
+
+    With ``updates`` (Moodle only), a ``reg-update`` token for that registered tool: ``sub``
+    is its tool type id, and the registration keeps its client_id and deployment.
+
+    :raise RegistrationRejected: (400) this LMS does not offer updates, or the tool is
+        registered in another one.
+    """
+    if updates is not None and not flavour.registration_updates:
+        raise RegistrationRejected(400, f"{flavour.title} does not update registrations; "
+                                   "register the tool again instead")
+    if updates is not None and updates.flavour != flavour.name:
+        raise RegistrationRejected(400, "That tool is registered in another LMS")
     now = utcnow()
     row = DemoRegistrationToken(
         flavour=flavour.name,
         subject=secrets.token_urlsafe(12),
         withheld_scopes=list(withheld_scopes),
+        updates=updates,
         created_at=now,
         expires_at=now + REGISTRATION_TOKEN_TTL,
     )
     db.session.add(row)
     db.session.flush()
     claims = {
-        "sub": row.subject,
-        "scope": "reg",
+        "sub": row.subject if updates is None else str(updates.id),
+        "scope": "reg" if updates is None else "reg-update",
         "iat": int(now.timestamp()),
         "exp": int(row.expires_at.timestamp()),
     }
+    if updates is not None:
+        claims["jti"] = row.subject  # which update token this is (sub names the tool)
     return sign_with_platform_key(flavour.name, claims)
 
 
@@ -90,15 +108,21 @@ def check_registration_token(flavour: Flavour, token: str | None) -> DemoRegistr
         status = flavour.auth_page_status if flavour.registration_error_style == "text" else 401
         raise RegistrationRejected(status, f"Invalid registration token: {exc}",
                                    "invalid_token") from exc
-    if claims.get("scope") != "reg":
+    scope = claims.get("scope")
+    if scope not in ("reg", "reg-update") or (
+        scope == "reg-update" and not flavour.registration_updates
+    ):
         raise RegistrationRejected(403, "Incorrect scope", "invalid_token")
     row = db.session.scalars(
         sa.select(DemoRegistrationToken).where(
-            DemoRegistrationToken.subject == claims["sub"],
+            DemoRegistrationToken.subject == (claims["sub"] if scope == "reg"
+                                              else claims.get("jti")),
             DemoRegistrationToken.flavour == flavour.name,
         )
     ).first()
-    if row is None:
+    if row is None or (scope == "reg-update") != (row.updates_id is not None) or (
+        row.updates_id is not None and str(row.updates_id) != str(claims["sub"])
+    ):
         raise RegistrationRejected(401, "Invalid registration token", "invalid_token")
     if row.used_at is not None:
         raise RegistrationRejected(401, "token_already_used", "invalid_token")
@@ -161,28 +185,45 @@ def granted_scopes(
     return [s for s in dict.fromkeys(asked) if s not in withheld]
 
 
+def save_registration(
+    flavour: Flavour, token: DemoRegistrationToken, doc: dict[str, Any]
+) -> DemoToolRegistration:
+    """Store a new tool (or, for a ``reg-update`` token, the tool's new configuration) and
+    spend the token."""
+    if token.updates is not None:
+        registration = token.updates
+        _apply_document(registration, flavour, token, doc)
+        token.used_at = utcnow()
+        db.session.flush()
+        return registration
+    return create_registration(flavour, token, doc)
+
+
+def _apply_document(registration: DemoToolRegistration, flavour: Flavour,
+                    token: DemoRegistrationToken, doc: dict[str, Any]) -> None:
+    config = validate_registration(doc)
+    target = config.get("target_link_uri") or f"http://{config['domain']}"
+    registration.name = str(doc["client_name"])[:255]
+    registration.initiate_login_uri = doc["initiate_login_uri"]
+    registration.target_link_uri = target
+    registration.redirect_uris = list(doc["redirect_uris"])
+    registration.jwks_uri = doc["jwks_uri"]
+    registration.domain = config.get("domain") or domain_of(target)
+    registration.scopes = granted_scopes(flavour, doc.get("scope"), token.withheld_scopes)
+    registration.claims = list(config.get("claims") or [])
+    registration.messages = [m for m in config.get("messages") or [] if isinstance(m, dict)]
+    registration.custom_parameters = dict(config.get("custom_parameters") or {})
+    registration.document = doc
+
+
 def create_registration(
     flavour: Flavour, token: DemoRegistrationToken, doc: dict[str, Any]
 ) -> DemoToolRegistration:
     """Store the tool, spend the token, and give every course a first activity of the tool."""
-    config = validate_registration(doc)
-    target = config.get("target_link_uri") or f"http://{config['domain']}"
     registration = DemoToolRegistration(
-        flavour=flavour.name,
-        client_id=token.subject,
-        deployment_id="pending",
-        name=str(doc["client_name"])[:255],
-        initiate_login_uri=doc["initiate_login_uri"],
-        target_link_uri=target,
-        redirect_uris=list(doc["redirect_uris"]),
-        jwks_uri=doc["jwks_uri"],
-        domain=config.get("domain") or domain_of(target),
-        scopes=granted_scopes(flavour, doc.get("scope"), token.withheld_scopes),
-        claims=list(config.get("claims") or []),
-        messages=[m for m in config.get("messages") or [] if isinstance(m, dict)],
-        custom_parameters=dict(config.get("custom_parameters") or {}),
-        document=doc,
+        flavour=flavour.name, client_id=token.subject, deployment_id="pending"
     )
+    _apply_document(registration, flavour, token, doc)
     db.session.add(registration)
     db.session.flush()
     registration.deployment_id = (

@@ -68,6 +68,9 @@ class Flavour:
     # Registration
     registration_error_style: str = "json"  # "text": Moodle's bare strings
     registration_added_scopes: tuple[str, ...] = ()
+    # Moodle offers re-registering a tool as an update: a ``reg-update`` token whose ``sub``
+    # is the tool type id; the tool keeps its client_id and deployment.
+    registration_updates: bool = False
     # "claims": PII claims only when the registration lists them; "privacy_level": Canvas's
     # https://canvas.instructure.com/lti/privacy_level (anonymous unless asked).
     privacy_source: str = "claims"
@@ -148,6 +151,7 @@ MOODLE = Flavour(
     deep_link_presentation_targets=("iframe", "window", "frame"),
     registration_error_style="text",
     registration_added_scopes=(SCOPE_LINEITEM_READONLY,),
+    registration_updates=True,
     token_content_type="text/html; charset=utf-8",
     token_requires_exact_form=True,
     token_checks_aud=False,

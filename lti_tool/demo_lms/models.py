@@ -138,9 +138,15 @@ class DemoRegistrationToken(db.Model):
     subject: Mapped[str] = mapped_column(sa.String(255), unique=True)
     # Scopes the admin refuses to grant even when the tool asks (Canvas lets admins cut).
     withheld_scopes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # Moodle's ``reg-update``: the registered tool this token updates (None: a new tool).
+    updates_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("demo_tool_registrations.id", ondelete="CASCADE")
+    )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    updates: Mapped[DemoToolRegistration | None] = relationship()
 
 
 class DemoResourceLink(db.Model):

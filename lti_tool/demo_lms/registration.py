@@ -95,12 +95,14 @@ def register_tool(
     session: Any = requests,
     *,
     withhold_scopes: tuple[str, ...] | list[str] = (),
+    update_client_id: str | None = None,
     timeout: float = 30.0,
 ) -> RegistrationResult:
     """Register the tool at ``tool_registration_url`` in ``flavour`` of the demo LMS.
 
     ``withhold_scopes`` are scopes the admin refuses to grant (the tool must read back the
-    granted ``scope``). ``session`` is ``requests`` or a ``requests.Session``.
+    granted ``scope``). ``update_client_id`` re-registers that tool as an update (Moodle's
+    ``reg-update``). ``session`` is ``requests`` or a ``requests.Session``.
 
     :raise RegistrationFailed: when the LMS or the tool fails, the tool's page lacks the
         ``org.imsglobal.lti.close`` message, or no registration arrived.
@@ -108,7 +110,8 @@ def register_tool(
     base = _flavour_base(lms_base_url, flavour)
     try:
         minted = session.post(f"{base}/admin/api/registration-tokens",
-                              json={"withhold_scopes": list(withhold_scopes)}, timeout=timeout)
+                              json={"withhold_scopes": list(withhold_scopes),
+                                    "update_client_id": update_client_id}, timeout=timeout)
         minted.raise_for_status()
         data = minted.json()
     except (requests.RequestException, ValueError) as exc:
@@ -128,7 +131,8 @@ def register_tool(
         raise RegistrationFailed(
             f"the tool's page never posts {{subject: '{CLOSE_SUBJECT}'}}: {page.text[:300]!r}"
         )
-    client_id = jwt.decode(token, options={"verify_signature": False})["sub"]
+    # A new tool's client_id is the token's sub; an update's sub is the tool type id.
+    client_id = update_client_id or jwt.decode(token, options={"verify_signature": False})["sub"]
     found = session.get(f"{base}/admin/api/registrations/{client_id}", timeout=timeout)
     if found.status_code != 200:
         raise RegistrationFailed(

@@ -20,6 +20,7 @@ from flask import current_app
 from lti_tool.core.http import http_session, http_timeout
 from lti_tool.errors import RegistrationError
 from lti_tool.lti.scopes import TOOL_SCOPES
+from lti_tool.lti.tool_config import find_platform
 from lti_tool.lti.urls import jwks_url, launch_url, login_url, tool_base_url
 from lti_tool.platforms.models import Platform
 from lti_tool.platforms.services import PlatformValues, save_platform
@@ -45,6 +46,8 @@ class RegistrationOutcome:
     product_family: str
     granted_scopes: tuple[str, ...]
     missing_scopes: tuple[str, ...]
+    # The LMS kept an earlier registration's client id (Moodle's re-registration as update).
+    updated: bool = False
 
 
 def register_with_platform(openid_configuration_url: str, registration_token: str | None) -> (
@@ -70,6 +73,7 @@ def register_with_platform(openid_configuration_url: str, registration_token: st
     tool_config = answer.get(TOOL_CONFIG) or {}
     deployment_id = tool_config.get("deployment_id")
     granted = _granted_scopes(answer)
+    known = find_platform(config["issuer"], str(client_id)) is not None
     platform = save_platform(
         PlatformValues(
             name=str(platform_config.get("product_family_code") or config["issuer"])
@@ -94,6 +98,7 @@ def register_with_platform(openid_configuration_url: str, registration_token: st
         product_family=product,
         granted_scopes=granted,
         missing_scopes=tuple(s for s in TOOL_SCOPES if s not in granted),
+        updated=known,
     )
 
 

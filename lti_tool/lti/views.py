@@ -189,7 +189,8 @@ def register() -> Response:
     outcome = register_with_platform(config_url, request.args.get("registration_token"))
     db.session.commit()
     log.info(
-        "Registered with %s (client %s, deployment %s)",
+        "%s with %s (client %s, deployment %s)",
+        "Registration updated" if outcome.updated else "Registered",
         outcome.platform.issuer,
         outcome.platform.client_id,
         outcome.deployment_id,

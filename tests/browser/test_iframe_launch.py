@@ -1,15 +1,18 @@
 """From the demo LMS into the tool's iframe, in headless Chromium with third-party cookies
-blocked: learner and designer launches, deep linking by keyboard, registration dialog."""
+blocked: learner and designer launches, deep linking by keyboard, registration update."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
 from lti_tool.demo_lms.directory import get_course
+from lti_tool.demo_lms.registration import register_tool
 from tests.support.chromium import screenshot_dir
 from tests.support.launching import Platform
+from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -88,3 +91,18 @@ def test_narrow_screen_has_no_horizontal_scroll(page: Any, spec: Platform) -> No
     frame = tool_frame(page, "/s/")
     frame.get_by_role("heading", name="Hello, Amara Okafor").wait_for()
     assert frame.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_moodle_admin_updates_the_tools_registration(
+    page: Any, lms_url: str, live_server: LiveServer
+) -> None:
+    fresh = register_tool(lms_url, "moodle", f"{live_server.tool_url}/lti/register")
+    page.goto(f"{lms_url}/moodle/admin/registrations")
+    rows = page.locator("table tbody tr")
+    before = rows.count()
+    page.get_by_role("button", name=re.compile(re.escape(f"({fresh.client_id})"))).click()
+    page.wait_for_url(f"{lms_url}/moodle/admin/register", timeout=5000)
+    # The tool's page posts org.imsglobal.lti.close; the LMS then reloads its list.
+    page.wait_for_url(f"{lms_url}/moodle/admin/registrations", timeout=10_000)
+    assert rows.count() == before  # updated in place, not registered twice
+    assert page.locator("td code", has_text=fresh.client_id).count() == 1

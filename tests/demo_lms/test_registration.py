@@ -204,3 +204,51 @@ def test_admin_register_page_frames_the_tool(lms_url: str, fake_tool: FakeTool) 
     assert "register.js" in page.text
     listing = requests.get(f"{lms_url}/moodle/admin/registrations", timeout=10)
     assert "Register Reciprocal" in listing.text and "Fake tool" in listing.text
+
+
+def test_moodle_reg_update_keeps_client_and_deployment(lms_url: str, fake_tool: FakeTool) -> None:
+    first = post_registration(lms_url, "moodle", mint(lms_url, "moodle"),
+                              fake_tool.registration_document()).json()
+    client_id = first["client_id"]
+    deployment_id = first[TOOL_CONFIGURATION]["deployment_id"]
+    token = mint(lms_url, "moodle", update_client_id=client_id)
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["scope"] == "reg-update" and claims["sub"] == deployment_id  # tool type id
+    doc = fake_tool.registration_document(scopes=(SCOPE_NRPS,))
+    doc["client_name"] = "Fake tool, renamed"
+    updated = post_registration(lms_url, "moodle", token, doc)
+    assert updated.status_code == 200, updated.text
+    body = updated.json()
+    assert body["client_id"] == client_id
+    assert body[TOOL_CONFIGURATION]["deployment_id"] == deployment_id
+    assert body["scope"].split() == [SCOPE_NRPS]
+    listed = requests.get(f"{lms_url}/moodle/admin/api/registrations/{client_id}",
+                          timeout=10).json()
+    assert listed["name"] == "Fake tool, renamed" and listed["scopes"] == [SCOPE_NRPS]
+    again = post_registration(lms_url, "moodle", token, doc)
+    assert (again.status_code, again.text) == (401, "token_already_used")
+
+
+def test_only_moodle_offers_registration_updates(lms_url: str, fake_tool: FakeTool) -> None:
+    result = register_tool(lms_url, "canvas", f"{fake_tool.url}/register")
+    refused = requests.post(f"{lms_url}/canvas/admin/api/registration-tokens", timeout=10,
+                            json={"update_client_id": result.client_id})
+    assert refused.status_code == 400 and "does not update" in refused.json()["error_description"]
+    unknown = requests.post(f"{lms_url}/moodle/admin/api/registration-tokens", timeout=10,
+                            json={"update_client_id": "no-such-client"})
+    assert unknown.status_code == 404
+
+
+def test_a_reg_update_token_cannot_update_another_tool(
+    app: Flask, lms_url: str, fake_tool: FakeTool
+) -> None:
+    one = register_tool(lms_url, "moodle", f"{fake_tool.url}/register")
+    other = register_tool(lms_url, "moodle", f"{fake_tool.url}/register")
+    token = mint(lms_url, "moodle", update_client_id=one.client_id)
+    jti = jwt.decode(token, options={"verify_signature": False})["jti"]
+    with app.app_context():  # the same token id, re-signed for the other tool
+        forged = sign_with_platform_key("moodle", {
+            "sub": other.deployment_id, "scope": "reg-update", "jti": jti,
+            "exp": int(time.time()) + 60})
+    response = post_registration(lms_url, "moodle", forged, fake_tool.registration_document())
+    assert (response.status_code, response.text) == (401, "Invalid registration token")

@@ -154,3 +154,21 @@ def test_registration_tokens_never_reach_the_logs(
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "GET /lti/register " in logged  # the request was logged, by path
     assert "registration_token" not in logged and "eyJ" not in logged
+
+
+def test_moodle_re_registration_updates_the_same_platform(
+    lms_url: str, live_server: LiveServer, app
+) -> None:
+    register_url = f"{live_server.tool_url}/lti/register"
+    first = register_tool(lms_url, "moodle", register_url)
+    assert "Reciprocal is registered" in first.tool_page
+    update = register_tool(lms_url, "moodle", register_url, update_client_id=first.client_id,
+                           withhold_scopes=[AGS_SCORE])
+    assert "registration is updated" in update.tool_page
+    assert (update.client_id, update.deployment_id) == (first.client_id, first.deployment_id)
+    with app.app_context():
+        rows = db.session.scalars(sa.select(PlatformRow).where(
+            PlatformRow.issuer == first.issuer, PlatformRow.client_id == first.client_id)).all()
+        assert len(rows) == 1
+        assert AGS_SCORE not in rows[0].granted_scopes  # what the update granted, read back
+        assert [d.deployment_id for d in rows[0].deployments] == [first.deployment_id]

@@ -18,11 +18,11 @@ from lti_tool.demo_lms.dynamic_registration import (
     SUPPORTED_SCOPES,
     RegistrationRejected,
     check_registration_token,
-    create_registration,
     messages_supported,
     mint_registration_token,
     registration_response,
     registration_summary,
+    save_registration,
 )
 from lti_tool.demo_lms.flavours import get_flavour
 from lti_tool.demo_lms.keys import JWKS_MAX_AGE_SECONDS, published_jwks
@@ -78,7 +78,7 @@ def registration_endpoint(flavour_name: str) -> Response:
     try:
         row = check_registration_token(flavour, token)
         doc = request.get_json(force=True, silent=True)
-        registration = create_registration(flavour, row, doc)
+        registration = save_registration(flavour, row, doc)
         db.session.commit()
     except RegistrationRejected as exc:
         db.session.rollback()
@@ -102,12 +102,23 @@ add_flavour_rules(bp, "registration_path", registration_endpoint, ["POST"])
 def api_mint_token(flavour_name: str) -> Response:
     """Mint a registration token, as an admin's "Register a tool" click would (JSON).
 
-    Accepts ``withhold_scopes`` (form or JSON list) to cut scopes the tool will ask for.
+    Accepts ``withhold_scopes`` (form or JSON list) to cut scopes the tool will ask for, and
+    ``update_client_id`` to update that registered tool instead (Moodle's ``reg-update``).
     """
     flavour = get_flavour(flavour_name)
     payload = request.get_json(silent=True) or {}
     withheld = payload.get("withhold_scopes") or request.form.getlist("withhold_scopes")
-    token = mint_registration_token(flavour, lms_base_url(), withheld)
+    update_client_id = payload.get("update_client_id") or request.form.get("update_client_id")
+    updates = None
+    if update_client_id:
+        updates = find_registration(flavour, str(update_client_id))
+        if updates is None:
+            return json_error(404, "not_found",
+                              f"No tool registered with client_id {update_client_id}.")
+    try:
+        token = mint_registration_token(flavour, lms_base_url(), withheld, updates)
+    except RegistrationRejected as exc:
+        return json_error(exc.status, exc.error, exc.message)
     db.session.commit()
     u = urls.platform_urls(lms_base_url(), flavour)
     return jsonify(
@@ -152,7 +163,16 @@ def register_page(flavour_name: str) -> str | Response:
     tool_registration_url = (request.form.get("registration_url") or "").strip()
     if urlsplit(tool_registration_url).scheme not in ("http", "https"):
         return lms_page_error(flavour, 400, "Enter the tool's registration URL (http or https).")
-    token = mint_registration_token(flavour, lms_base_url(), request.form.getlist("withhold"))
+    updates = None
+    if request.form.get("update_client_id"):
+        updates = find_registration(flavour, request.form["update_client_id"])
+        if updates is None:
+            return lms_page_error(flavour, 404, "That tool is no longer registered here.")
+    try:
+        token = mint_registration_token(flavour, lms_base_url(), request.form.getlist("withhold"),
+                                        updates)
+    except RegistrationRejected as exc:
+        return lms_page_error(flavour, exc.status, exc.message)
     db.session.commit()
     u = urls.platform_urls(lms_base_url(), flavour)
     return render_template(
