@@ -12,7 +12,8 @@ from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
 
 from lti_tool.extensions import db
-from lti_tool.platforms.models import Deployment, Platform
+from lti_tool.platforms.models import Platform
+from lti_tool.platforms.services import find_deployment
 
 
 @cache
@@ -25,15 +26,6 @@ def _platforms_of_issuer() -> sa.Select:
 def _platform_by_client() -> sa.Select:
     return sa.select(Platform).where(
         Platform.issuer == sa.bindparam("issuer"), Platform.client_id == sa.bindparam("client_id")
-    )
-
-
-@cache
-def _active_deployment() -> sa.Select:
-    return sa.select(Deployment.id).where(
-        Deployment.platform_id == sa.bindparam("platform_id"),
-        Deployment.deployment_id == sa.bindparam("deployment_id"),
-        Deployment.status == "active",
     )
 
 
@@ -98,7 +90,7 @@ class DatabaseToolConfig(ToolConfAbstract):
         platform = self.platform or find_platform(iss, client_id)
         if platform is None:
             return None
-        found = db.session.scalar(
-            _active_deployment(), {"platform_id": platform.id, "deployment_id": deployment_id}
-        )
-        return LtiDeployment().set_deployment_id(deployment_id) if found else None
+        found = find_deployment(platform, deployment_id)
+        if found is None or not found.is_active:
+            return None
+        return LtiDeployment().set_deployment_id(deployment_id)
