@@ -20,10 +20,9 @@ from flask import current_app
 from lti_tool.core.http import http_session, http_timeout
 from lti_tool.errors import RegistrationError
 from lti_tool.lti.scopes import TOOL_SCOPES
-from lti_tool.lti.tool_config import find_platform
 from lti_tool.lti.urls import jwks_url, launch_url, login_url, tool_base_url
 from lti_tool.platforms.models import Platform
-from lti_tool.platforms.services import PlatformValues, save_platform
+from lti_tool.platforms.services import PlatformValues, find_platform, save_platform
 
 log = logging.getLogger(__name__)
 

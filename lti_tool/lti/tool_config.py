@@ -3,40 +3,14 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-import sqlalchemy as sa
 from pylti1p3.deployment import Deployment as LtiDeployment
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
 
-from lti_tool.extensions import db
 from lti_tool.platforms.models import Platform
-from lti_tool.platforms.services import find_deployment
-
-
-@cache
-def _platforms_of_issuer() -> sa.Select:
-    # Built once: every login and launch runs these lookups.
-    return sa.select(Platform).where(Platform.issuer == sa.bindparam("issuer")).limit(2)
-
-
-@cache
-def _platform_by_client() -> sa.Select:
-    return sa.select(Platform).where(
-        Platform.issuer == sa.bindparam("issuer"), Platform.client_id == sa.bindparam("client_id")
-    )
-
-
-def find_platform(issuer: str, client_id: str | None) -> Platform | None:
-    """The platform for this issuer and client id; with no client id, the issuer's only one."""
-    if client_id:
-        return db.session.scalars(
-            _platform_by_client(), {"issuer": issuer, "client_id": client_id}
-        ).first()
-    platforms = db.session.scalars(_platforms_of_issuer(), {"issuer": issuer}).all()
-    return platforms[0] if len(platforms) == 1 else None
+from lti_tool.platforms.services import find_deployment, find_platform
 
 
 def registration_for(platform: Platform) -> Registration:

@@ -54,11 +54,7 @@ def save_platform(values: PlatformValues, *, registered_by: str = "manual") -> P
         raise ValidationError(
             "; ".join(f"{field.replace('_', ' ')}: {msg}" for field, msg in problems.items())
         )
-    platform = db.session.scalars(
-        sa.select(Platform).where(
-            Platform.issuer == values.issuer.strip(), Platform.client_id == values.client_id.strip()
-        )
-    ).first()
+    platform = find_platform(values.issuer.strip(), values.client_id.strip())
     if platform is None:
         platform = Platform(issuer=values.issuer.strip(), client_id=values.client_id.strip())
         db.session.add(platform)
@@ -83,6 +79,29 @@ def add_deployments(platform: Platform, deployment_ids: Iterable[str]) -> None:
         elif not deployment.is_active:
             deployment.approve()
     db.session.flush()
+
+
+@cache
+def _platforms_of_issuer() -> sa.Select:
+    # Built once: every login and launch runs these lookups.
+    return sa.select(Platform).where(Platform.issuer == sa.bindparam("issuer")).limit(2)
+
+
+@cache
+def _platform_by_client() -> sa.Select:
+    return sa.select(Platform).where(
+        Platform.issuer == sa.bindparam("issuer"), Platform.client_id == sa.bindparam("client_id")
+    )
+
+
+def find_platform(issuer: str, client_id: str | None) -> Platform | None:
+    """The platform for this issuer and client id; with no client id, the issuer's only one."""
+    if client_id:
+        return db.session.scalars(
+            _platform_by_client(), {"issuer": issuer, "client_id": client_id}
+        ).first()
+    platforms = db.session.scalars(_platforms_of_issuer(), {"issuer": issuer}).all()
+    return platforms[0] if len(platforms) == 1 else None
 
 
 @cache
