@@ -42,6 +42,10 @@ class BaseConfig:
     PLATFORM_JWKS_DEFAULT_TTL_SECONDS: int = int(
         os.environ.get("PLATFORM_JWKS_DEFAULT_TTL_SECONDS", "300")
     )
+    # While a platform's JWKS cannot be fetched, its expired keys stay in use this long.
+    PLATFORM_JWKS_STALE_IF_ERROR_SECONDS: int = int(
+        os.environ.get("PLATFORM_JWKS_STALE_IF_ERROR_SECONDS", "86400")
+    )
     HTTP_TIMEOUT_SECONDS: float = float(os.environ.get("HTTP_TIMEOUT_SECONDS", "10"))
     # Number of reverse proxies in front of the app (ProxyFix); 0 when served directly.
     PROXY_FIX_HOPS: int = int(os.environ.get("PROXY_FIX_HOPS", "0"))
