@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.settings import ROOT, config_for
 from lti_tool.core import sqlite
+from lti_tool.core.logs import install_log_safety
 from lti_tool.extensions import db, migrate
 
 
@@ -33,6 +34,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     logging.basicConfig(
         level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    install_log_safety()  # no launch id, token or raw newline from a request reaches a log
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite.engine_options(
         app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})

@@ -120,7 +120,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> Response:
-        log.exception("Unhandled error on %s %s", request.method, request.path)
+        # The route, not the path: a path can carry a launch id.
+        route = request.url_rule.rule if request.url_rule else request.path
+        log.exception("Unhandled error on %s %s", request.method, route)
         return error_response(
             500,
             "Unexpected error",
