@@ -78,6 +78,14 @@ def load_settings(app: Flask, config: Mapping[str, Any] | str | None) -> None:
         app.config.from_object(config_for(config))
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set: export SECRET_KEY=<a long random string>")
+    if app.config.get("REQUIRE_TRUSTED_BASE_URL") and not (
+        app.config.get("TOOL_BASE_URL") or app.config.get("TRUSTED_HOSTS")
+    ):
+        raise RuntimeError(
+            "TOOL_BASE_URL is not set: in production the tool's URLs must not come from the "
+            "request's Host header. export TOOL_BASE_URL=https://<the tool's public host> "
+            "(or TRUSTED_HOSTS=<host>[,<host>…] to accept only those Host headers)"
+        )
 
 
 def import_models() -> None:
