@@ -24,7 +24,9 @@ graceful_timeout = 20
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log
 errorlog = "-"
 # The path without its query string: Dynamic Registration puts a registration token there.
+# SafeLogger masks the launch id in it (/s/…/home) and escapes control characters.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'
+logger_class = "lti_tool.core.gunicorn_logging.SafeLogger"
 
 READY_TIMEOUT_SECONDS = 60
 # A thread back from socket or database I/O waits for the GIL until the running thread lets

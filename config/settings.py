@@ -19,6 +19,12 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_list(name: str) -> list[str] | None:
+    value = os.environ.get(name, "")
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    return items or None
+
+
 class BaseConfig:
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
     ADMIN_SECRET: str | None = os.environ.get("ADMIN_SECRET")
@@ -29,6 +35,10 @@ class BaseConfig:
     # Public base URL of the tool, used in registration documents and JWKS links.
     # Without it the URL is taken from the request (behind ProxyFix in production).
     TOOL_BASE_URL: str | None = os.environ.get("TOOL_BASE_URL")
+    # Host names the app answers (Flask); any other Host header gets 400. None: any host.
+    TRUSTED_HOSTS: list[str] | None = _env_list("TRUSTED_HOSTS")
+    # Refuse to start unless TOOL_BASE_URL or TRUSTED_HOSTS keeps URLs off the Host header.
+    REQUIRE_TRUSTED_BASE_URL: bool = False
     TOOL_TITLE: str = os.environ.get("TOOL_TITLE", "Reciprocal")
     # Seconds a retired tool key stays published in the JWKS after rotation.
     KEY_ROTATION_GRACE_SECONDS: int = int(os.environ.get("KEY_ROTATION_GRACE_SECONDS", "86400"))
@@ -41,6 +51,10 @@ class BaseConfig:
     # Platform JWKS cache lifetime when the platform sends no Cache-Control max-age.
     PLATFORM_JWKS_DEFAULT_TTL_SECONDS: int = int(
         os.environ.get("PLATFORM_JWKS_DEFAULT_TTL_SECONDS", "300")
+    )
+    # While a platform's JWKS cannot be fetched, its expired keys stay in use this long.
+    PLATFORM_JWKS_STALE_IF_ERROR_SECONDS: int = int(
+        os.environ.get("PLATFORM_JWKS_STALE_IF_ERROR_SECONDS", "86400")
     )
     HTTP_TIMEOUT_SECONDS: float = float(os.environ.get("HTTP_TIMEOUT_SECONDS", "10"))
     # Number of reverse proxies in front of the app (ProxyFix); 0 when served directly.
@@ -88,6 +102,7 @@ class TestingConfig(BaseConfig):
 
 class ProductionConfig(BaseConfig):
     SESSION_COOKIE_SECURE = True
+    REQUIRE_TRUSTED_BASE_URL = True
     DEMO_LMS_ENABLED = _env_bool("DEMO_LMS_ENABLED", False)
 
 

@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.settings import ROOT, config_for
 from lti_tool.core import sqlite
+from lti_tool.core.logs import install_log_safety
 from lti_tool.extensions import db, migrate
 
 
@@ -33,6 +34,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     logging.basicConfig(
         level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    install_log_safety()  # no launch id, token or raw newline from a request reaches a log
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite.engine_options(
         app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
@@ -76,6 +78,14 @@ def load_settings(app: Flask, config: Mapping[str, Any] | str | None) -> None:
         app.config.from_object(config_for(config))
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set: export SECRET_KEY=<a long random string>")
+    if app.config.get("REQUIRE_TRUSTED_BASE_URL") and not (
+        app.config.get("TOOL_BASE_URL") or app.config.get("TRUSTED_HOSTS")
+    ):
+        raise RuntimeError(
+            "TOOL_BASE_URL is not set: in production the tool's URLs must not come from the "
+            "request's Host header. export TOOL_BASE_URL=https://<the tool's public host> "
+            "(or TRUSTED_HOSTS=<host>[,<host>…] to accept only those Host headers)"
+        )
 
 
 def import_models() -> None:

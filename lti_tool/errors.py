@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +113,18 @@ def register_error_handlers(app: Flask) -> None:
         log.warning("%s (%s): %s", type(error).__name__, error.status_code, error.message)
         return error_response(error.status_code, error.title, error.message, error.hint)
 
+    @app.errorhandler(SecurityError)
+    def handle_untrusted_host(error: SecurityError) -> Response:
+        # No URL can be built for an untrusted Host (TRUSTED_HOSTS), so no template page.
+        message = "This address's host name is not one this tool answers to."
+        hint = "Use the tool's address exactly as your LMS administrator configured it."
+        if wants_json():
+            response = jsonify(error="Bad Request", message=message, hint=hint, status=400)
+        else:
+            response = Response(f"{message} {hint}\n", mimetype="text/plain")
+        response.status_code = 400
+        return response
+
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException) -> Response:
         hint = "Check the address, or go back to your course and open the tool again."
@@ -120,7 +132,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> Response:
-        log.exception("Unhandled error on %s %s", request.method, request.path)
+        # The route, not the path: a path can carry a launch id.
+        route = request.url_rule.rule if request.url_rule else request.path
+        log.exception("Unhandled error on %s %s", request.method, route)
         return error_response(
             500,
             "Unexpected error",

@@ -8,6 +8,7 @@ from ipaddress import ip_address
 from flask import (
     Blueprint,
     Response,
+    after_this_request,
     current_app,
     jsonify,
     redirect,
@@ -93,17 +94,33 @@ def login() -> Response:
 def _set_state_cookie(response: Response, state: str, secret: str, ttl: int) -> None:
     """A partitioned SameSite=None cookie reaches us even from an iframe in most browsers;
     browsers only accept those over HTTPS or from a loopback host."""
+    response.set_cookie(STATE_COOKIE_PREFIX + state, secret, max_age=ttl,
+                        **_state_cookie_attributes())
+
+
+def _state_cookie_attributes() -> dict:
+    """Set and delete alike: a browser removes a cookie only when the attributes match."""
     secure_capable = request.is_secure or _is_loopback(request.host.rsplit(":", 1)[0])
-    response.set_cookie(
-        STATE_COOKIE_PREFIX + state,
-        secret,
-        max_age=ttl,
-        path=url_for("lti.launch"),
-        httponly=True,
-        secure=secure_capable,
-        samesite="None" if secure_capable else "Lax",
-        partitioned=secure_capable,
-    )
+    return {
+        "path": url_for("lti.launch"),
+        "httponly": True,
+        "secure": secure_capable,
+        "samesite": "None" if secure_capable else "Lax",
+        "partitioned": secure_capable,
+    }
+
+
+def _clear_state_cookie_after_this_request() -> None:
+    """Expire the state cookie the browser sent with this launch, whatever the outcome: a
+    state serves one launch (used, refused or expired), so its cookie is of no further use."""
+    name = STATE_COOKIE_PREFIX + request.form.get("state", "")
+    if name == STATE_COOKIE_PREFIX or name not in request.cookies:
+        return
+
+    @after_this_request
+    def clear(response: Response) -> Response:
+        response.delete_cookie(name, **_state_cookie_attributes())
+        return response
 
 
 def _is_loopback(host: str) -> bool:
@@ -123,6 +140,7 @@ def launch() -> Response:
     :raise PlatformErrorReport: the platform posted an error instead of an id_token.
     :raise LaunchError: any reason to refuse the launch, with that reason.
     """
+    _clear_state_cookie_after_this_request()
     form = request.form
     if form.get("error"):
         description = form.get("error_description") or ""
@@ -166,15 +184,12 @@ def launch() -> Response:
                             max_age_minutes=config["ROSTER_SYNC_ON_LAUNCH_MINUTES"])
     # Read before the commit, which expires every loaded object.
     home, message_type = url_for("home.index", launch_id=session.id), session.message_type
-    state_cookie = STATE_COOKIE_PREFIX + launch_state.state
     # The writes come last and are committed at once: SQLite's single writer lock is held
     # only for these statements.
     consume_state(launch_state)
     db.session.commit()
     log.info("Launch %s (binding: %s)", message_type, binding.value)
-    response = redirect(home, code=303)
-    response.delete_cookie(state_cookie, path=url_for("lti.launch"))
-    return response
+    return redirect(home, code=303)
 
 
 @bp.get("/lti/register")

@@ -106,3 +106,23 @@ def test_moodle_admin_updates_the_tools_registration(
     page.wait_for_url(f"{lms_url}/moodle/admin/registrations", timeout=10_000)
     assert rows.count() == before  # updated in place, not registered twice
     assert page.locator("td code", has_text=fresh.client_id).count() == 1
+
+
+def test_state_cookies_do_not_pile_up(page: Any, chromium_context: Any, spec: Platform) -> None:
+    """Each launch removes its partitioned state cookie: the Cookie header of the next launch
+    carries one state cookie (its own), not one per earlier login."""
+    chromium_context.clear_cookies()
+    sent: list[str] = []
+
+    def record(request: Any) -> None:
+        if request.method == "POST" and request.url.endswith("/lti/launch"):
+            sent.append(request.header_value("cookie") or "")
+
+    page.on("request", record)
+    for _ in range(3):
+        open_launch(page, spec, "amara.okafor")
+        tool_frame(page, "/s/").get_by_role("heading", name="Hello, Amara Okafor").wait_for()
+        page.goto("about:blank")
+    assert len(sent) == 3
+    assert [cookie.count("lti1p3-state-") for cookie in sent] == [1, 1, 1], sent
+    assert not [c for c in chromium_context.cookies() if c["name"].startswith("lti1p3-state-")]

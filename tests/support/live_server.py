@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from lti_tool.core.logs import clean
+
 
 @dataclass
 class LiveServer:
@@ -38,10 +40,11 @@ class LiveServer:
 
 class PathOnlyRequestHandler(WSGIRequestHandler):
     """Logs requests without their query strings, where Dynamic Registration carries its
-    registration token (as gunicorn's access log format does in production)."""
+    registration token, and with launch ids masked (as gunicorn's access log does in
+    production)."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        path = self.path.split("?", 1)[0]
+        path = clean(self.path.split("?", 1)[0])
         self.log("info", '"%s %s %s" %s %s', self.command, path, self.request_version,
                  code, size)
 
