@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 migrate: setup
-	@mkdir -p var
+	@mkdir -p -m 700 var
 	$(BIN)/flask db upgrade
 	$(BIN)/flask keys ensure
 

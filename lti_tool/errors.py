@@ -37,6 +37,14 @@ class DomainError(ReciprocalError):
     title = "That cannot be done now"
 
 
+class NotFoundError(ReciprocalError):
+    """What the request names does not exist here (or belongs to someone else: same answer)."""
+
+    status_code = 404
+    title = "Not found"
+    hint = "Reload the page you came from: what you acted on may already be gone."
+
+
 class ValidationError(ReciprocalError):
     status_code = 422
     title = "Please check what you entered"

@@ -1,5 +1,10 @@
 """CSRF protection and security headers for the tool's pages.
 
+Headers: a strict CSP whose ``frame-ancestors`` lists only the registered LMSs (see
+``lti_tool.core.framing``); the admin area may not be framed at all (``frame-ancestors
+'none'``, ``X-Frame-Options: DENY``); pages with personal data — everything under
+``/s/<launch_id>/`` and the admin area — are ``Cache-Control: no-store``.
+
 CSRF tokens cannot hang on a cookie session (third-party cookies may be blocked inside the
 LMS iframe), so a token is an HMAC of the page's *launch id* — carried in the URL — or, for
 the admin area outside the LMS, of a random seed in the first-party session cookie.
@@ -15,15 +20,19 @@ from typing import TypeVar
 
 from flask import Flask, Response, current_app, request, session
 
+from lti_tool.core.framing import frame_ancestors
+from lti_tool.core.input import clean_request
 from lti_tool.errors import AccessDenied
 
 F = TypeVar("F", bound=Callable)
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self' http: https:; frame-ancestors *; "
-    "base-uri 'self'; object-src 'none'"
+    "connect-src 'self'; form-action 'self' http: https:; base-uri 'self'; object-src 'none'; "
+    "frame-ancestors {}"
 )
+ADMIN_PREFIX = "/admin"
+LAUNCH_PREFIX = "/s/"
 
 
 def csrf_exempt(view: F) -> F:
@@ -60,14 +69,30 @@ def _check_csrf() -> None:
         )
 
 
+def _is_admin_path(path: str) -> bool:
+    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+
+
 def _headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers = response.headers
+    if _is_admin_path(request.path):
+        headers["Content-Security-Policy"] = CSP.format("'none'")
+        headers["X-Frame-Options"] = "DENY"
+        headers["Cache-Control"] = "no-store"
+    else:
+        if "Content-Security-Policy" not in headers:
+            # Only pages are framed; anything else (JSON, CSS…) is never a frame's content.
+            framers = frame_ancestors() if response.mimetype == "text/html" else []
+            headers["Content-Security-Policy"] = CSP.format(" ".join(framers) or "'none'")
+        if request.path.startswith(LAUNCH_PREFIX):
+            headers["Cache-Control"] = "no-store"
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     return response
 
 
 def register_security(app: Flask) -> None:
+    app.before_request(clean_request)
     app.before_request(_check_csrf)
     app.after_request(_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token

@@ -6,6 +6,8 @@
   wakes the moment the previous transaction ends, which keeps tail latency low under load.
   The lock is taken just before a connection's first write statement (so reads never wait)
   and released when its transaction ends.
+- The database holds the tool's private keys: its directory is created 0700 and the file
+  0600 before SQLite opens it (SQLite gives its -wal/-shm files the database's mode).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import fcntl
 import os
 import sqlite3
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -80,13 +83,32 @@ class WriterLockedConnection(sqlite3.Connection):
                 self._lock_fd = None
 
 
+PRIVATE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+def secure_file(path: str | Path) -> None:
+    """Make ``path`` private to this user before anything opens it: its directory is created
+    0700 when missing, the file 0600; an existing file (and its SQLite companions) readable
+    by others is tightened to 0600."""
+    path = Path(path)
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for suffix in PRIVATE_SUFFIXES:
+        companion = path.with_name(path.name + suffix)
+        if companion.exists() and companion.stat().st_mode & 0o077:
+            companion.chmod(0o600)
+
+
 def engine_options(database_uri: str, options: Mapping[str, Any]) -> dict[str, Any]:
     """Engine options for this database: for a SQLite file, the writer-locked connection
-    (and no pre-ping, which a local file does not need); others unchanged."""
+    (and no pre-ping, which a local file does not need); others unchanged. A SQLite file is
+    made private first (``secure_file``)."""
     url = sa.make_url(database_uri)
     result = dict(options)
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return result
+    secure_file(url.database)
     lock_path = os.path.abspath(url.database) + ".writer-lock"
     factory = type("WriterLockedConnection", (WriterLockedConnection,), {"lock_path": lock_path})
     result["connect_args"] = {**result.get("connect_args", {}), "factory": factory}

@@ -24,6 +24,7 @@ from flask import Flask, current_app
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 from huey.api import TaskWrapper
 
+from lti_tool.core.sqlite import secure_file
 from lti_tool.jobs import outbox
 
 log = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ def make_huey(url: str, *, name: str = "reciprocal", immediate: bool = False) ->
     options: dict[str, Any] = {"results": False, "immediate": immediate}
     if scheme == "sqlite":
         path = Path(url.removeprefix("sqlite:///"))
-        path.parent.mkdir(parents=True, exist_ok=True)
+        secure_file(path)  # 0600 in a 0700 directory, like the database
         return SqliteHuey(name, filename=str(path), **options)
     if scheme in {"redis", "rediss", "unix"}:
         return RedisHuey(name, url=url, **options)

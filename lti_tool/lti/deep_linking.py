@@ -1,5 +1,8 @@
 """Deep Linking 2.0: the content a designer can place in the course, and the signed answer.
 
+A deep-linking launch is answered once: the launch session records when its response was
+signed, so the same launch cannot sign a second (or a thousandth) response.
+
 For now the catalogue is minimal (the mentoring home and one graded check-in); learning
 paths will supply real items later.
 """
@@ -11,9 +14,11 @@ import secrets
 from dataclasses import dataclass
 
 import jwt
+import sqlalchemy as sa
 
 from lti_tool.core.time import utcnow
-from lti_tool.errors import ValidationError
+from lti_tool.errors import DomainError, ValidationError
+from lti_tool.extensions import db
 from lti_tool.lti.models import LaunchSession
 from lti_tool.lti.sessions import CLAIM, DL_CLAIM
 from lti_tool.platforms.keys import ensure_signing_key, load_private_key
@@ -93,3 +98,39 @@ def build_response(launch: LaunchSession, chosen: list[str], launch_url: str) ->
         claims, load_private_key(key.private_key_pem), algorithm="RS256", headers={"kid": key.kid}
     )
     return token, settings["deep_link_return_url"]
+
+
+class AlreadyAnswered(DomainError):
+    """This deep-linking launch has already sent its response to the LMS."""
+
+    title = "This “add activity” request is finished"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Reciprocal has already sent its answer to this “add activity” request; each "
+            "request can add content to the course once.",
+            hint="To add more, start “add activity” (or your LMS's content selection) again "
+                 "from your course in the LMS.",
+        )
+
+
+def ensure_unanswered(launch: LaunchSession) -> None:
+    """:raise AlreadyAnswered: the launch's response was already sent."""
+    if launch.deep_link_answered_at is not None:
+        raise AlreadyAnswered()
+
+
+def mark_answered(launch: LaunchSession) -> None:
+    """Record that the launch's response is sent, atomically: of two requests racing, one
+    wins.
+
+    :raise AlreadyAnswered: another request sent it first.
+    """
+    table = LaunchSession.__table__
+    result = db.session.execute(
+        sa.update(table)
+        .where(table.c.id == launch.id, table.c.deep_link_answered_at.is_(None))
+        .values(deep_link_answered_at=utcnow())
+    )
+    if result.rowcount != 1:
+        raise AlreadyAnswered()

@@ -70,6 +70,8 @@ class LaunchSession(db.Model):
     claims: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    # A deep-linking launch signs one response: set when it is sent (lti/deep_linking.py).
+    deep_link_answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     platform: Mapped[Platform] = relationship()
     person: Mapped[Person] = relationship()

@@ -14,6 +14,7 @@ from functools import cache
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from lti_tool.core.framing import record_launch_origins
 from lti_tool.core.time import utcnow
 from lti_tool.errors import SessionExpired
 from lti_tool.extensions import db
@@ -87,6 +88,7 @@ def _establish(platform: Platform, claims: dict, ttl_seconds: int) -> Establishe
         upsert_membership(known.membership, course, person, roles)
         if link is not None:
             resource_link = upsert_resource_link(known.resource_link, course, link)
+    record_launch_origins(platform, claims)  # who may frame the tool: new origins only
     db.session.flush()  # a no-op unless a record is new or changed
     launch = EstablishedLaunch(
         id=secrets.token_urlsafe(32),

@@ -227,6 +227,7 @@ def deep_link(launch: LaunchSession) -> Response:
             "This page needs a deep-linking launch.",
             hint="Use 'add activity' (or your LMS's content selection) to add Reciprocal.",
         )
+    deep_linking.ensure_unanswered(launch)  # one response per deep-linking launch (409)
     settings = deep_linking.deep_linking_settings(launch)
     if request.method == "GET":
         return Response(
@@ -240,6 +241,7 @@ def deep_link(launch: LaunchSession) -> Response:
     token, return_url = deep_linking.build_response(
         launch, request.form.getlist("item"), launch_url()
     )
+    deep_linking.mark_answered(launch)
     db.session.commit()
     return Response(render_template("lti/autopost.html", action=return_url, fields={"JWT": token},
                                     title="Adding to your course…"))

@@ -3,6 +3,12 @@
 The file names each person by ``user_id`` (the LMS's user id, the LTI ``sub``) or ``email`` and
 gives ``seniority`` and/or ``department``. Every problem is reported with its line, column and
 what is wrong; a file with any problem applies nothing.
+
+Control characters and bidi overrides are removed as from every form (``lti_tool.core.input``).
+A quoted value that runs over several lines, or a quote left open, refuses the file: no column
+here holds several lines, so it is a missing closing quote that would swallow the next rows.
+A department that a spreadsheet would run as a formula (``=…``, ``+…``, ``-…``, ``@…``) is
+refused; numbers (seniority) are read as numbers.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from lti_tool.core.csv_export import looks_like_formula
+from lti_tool.core.input import clean_text_value
 from lti_tool.errors import ValidationError
 from lti_tool.extensions import db
 from lti_tool.matching.models import Profile, Program, SenioritySource
@@ -114,10 +122,14 @@ def check_csv(program: Program, data: bytes) -> ImportCheck:
     except FieldError as error:
         check.errors.append(RowError(0, "file", str(error)))
         return check
+    text = clean_text_value(text) or ""
     if not text.strip():
         check.errors.append(RowError(0, "file", "The file is empty."))
         return check
-    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text))
+    # Strict, with "" as the escaped quote (as Excel writes it): the sniffer guesses no
+    # doubled quotes when the sample has none, and then lets a stray quote through.
+    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text), strict=True,
+                        doublequote=True)
     try:
         header = next(reader)
     except csv.Error as error:
@@ -134,8 +146,16 @@ def check_csv(program: Program, data: bytes) -> ImportCheck:
     by_sub = {p.sub: p for p in people}
     profiles = {p.person_id: p for p in program.profiles}
     seen: dict[int, int] = {}
+    start = reader.line_num + 1
     try:
         for values in reader:
+            if reader.line_num > start or any("\n" in v or "\r" in v for v in values):
+                check.errors.append(RowError(start, "row", (
+                    f"A quoted value that starts on line {start} runs on to line "
+                    f"{reader.line_num}: a closing quote is probably missing.")))
+                start = reader.line_num + 1
+                continue
+            start = reader.line_num + 1
             if not any(v.strip() for v in values):
                 continue
             if len(check.rows) + len(check.errors) >= MAX_ROWS:
@@ -145,8 +165,9 @@ def check_csv(program: Program, data: bytes) -> ImportCheck:
             _check_row(program, reader.line_num, values, header, columns,
                        (by_email, by_sub, profiles, seen), check)
     except csv.Error as error:
-        check.errors.append(RowError(reader.line_num, "file",
-                                     f"The file is not valid CSV here: {error}."))
+        check.errors.append(RowError(start, "file", (
+            f"The quoting is broken in the row that starts on line {start} ({error}): check "
+            "that every opening quote has its closing quote.")))
     if not check.rows and not check.errors:
         check.errors.append(RowError(2, "file", "The file has a header but no rows."))
     return check
@@ -197,6 +218,9 @@ def _check_row(program: Program, line: int, values: list[str], header: list[str]
     if cell.get("department"):
         try:
             department = parse_department(cell["department"])
+            if looks_like_formula(department):
+                raise FieldError(f"“{department}” starts with “{department[0]}”, which a "
+                                 "spreadsheet runs as a formula: write the department without it.")
         except FieldError as error:
             check.errors.append(RowError(line, "department", str(error)))
     if len(check.errors) == before and seniority is None and department is None:

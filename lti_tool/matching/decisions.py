@@ -9,7 +9,7 @@ Services take explicit arguments, flush when they need ids, and never commit.
 
 from __future__ import annotations
 
-from lti_tool.errors import DomainError, ValidationError
+from lti_tool.errors import DomainError, NotFoundError, ValidationError
 from lti_tool.extensions import db
 from lti_tool.matching.candidates import Candidate, ManualPairRejected
 from lti_tool.matching.engine import make_manual_pair
@@ -76,8 +76,11 @@ def lift_veto(program: Program, veto_id: int) -> None:
     """The pair may be proposed again by the next run.
 
     :raise DomainError: the pairs cannot change now.
+    :raise NotFoundError: the veto is not one of this program's.
     """
     ensure_reviewable(program)
+    if not any(v.id == veto_id for v in program.vetoes):
+        raise NotFoundError("That veto is not one of this program's.")
     program.vetoes = [v for v in program.vetoes if v.id != veto_id]
     db.session.flush()
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from lti_tool.core.roles import Audience, audience_for
-from lti_tool.errors import DomainError, ValidationError
+from lti_tool.errors import DomainError, NotFoundError, ValidationError
 from lti_tool.extensions import db
 from lti_tool.matching.candidates import Weights
 from lti_tool.matching.models import DoNotPair, Profile, ProfileSkill, Program, Skill
@@ -224,11 +224,14 @@ def add_do_not_pair(program: Program, person_ids: tuple[int, int], reason: str |
 
 
 def remove_do_not_pair(program: Program, entry_id: int) -> None:
-    """:raise DomainError: the rules are fixed now."""
+    """:raise DomainError: the rules are fixed now.
+    :raise NotFoundError: the entry is not on this program's list.
+    """
     program.ensure_rules_editable()
-    for entry in list(program.do_not_pairs):
-        if entry.id == entry_id:
-            program.do_not_pairs.remove(entry)
+    entry = next((e for e in program.do_not_pairs if e.id == entry_id), None)
+    if entry is None:
+        raise NotFoundError("That do-not-pair entry is not on this program's list.")
+    program.do_not_pairs.remove(entry)
     db.session.flush()
 
 

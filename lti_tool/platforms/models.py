@@ -35,6 +35,9 @@ class Platform(db.Model):
     # The platform's JWKS, cached for every worker; refreshed per Cache-Control.
     jwks_json: Mapped[dict | None] = mapped_column(sa.JSON)
     jwks_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Origins the LMS showed itself under in verified launches (CSP frame-ancestors, see
+    # lti_tool/core/framing.py); the endpoints' origins are added to these when used.
+    frame_origins: Mapped[list[str] | None] = mapped_column(sa.JSON)
 
     deployments: Mapped[list[Deployment]] = relationship(
         back_populates="platform", cascade="all, delete-orphan", order_by="Deployment.id"

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, Response, jsonify
 
 from lti_tool.demo_lms.flavours import FLAVOURS
-from lti_tool.demo_lms.web import register_error_handlers
+from lti_tool.demo_lms.web import register_error_handlers, security_headers
 
 
 def register_views(app: Flask) -> None:
@@ -25,6 +25,7 @@ def register_views(app: Flask) -> None:
     for module in (registration, launch, token, nrps, ags, deep_linking, pages):
         app.register_blueprint(module.bp)
     register_error_handlers(app)
+    app.after_request(security_headers)
 
     @app.get("/healthz")
     def healthz() -> Response:
