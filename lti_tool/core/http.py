@@ -94,11 +94,25 @@ def allowed_networks() -> tuple[IPNetwork, ...]:
     return parse_networks(str(current_app.config.get("OUTBOUND_ALLOWED_NETWORKS") or ""))
 
 
+# Not public, though Python's ipaddress may call them global: IETF protocol assignments
+# (Oracle Cloud's metadata service is 192.0.0.192) and NAT64 prefixes (which reach IPv4
+# addresses, internal ones included, through a gateway).
+_NOT_PUBLIC = tuple(
+    ipaddress.ip_network(n) for n in ("192.0.0.0/24", "64:ff9b::/96", "64:ff9b:1::/48")
+)
+
+
 def is_public_address(address: IPAddress) -> bool:
     """A globally routable unicast address: not loopback, private, link-local (where cloud
     metadata services live), shared (100.64/10), multicast, reserved or unspecified."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is not None:
+            return is_public_address(embedded)
+        if address.teredo is not None:
+            return False
+    if any(address in network for network in _NOT_PUBLIC):
+        return False
     return address.is_global and not (
         address.is_multicast or address.is_reserved or address.is_link_local
         or address.is_loopback or address.is_private or address.is_unspecified
