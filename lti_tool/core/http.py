@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import ipaddress
+import os
 import socket
 import threading
 import time
@@ -373,8 +374,10 @@ def http_session() -> requests.Session:
     if session is None:
         session = requests.Session()
         session.headers["User-Agent"] = USER_AGENT
-        # No proxies, .netrc or CA bundles from the environment: the tool connects itself.
+        # No proxies or .netrc from the environment: the tool connects itself. A private CA
+        # bundle (an LMS on an internal network) is still honoured.
         session.trust_env = False
+        session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or True
         session.max_redirects = MAX_REDIRECTS
         session.adapters.clear()
         adapter = GuardedAdapter()
