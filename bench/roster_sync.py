@@ -52,6 +52,8 @@ def demo_lms_and_tool(tmp: Path, members: int, page_size: int):
         "QUEUE_URL": f"sqlite:///{tmp / 'queue.sqlite3'}",
         "TOOL_BASE_URL": tool_url, "DEMO_LMS_ENABLED": "1", "LOG_LEVEL": "WARNING",
         "ROSTER_SYNC_PAGE_SIZE": str(page_size), "FLASK_APP": "lti_tool",
+        # The demo LMS is on loopback (README, "Outbound calls").
+        "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8 ::1/128",
     }
     flask(env, "db", "upgrade")
     flask(env, "keys", "ensure")

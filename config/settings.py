@@ -25,6 +25,9 @@ def _env_list(name: str) -> list[str] | None:
     return items or None
 
 
+LOOPBACK_NETWORKS = "127.0.0.0/8 ::1/128"
+
+
 class BaseConfig:
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
     ADMIN_SECRET: str | None = os.environ.get("ADMIN_SECRET")
@@ -57,6 +60,38 @@ class BaseConfig:
         os.environ.get("PLATFORM_JWKS_STALE_IF_ERROR_SECONDS", "86400")
     )
     HTTP_TIMEOUT_SECONDS: float = float(os.environ.get("HTTP_TIMEOUT_SECONDS", "10"))
+    # Outbound calls reach public addresses only; these CIDR ranges are allowed on top
+    # (an LMS on an internal network). Loopback in development and tests.
+    OUTBOUND_ALLOWED_NETWORKS: str = os.environ.get("OUTBOUND_ALLOWED_NETWORKS", "")
+    OUTBOUND_MAX_RESPONSE_BYTES: int = int(
+        os.environ.get("OUTBOUND_MAX_RESPONSE_BYTES", str(1024 * 1024))
+    )
+    # /lti/register is anonymous: its calls to the LMS get short timeouts and one deadline,
+    # and only so many run at once per process (the rest get a quick 503).
+    REGISTRATION_CONNECT_TIMEOUT_SECONDS: float = float(
+        os.environ.get("REGISTRATION_CONNECT_TIMEOUT_SECONDS", "3")
+    )
+    REGISTRATION_READ_TIMEOUT_SECONDS: float = float(
+        os.environ.get("REGISTRATION_READ_TIMEOUT_SECONDS", "5")
+    )
+    REGISTRATION_DEADLINE_SECONDS: float = float(
+        os.environ.get("REGISTRATION_DEADLINE_SECONDS", "10")
+    )
+    REGISTRATION_MAX_CONCURRENT: int = int(os.environ.get("REGISTRATION_MAX_CONCURRENT", "1"))
+    # Rate limits (Flask-Limiter) per client address; limits use its notation.
+    RATELIMIT_ENABLED: bool = _env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI: str = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX: str = os.environ.get("RATELIMIT_KEY_PREFIX", "reciprocal")
+    RATELIMIT_LAUNCH: str = os.environ.get("RATELIMIT_LAUNCH", "3000 per minute")
+    RATELIMIT_REGISTRATION: str = os.environ.get(
+        "RATELIMIT_REGISTRATION", "10 per minute; 60 per hour"
+    )
+    RATELIMIT_PUBLIC: str = os.environ.get("RATELIMIT_PUBLIC", "600 per minute")
+    RATELIMIT_ADMIN_SIGN_IN: str = os.environ.get(
+        "RATELIMIT_ADMIN_SIGN_IN", "5 per minute; 20 per hour"
+    )
+    # Admin sign-ins live server-side; a session ends at logout or after this long.
+    ADMIN_SESSION_TTL_SECONDS: int = int(os.environ.get("ADMIN_SESSION_TTL_SECONDS", "28800"))
     # Number of reverse proxies in front of the app (ProxyFix); 0 when served directly.
     PROXY_FIX_HOPS: int = int(os.environ.get("PROXY_FIX_HOPS", "0"))
     SESSION_COOKIE_SAMESITE: str = "Lax"
@@ -88,6 +123,7 @@ class DevelopmentConfig(BaseConfig):
     # A development-only fallback so `make run` works on a fresh clone.
     SECRET_KEY = BaseConfig.SECRET_KEY or "dev-only-insecure-secret-change-me"
     ADMIN_SECRET = BaseConfig.ADMIN_SECRET or "demo-admin"
+    OUTBOUND_ALLOWED_NETWORKS = os.environ.get("OUTBOUND_ALLOWED_NETWORKS", LOOPBACK_NETWORKS)
 
 
 class TestingConfig(BaseConfig):
@@ -98,6 +134,9 @@ class TestingConfig(BaseConfig):
     KEY_ROTATION_GRACE_SECONDS = 3600
     # Jobs wait in memory until a test runs them (tests/jobs exercise SQLite and Redis).
     QUEUE_URL = "memory://"
+    OUTBOUND_ALLOWED_NETWORKS = LOOPBACK_NETWORKS
+    # Every test registers from 127.0.0.1; tests of the limit set their own.
+    RATELIMIT_REGISTRATION = "1000 per minute"
 
 
 class ProductionConfig(BaseConfig):

@@ -52,6 +52,12 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     register_error_handlers(app)
     register_blueprints(app)
 
+    from lti_tool.core.http import init_outbound
+    from lti_tool.core.ratelimit import init_rate_limits
+
+    init_outbound(app)
+    init_rate_limits(app)
+
     from lti_tool.core.security import register_security
 
     register_security(app)
@@ -94,6 +100,7 @@ def import_models() -> None:
     from lti_tool.lti import models as _lti_models  # noqa: F401
     from lti_tool.matching import models as _matching_models  # noqa: F401
     from lti_tool.matching import runs as _matching_runs  # noqa: F401
+    from lti_tool.platforms import admin_sessions as _admin_sessions  # noqa: F401
     from lti_tool.platforms import models as _platform_models  # noqa: F401
     from lti_tool.roster import models as _roster_models  # noqa: F401
 

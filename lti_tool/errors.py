@@ -20,6 +20,7 @@ class ReciprocalError(Exception):
     status_code = 400
     title = "Something went wrong"
     hint = "Go back and try again."
+    retry_after: int | None = None  # seconds, sent as Retry-After
 
     def __init__(self, message: str, *, hint: str | None = None, status_code: int | None = None):
         super().__init__(message)
@@ -119,7 +120,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ReciprocalError)
     def handle_reciprocal_error(error: ReciprocalError) -> Response:
         log.warning("%s (%s): %s", type(error).__name__, error.status_code, error.message)
-        return error_response(error.status_code, error.title, error.message, error.hint)
+        response = error_response(error.status_code, error.title, error.message, error.hint)
+        if error.retry_after:
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.errorhandler(SecurityError)
     def handle_untrusted_host(error: SecurityError) -> Response:

@@ -12,6 +12,7 @@ from flask import current_app, g, redirect, request, session, url_for
 from lti_tool.core.roles import Audience, audience_for, is_lms_admin
 from lti_tool.errors import AccessDenied, wants_json
 from lti_tool.lti.sessions import get_launch_session
+from lti_tool.platforms.admin_sessions import find_admin_session
 
 
 def launch_required(audience: Audience | None = None) -> Callable:
@@ -42,7 +43,7 @@ def admin_launch_id() -> str | None:
 
 def is_admin() -> bool:
     """An admin has signed in with the admin secret, or launched with an LMS admin role."""
-    if session.get("is_admin"):
+    if signed_in_admin():
         return True
     launch_id = admin_launch_id()
     if launch_id:
@@ -51,6 +52,16 @@ def is_admin() -> bool:
             g.admin_launch_id = launch_id
             return True
     return False
+
+
+ADMIN_SESSION_KEY = "admin_session"
+
+
+def signed_in_admin() -> bool:
+    """The session cookie names an admin session that is open (not revoked, not expired)."""
+    if "signed_in_admin" not in g:
+        g.signed_in_admin = find_admin_session(session.get(ADMIN_SESSION_KEY)) is not None
+    return bool(g.signed_in_admin)
 
 
 def check_admin_secret(candidate: str) -> bool:

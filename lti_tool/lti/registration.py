@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
 from flask import current_app
 
-from lti_tool.core.http import http_session, http_timeout
+from lti_tool.core.http import check_outbound_url, http_session, http_timeout, remote_excerpt
 from lti_tool.errors import RegistrationError
 from lti_tool.lti.scopes import TOOL_SCOPES
 from lti_tool.lti.urls import jwks_url, launch_url, login_url, tool_base_url
@@ -102,18 +101,31 @@ def register_with_platform(openid_configuration_url: str, registration_token: st
 
 
 def fetch_platform_configuration(url: str, token: str | None) -> dict:
+    """The platform's OpenID configuration, from ``url``, whose issuer must be that URL's
+    site.
+
+    :raise OutboundRefused: the URL breaks the outbound rules (core/http.py).
+    :raise RegistrationError: unreachable, not JSON, incomplete, or another site's issuer.
+    """
+    check_outbound_url(url)
     headers = {"Accept": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
+    shown = _shown_url(url)
     try:
         response = http_session().get(url, headers=headers, timeout=http_timeout())
+    except requests.Timeout as exc:
+        raise RegistrationError(
+            f"Your LMS did not answer in time for its configuration at {shown}.",
+            status_code=504,
+        ) from exc
     except requests.RequestException as exc:
         raise RegistrationError(
-            f"The tool could not reach your LMS's configuration at {url}.", status_code=502
+            f"The tool could not reach your LMS's configuration at {shown}.", status_code=502
         ) from exc
     if response.status_code != 200:
         raise RegistrationError(
-            f"Your LMS answered {response.status_code} for its configuration at {url}.",
+            f"Your LMS answered {response.status_code} for its configuration at {shown}.",
             status_code=502,
         )
     try:
@@ -129,14 +141,45 @@ def fetch_platform_configuration(url: str, token: str | None) -> dict:
         raise RegistrationError(
             f"Your LMS's OpenID configuration lacks {', '.join(missing)}.", status_code=502
         )
-    if not url.startswith(str(config["issuer"]).rstrip("/")):
+    if not issuer_matches(str(config["issuer"]), url):
         raise RegistrationError(
-            f"The configuration at {url} claims the issuer {config['issuer']!r}, which is "
-            "not the site it came from; the tool refuses it.",
+            f"The configuration at {shown} claims the issuer "
+            f"{remote_excerpt(str(config['issuer']), limit=200)!r}, which is not the site it "
+            "came from; the tool refuses it.",
             hint="Use the registration URL your LMS shows, unchanged.",
             status_code=400,
         )
     return config
+
+
+def _shown_url(url: str) -> str:
+    """The address for a sentence on a page: no query string (it may carry a token)."""
+    parts = urlsplit(url)
+    shown = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
+    return shown if len(shown) <= 200 else shown[:200] + "…"
+
+
+def issuer_matches(issuer: str, config_url: str) -> bool:
+    """The issuer is the configuration URL's origin (same scheme, host and port) plus a
+    path that prefixes the URL's path on a segment boundary; neither carries credentials
+    and the issuer has no query or fragment (1EdTech Dynamic Registration, 3.5.1)."""
+    try:
+        iss, url = urlsplit(issuer), urlsplit(config_url)
+        iss_port, url_port = iss.port, url.port
+    except ValueError:
+        return False
+    if "@" in iss.netloc or "@" in url.netloc or iss.query or iss.fragment:
+        return False
+    scheme = iss.scheme.lower()
+    if scheme not in ("http", "https") or url.scheme.lower() != scheme:
+        return False
+    if not iss.hostname or iss.hostname != url.hostname:
+        return False
+    default_port = 443 if scheme == "https" else 80
+    if (iss_port or default_port) != (url_port or default_port):
+        return False
+    prefix = iss.path.rstrip("/")
+    return url.path == prefix or url.path.startswith(prefix + "/")
 
 
 def tool_registration_document(product_family: str) -> dict:
@@ -177,6 +220,12 @@ def tool_registration_document(product_family: str) -> dict:
 
 
 def post_tool_registration(config: dict, token: str | None, product_family: str) -> dict:
+    """Post the tool's registration to the platform's registration endpoint.
+
+    :raise OutboundRefused: the endpoint breaks the outbound rules (core/http.py).
+    :raise RegistrationError: unreachable, refused, or an answer that is not a JSON object.
+    """
+    check_outbound_url(str(config["registration_endpoint"]))
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
@@ -187,6 +236,10 @@ def post_tool_registration(config: dict, token: str | None, product_family: str)
             headers=headers,
             timeout=http_timeout(),
         )
+    except requests.Timeout as exc:
+        raise RegistrationError(
+            "Your LMS's registration endpoint did not answer in time.", status_code=504
+        ) from exc
     except requests.RequestException as exc:
         raise RegistrationError(
             "The tool could not reach your LMS's registration endpoint.", status_code=502
@@ -218,8 +271,7 @@ def _granted_scopes(answer: dict) -> tuple[str, ...]:
     return ()
 
 
-def _plain(text: str, limit: int = 300) -> str:
-    """An HTML error page reduced to its words, short enough for a sentence."""
-    words = re.sub(r"<[^>]+>", " ", text)
-    words = re.sub(r"\s+", " ", words).strip()
-    return (words[:limit] + "…") if len(words) > limit else (words or "no reason given")
+def _plain(text: str) -> str:
+    """An error answer (Moodle's bare strings, an HTML error page) as a short plain-text
+    excerpt for a sentence on a page."""
+    return remote_excerpt(text)

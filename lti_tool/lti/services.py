@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import jwt
 import requests
 
-from lti_tool.core.http import http_session, http_timeout
+from lti_tool.core.http import http_session, http_timeout, remote_excerpt
 from lti_tool.errors import PlatformServiceError
 from lti_tool.platforms.keys import ensure_signing_key, load_private_key
 from lti_tool.platforms.models import Platform
@@ -157,7 +157,7 @@ def service_request(
     if response.status_code >= 400:
         raise PlatformServiceError(
             f"Your LMS answered {response.status_code} to {method} {url}: "
-            f"{response.text[:200].strip() or 'no details'}"
+            f"{remote_excerpt(response.text)}"
         )
     return response
 

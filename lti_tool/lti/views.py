@@ -37,6 +37,7 @@ from lti_tool.lti.login import (
 )
 from lti_tool.lti.models import LaunchSession
 from lti_tool.lti.registration import register_with_platform
+from lti_tool.lti.registration_limits import registration_guard
 from lti_tool.lti.sessions import establish_launch
 from lti_tool.lti.urls import launch_url, tool_base_url
 from lti_tool.platforms.keys import ensure_signing_key, jwks_document
@@ -201,7 +202,8 @@ def register() -> Response:
     config_url = request.args.get("openid_configuration")
     if not config_url:
         return Response(render_template("lti/register_help.html", register_url=request.base_url))
-    outcome = register_with_platform(config_url, request.args.get("registration_token"))
+    with registration_guard(current_app.config):
+        outcome = register_with_platform(config_url, request.args.get("registration_token"))
     db.session.commit()
     log.info(
         "%s with %s (client %s, deployment %s)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import sqlalchemy as sa
 from flask import (
@@ -18,16 +19,18 @@ from flask import (
     url_for,
 )
 
-from lti_tool.core.auth import admin_required, check_admin_secret
+from lti_tool.core.auth import ADMIN_SESSION_KEY, admin_required, check_admin_secret
 from lti_tool.core.time import utcnow
 from lti_tool.extensions import db
 from lti_tool.lti.scopes import scope_labels
 from lti_tool.lti.urls import absolute, jwks_url, launch_url, login_url, tool_base_url
+from lti_tool.platforms.admin_sessions import open_admin_session, revoke_admin_session
 from lti_tool.platforms.keys import ensure_signing_key, published_keys, rotate_keys
 from lti_tool.platforms.models import Deployment, Platform
 from lti_tool.platforms.services import PlatformValues, pending_deployments, save_platform
 
 bp = Blueprint("platforms", __name__, url_prefix="/admin")
+log = logging.getLogger(__name__)
 
 FORM_FIELDS = ("name", "issuer", "client_id", "auth_login_url", "auth_token_url", "key_set_url")
 
@@ -51,20 +54,31 @@ def _back(endpoint: str = "platforms.dashboard") -> Response:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | str:
-    """Sign in to the admin area with the admin secret (first-party cookie session)."""
+def login() -> Response | tuple[str, int]:
+    """Sign in to the admin area with the admin secret: opens a server-side admin session
+    whose opaque id the (signed, first-party) session cookie carries."""
     error = None
     if request.method == "POST":
         if check_admin_secret(request.form.get("secret", "")):
+            token, row = open_admin_session(
+                request.remote_addr, current_app.config["ADMIN_SESSION_TTL_SECONDS"]
+            )
+            db.session.commit()
             session.clear()
-            session["is_admin"] = True
+            session[ADMIN_SESSION_KEY] = token
+            log.info("Admin signed in from %s (admin session %s)", request.remote_addr, row.id)
             return redirect(url_for("platforms.dashboard"), code=303)
+        log.warning("Admin sign-in failed from %s", request.remote_addr)
         error = "That is not the admin secret."
     return render_template("platforms/login.html", error=error), 401 if error else 200
 
 
 @bp.post("/logout")
 def logout() -> Response:
+    row = revoke_admin_session(session.get(ADMIN_SESSION_KEY))
+    if row is not None:
+        db.session.commit()
+        log.info("Admin signed out from %s (admin session %s)", request.remote_addr, row.id)
     session.clear()
     return redirect(url_for("platforms.login"), code=303)
 
