@@ -77,7 +77,10 @@ def test_a_forged_log_line_from_a_request_is_escaped(live_server: LiveServer) ->
     logged = output.getvalue()
     assert not any(line.startswith(forged) for line in logged.splitlines())
     assert f"x\\n{forged}" in logged  # still readable
-    assert "\\x1b[31mred\\x1b[0m\\r\\u2028\\x85\\x00end" in logged
+    # The form's own hygiene strips most controls before the view sees them (core/input.py);
+    # what reaches the log is escaped, never raw.
+    assert "\\r\\u2028" in logged
+    assert not any(char in logged for char in "\x1b\x85\x00\r\u2028")
     assert "\x1b" not in logged and "\r" not in logged
 
 
