@@ -34,7 +34,8 @@ def gunicorn_tool(database_url: str) -> Iterator[str]:
     env = {
         **os.environ, "RECIPROCAL_ENV": "production", "SECRET_KEY": secrets.token_hex(16),
         "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING", "GUNICORN_ACCESS_LOG": "",
-        "TOOL_URL": "", "LMS_URL": "", "TOOL_BASE_URL": f"http://127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "2",
+        "TOOL_URL": "", "LMS_URL": "", "TOOL_BASE_URL": f"http://127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "2",
         # The hanging 'LMS' of this test is on loopback.
         "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.1/32",
     }
