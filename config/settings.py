@@ -42,6 +42,10 @@ class BaseConfig:
     PLATFORM_JWKS_DEFAULT_TTL_SECONDS: int = int(
         os.environ.get("PLATFORM_JWKS_DEFAULT_TTL_SECONDS", "300")
     )
+    # Dynamic Registration without an admin's invite: the new LMS waits for approval.
+    OPEN_REGISTRATION: bool = _env_bool("OPEN_REGISTRATION", False)
+    # Lifetime of a registration invite (the URL an admin gives an LMS admin).
+    REGISTRATION_INVITE_DAYS: int = int(os.environ.get("REGISTRATION_INVITE_DAYS", "7"))
     HTTP_TIMEOUT_SECONDS: float = float(os.environ.get("HTTP_TIMEOUT_SECONDS", "10"))
     # Number of reverse proxies in front of the app (ProxyFix); 0 when served directly.
     PROXY_FIX_HOPS: int = int(os.environ.get("PROXY_FIX_HOPS", "0"))
