@@ -68,7 +68,14 @@ def registration_token_signed_by(
         header = jwt.get_unverified_header(token)
         if header.get("alg") != "RS256" or not header.get("kid"):
             return False
-        key = platform_key(platform, str(header["kid"]))
+        # The keys fetched here are not written to the platform row: this runs before the
+        # tool calls the LMS, and an open write would lock SQLite against that LMS's answer
+        # when it shares the database (the demo LMS).
+        with db.session.no_autoflush:
+            try:
+                key = platform_key(platform, str(header["kid"]))
+            finally:
+                db.session.expire(platform, ["jwks_json", "jwks_expires_at"])
         claims = jwt.decode(token, key, algorithms=["RS256"],
                             options={"require": ["exp"], "verify_aud": False})
     except (jwt.PyJWTError, ReciprocalError):
