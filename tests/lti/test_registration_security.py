@@ -186,7 +186,7 @@ def snapshot(app: Flask, attacker: HostileLms) -> dict:
 
 def test_hostile_re_registration_with_an_invite_cannot_change_a_platform(
         live_server: LiveServer, app: Flask, registered_lms) -> None:
-    real, attacker = registered_lms
+    _real, attacker = registered_lms
     attacker.deployment_id = "666"
     before = snapshot(app, attacker)
     token = invite_token(app)
@@ -199,7 +199,7 @@ def test_hostile_re_registration_with_an_invite_cannot_change_a_platform(
 
 def test_hostile_update_token_without_invite_is_refused_before_any_call(
         live_server: LiveServer, app: Flask, registered_lms) -> None:
-    real, attacker = registered_lms
+    _real, attacker = registered_lms
     before = snapshot(app, attacker)
     page = register(live_server, attacker, attacker.registration_token(scope="reg-update"))
     assert page.status_code == 401
