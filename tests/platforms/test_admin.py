@@ -216,7 +216,8 @@ def test_admin_mints_a_registration_url_shown_once(client: FlaskClient, app: Fla
                                                "issuer": "https://moodle.example.edu/"})
     assert made.status_code == 201
     text = made.get_data(as_text=True)
-    invite = re.search(r'value="http://127\.0\.0\.1/lti/register\?invite=([\w-]+)"', text)
+    invite = re.search(r'value="http://127\.0\.0\.1(?::\d+)?/lti/register\?invite=([\w-]+)"',
+                       text)
     assert invite, text
     assert "only for the LMS <code>https://moodle.example.edu</code>" in text
     with app.app_context():
