@@ -7,9 +7,12 @@ Each test replays an attack over HTTP against the live tool, with a platform of 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from html import unescape
+from urllib.parse import parse_qs, urlsplit
 
+import jwt
 import pytest
 import requests
 import sqlalchemy as sa
@@ -17,8 +20,10 @@ from flask import Flask
 
 from lti_tool.core.audit import AuditEvent
 from lti_tool.extensions import db
+from lti_tool.platforms.invites import hash_token
 from lti_tool.platforms.models import Platform, RegistrationInvite
-from lti_tool.platforms.services import PlatformValues, add_platform
+from lti_tool.platforms.services import PlatformValues, add_platform, decide_platform
+from tests.platforms.test_admin import csrf_from
 from tests.support.hostile_lms import HostileLms, running
 from tests.support.invites import invite_token
 from tests.support.live_server import LiveServer
@@ -51,8 +56,6 @@ def platform_row(app: Flask, issuer: str, client_id: str) -> Platform | None:
 
 
 def invite_row(app: Flask, token: str) -> RegistrationInvite:
-    from lti_tool.platforms.invites import hash_token
-
     with app.app_context():
         row = db.session.scalars(sa.select(RegistrationInvite).where(
             RegistrationInvite.token_hash == hash_token(token))).one()
@@ -144,8 +147,6 @@ def test_open_registration_waits_for_approval(
     assert "waits for the tool administrator's approval" in unescape(refused.text)
 
     admin = requests.Session()
-    from tests.platforms.test_admin import csrf_from
-
     form = admin.get(f"{live_server.tool_url}/admin/login", timeout=10).text
     admin.post(f"{live_server.tool_url}/admin/login",
                data={"secret": "test-admin-secret", "csrf_token": csrf_from(form)}, timeout=10)
@@ -221,3 +222,35 @@ def test_update_signed_by_the_registered_key_keeps_endpoints(
     assert row.key_set_url == f"{real.base_url}/jwks"
     assert ("2", "pending") in row.deployment_list  # a new deployment waits for approval
     assert "platform.registration_updated" in actions(app, f"platform {row.id} ")
+
+
+def test_launch_from_an_lms_rejected_after_login_is_refused(
+        live_server: LiveServer, hostile: HostileLms, app: Flask) -> None:
+    """Approval is checked at the launch too, not only at login initiation."""
+    assert register(live_server, hostile, invite=invite_token(app)).status_code == 200
+    login = requests.get(f"{live_server.tool_url}/lti/login", allow_redirects=False, timeout=10,
+                         params={"iss": hostile.base_url, "client_id": hostile.client_id,
+                                 "login_hint": "x",
+                                 "target_link_uri": f"{live_server.tool_url}/lti/launch"})
+    assert login.status_code == 302
+    auth = parse_qs(urlsplit(login.headers["Location"]).query)
+    with app.app_context():
+        row = db.session.scalars(sa.select(Platform).where(
+            Platform.issuer == hostile.base_url)).one()
+        decide_platform(row, "reject", actor="tests")
+        db.session.commit()
+    now = int(time.time())
+    claim = "https://purl.imsglobal.org/spec/lti/claim/"
+    id_token = jwt.encode({
+        "iss": hostile.base_url, "aud": hostile.client_id, "sub": "u1", "iat": now,
+        "exp": now + 60, "nonce": auth["nonce"][0],
+        claim + "message_type": "LtiResourceLinkRequest",
+        claim + "version": "1.3.0", claim + "deployment_id": hostile.deployment_id,
+        claim + "roles": [], claim + "resource_link": {"id": "r1"},
+    }, hostile.key, algorithm="RS256", headers={"kid": hostile.kid})
+    launch = requests.post(f"{live_server.tool_url}/lti/launch", timeout=10,
+                           data={"id_token": id_token, "state": auth["state"][0]},
+                           headers={"User-Agent": login.request.headers["User-Agent"]},
+                           cookies=login.cookies, allow_redirects=False)
+    assert launch.status_code == 403
+    assert "refused the registration of your LMS" in unescape(launch.text)
