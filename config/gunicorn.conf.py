@@ -5,7 +5,9 @@ server while the first request is still in flight, so each worker must serve sev
 
 On first start the demo LMS registers itself with the tool through Dynamic Registration:
 ``when_ready`` starts a daemon thread that waits for the server to answer and then, for every
-flavour with no registered tool yet, plays the LMS admin (``register_tool``). It needs
+flavour with no registered tool yet, plays both admins: the tool's, who mints a registration
+URL for that flavour's issuer (an app built in the master, the same service as
+``flask platforms invite``), and the LMS's, who registers with it (``register_tool``). It needs
 ``TOOL_URL`` and ``LMS_URL`` (set by the Makefile's ``run`` target); without them it does nothing.
 """
 
@@ -48,7 +50,8 @@ def when_ready(server: Any) -> None:
     # gunicorn forks a worker would leave its import lock held in the worker for ever.
     import requests  # noqa: F401
 
-    from lti_tool.demo_lms import registration  # noqa: F401
+    from lti_tool import create_app  # noqa: F401
+    from lti_tool.demo_lms import cli, registration  # noqa: F401
 
     thread = threading.Thread(
         target=register_demo_flavours, args=(tool_url, lms_url, server.log),
@@ -61,17 +64,20 @@ def register_demo_flavours(tool_url: str, lms_url: str, log: Any) -> None:
     """Register the tool in each flavour of the demo LMS that has no tool yet."""
     import requests
 
+    from lti_tool import create_app
+    from lti_tool.demo_lms.cli import demo_registration_url
     from lti_tool.demo_lms.flavours import FLAVOURS
     from lti_tool.demo_lms.registration import (
         RegistrationFailed,
         list_registered,
         register_tool,
     )
+    from lti_tool.extensions import db
 
     if not _wait_until_up(f"{lms_url.rstrip('/')}/healthz", requests):
         log.warning("demo LMS: %s did not answer; not registering the tool", lms_url)
         return
-    registration_url = f"{tool_url.rstrip('/')}/lti/register"
+    app = None
     for flavour in FLAVOURS:
         try:
             existing = list_registered(lms_url, flavour)
@@ -79,6 +85,12 @@ def register_demo_flavours(tool_url: str, lms_url: str, log: Any) -> None:
                 log.info("demo LMS %s: tool already registered (client_id %s)",
                          flavour, existing[-1]["client_id"])
                 continue
+            if app is None:
+                app = create_app()
+            with app.app_context():
+                registration_url = demo_registration_url(
+                    tool_url, lms_url, flavour, "make run (demo LMS registration)")
+                db.engine.dispose()  # no connection of the master's outlives this
             result = register_tool(lms_url, flavour, registration_url)
             log.info("demo LMS %s: registered the tool by Dynamic Registration "
                      "(client_id %s, deployment %s)", flavour, result.client_id,

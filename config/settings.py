@@ -59,6 +59,10 @@ class BaseConfig:
     PLATFORM_JWKS_STALE_IF_ERROR_SECONDS: int = int(
         os.environ.get("PLATFORM_JWKS_STALE_IF_ERROR_SECONDS", "86400")
     )
+    # Dynamic Registration without an admin's invite: the new LMS waits for approval.
+    OPEN_REGISTRATION: bool = _env_bool("OPEN_REGISTRATION", False)
+    # Lifetime of a registration invite (the URL an admin gives an LMS admin).
+    REGISTRATION_INVITE_DAYS: int = int(os.environ.get("REGISTRATION_INVITE_DAYS", "7"))
     HTTP_TIMEOUT_SECONDS: float = float(os.environ.get("HTTP_TIMEOUT_SECONDS", "10"))
     # Outbound calls reach public addresses only; these CIDR ranges are allowed on top
     # (an LMS on an internal network). Loopback in development and tests.

@@ -9,10 +9,19 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from lti_tool.errors import DomainError
 from lti_tool.extensions import db
+from lti_tool.platforms.invites import invite_url, mint_invite
 from lti_tool.platforms.keys import ensure_signing_key, published_keys, rotate_keys
 from lti_tool.platforms.models import Platform
-from lti_tool.platforms.services import PlatformValues, save_platform
+from lti_tool.platforms.services import (
+    PlatformExists,
+    PlatformValues,
+    add_platform,
+    decide_platform,
+)
+
+CLI_ACTOR = "command line (flask)"
 
 keys_cli = AppGroup("keys", help="The tool's signing keys.")
 platforms_cli = AppGroup("platforms", help="LMS platforms the tool is registered with.")
@@ -90,9 +99,58 @@ def platforms_add(
         for field, message in problems.items():
             click.echo(f"{field}: {message}", err=True)
         raise SystemExit(2)
-    platform = save_platform(values)
+    try:
+        platform = add_platform(values, actor=CLI_ACTOR)
+    except PlatformExists as exc:
+        raise click.ClickException(
+            f"{exc.message} To change its values, edit it on the admin page: "
+            f"/admin/platforms/{exc.platform.id}/edit"
+        ) from exc
     db.session.commit()
     click.echo(f"Saved {platform.name}: {platform.issuer} client {platform.client_id}")
+
+
+@platforms_cli.command("invite")
+@click.option("--issuer", default=None,
+              help="Only the LMS with this issuer may use it (Moodle: its site URL).")
+@click.option("--days", type=click.IntRange(min=1, max=90), default=None,
+              help="Days until it expires (default REGISTRATION_INVITE_DAYS, 7).")
+@click.option("--note", default=None, help="For you: which LMS it is for.")
+@click.option("--tool-url", default=None,
+              help="The tool's public base URL (default TOOL_BASE_URL).")
+@click.option("--quiet", is_flag=True, help="Print only the URL.")
+def platforms_invite(issuer: str | None, days: int | None, note: str | None,
+                     tool_url: str | None, quiet: bool) -> None:
+    """Make a single-use registration URL for an LMS (Dynamic Registration)."""
+    base = (tool_url or current_app.config.get("TOOL_BASE_URL") or "").rstrip("/")
+    if not base:
+        raise click.UsageError("Give --tool-url (or set TOOL_BASE_URL): the URL the LMS will open.")
+    days = days or current_app.config["REGISTRATION_INVITE_DAYS"]
+    minted = mint_invite(actor=CLI_ACTOR, ttl=dt.timedelta(days=days), issuer=issuer, note=note)
+    db.session.commit()
+    url = invite_url(f"{base}/lti/register", minted.token)
+    if quiet:
+        click.echo(url)
+        return
+    only = f", only for {minted.invite.issuer}" if minted.invite.issuer else ""
+    click.echo(f"Registration URL (works once{only}, until "
+               f"{minted.invite.expires_at:%Y-%m-%d %H:%M} UTC; not shown again):")
+    click.echo(url)
+
+
+@platforms_cli.command("approve")
+@click.argument("platform_id", type=int)
+def platforms_approve(platform_id: int) -> None:
+    """Approve an LMS that registered itself without an invite (open registration)."""
+    platform = db.session.get(Platform, platform_id)
+    if platform is None:
+        raise click.ClickException(f"No platform {platform_id}.")
+    try:
+        decide_platform(platform, "approve", actor=CLI_ACTOR)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    click.echo(f"Approved {platform.name}: {platform.issuer} client {platform.client_id}")
 
 
 @platforms_cli.command("list")
@@ -100,7 +158,7 @@ def platforms_list() -> None:
     for platform in db.session.scalars(sa.select(Platform).order_by(Platform.id)):
         deployments = ", ".join(f"{d.deployment_id} ({d.status})" for d in platform.deployments)
         click.echo(f"{platform.id}  {platform.issuer}  client={platform.client_id}  "
-                   f"deployments: {deployments or 'none'}")
+                   f"{platform.status}  deployments: {deployments or 'none'}")
 
 
 def register_cli(app: Flask) -> None:

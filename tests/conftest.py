@@ -21,6 +21,7 @@ from lti_tool.demo_lms.seed import seed_demo
 from lti_tool.extensions import db
 from tests.support import chromium
 from tests.support.databases import throwaway_database
+from tests.support.invites import invite_url_for
 from tests.support.launching import Platform
 from tests.support.live_server import LiveServer, start_live_server
 
@@ -92,10 +93,13 @@ def lms_url(live_server: LiveServer, app: Flask) -> str:
 
 
 @pytest.fixture(scope="session")
-def tool_registrations(lms_url: str, live_server: LiveServer) -> dict[str, RegistrationResult]:
-    """The real tool registered in every demo LMS flavour by Dynamic Registration over HTTP."""
+def tool_registrations(
+    app: Flask, lms_url: str, live_server: LiveServer
+) -> dict[str, RegistrationResult]:
+    """The real tool registered in every demo LMS flavour by Dynamic Registration over HTTP,
+    each through a registration URL minted for its issuer."""
     return {
-        name: register_tool(lms_url, name, f"{live_server.tool_url}/lti/register")
+        name: register_tool(lms_url, name, invite_url_for(app, live_server, name))
         for name in FLAVOURS
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import click
@@ -62,17 +63,35 @@ def rotate_key_command(flavour: str) -> None:
     click.echo(f"{flavour}: new platform key {key.kid} signs from now on.")
 
 
+DEMO_INVITE_TTL = dt.timedelta(hours=1)
+
+
+def demo_registration_url(tool_url: str, lms_url: str, flavour: str, actor: str) -> str:
+    """A fresh registration URL (invite) for ``flavour``'s issuer only, as a tool admin would
+    make it; needs an app context, and commits so the running tool sees it."""
+    from lti_tool.demo_lms.urls import platform_urls
+    from lti_tool.platforms.invites import invite_url, mint_invite
+
+    minted = mint_invite(actor=actor, ttl=DEMO_INVITE_TTL,
+                         issuer=platform_urls(lms_url, flavour).issuer,
+                         note=f"demo LMS, {flavour} flavour")
+    db.session.commit()
+    return invite_url(tool_url.rstrip("/") + "/lti/register", minted.token)
+
+
 @demo_cli.command("register")
 @click.option("--tool-url", required=True, help="Base URL of the running tool.")
 @click.option("--lms-url", required=True, help="Base URL of the running demo LMS.")
 @click.option("--flavour", "flavours", multiple=True, type=click.Choice(list(FLAVOURS)))
 def register_command(tool_url: str, lms_url: str, flavours: tuple[str, ...]) -> None:
-    """Register the tool in the (running) demo LMS through Dynamic Registration."""
+    """Register the tool in the (running) demo LMS through Dynamic Registration, each
+    flavour with a registration URL minted for its issuer."""
     from lti_tool.demo_lms.registration import RegistrationFailed, register_tool
 
     for name in flavours or tuple(FLAVOURS):
+        url = demo_registration_url(tool_url, lms_url, name, "command line (flask demo register)")
         try:
-            result = register_tool(lms_url, name, tool_url.rstrip("/") + "/lti/register")
+            result = register_tool(lms_url, name, url)
         except RegistrationFailed as exc:
             raise click.ClickException(f"{name}: {exc}") from exc
         click.echo(f"{name}: registered client_id={result.client_id} "

@@ -21,7 +21,7 @@ from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskRequest
 from pylti1p3.exception import LtiException
 
 from lti_tool.errors import LaunchError
-from lti_tool.lti.login import check_nonce
+from lti_tool.lti.login import check_nonce, check_platform_active
 from lti_tool.lti.models import LaunchState
 from lti_tool.lti.platform_keys import platform_key
 from lti_tool.lti.tool_config import DatabaseToolConfig
@@ -129,6 +129,7 @@ class HardenedMessageLaunch(FlaskMessageLaunch):
             ) from exc
         self.platform = self._tool_config.platform
         assert self.platform is not None
+        check_platform_active(self.platform)
         if self.platform.id != self._launch_state.platform_id:
             raise LaunchError(
                 "The id_token comes from another LMS than the one that started this login.",

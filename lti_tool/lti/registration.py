@@ -1,6 +1,7 @@
 """LTI Dynamic Registration (1EdTech), the tool's side.
 
-The LMS opens ``/lti/register?openid_configuration=…&registration_token=…``. The tool reads
+The LMS opens ``/lti/register?invite=…&openid_configuration=…&registration_token=…`` (the
+invite is part of the registration URL a tool admin made). The tool reads
 the platform's OpenID configuration, posts its own registration to the platform's
 registration endpoint, and stores the platform, client id and deployment it gets back —
 including the scopes actually granted, which may be fewer than asked for.
@@ -18,10 +19,16 @@ from flask import current_app
 
 from lti_tool.core.http import check_outbound_url, http_session, http_timeout, remote_excerpt
 from lti_tool.errors import RegistrationError
+from lti_tool.lti.registration_store import (
+    admit_registration,
+    admit_without_invite,
+    store_registration,
+)
 from lti_tool.lti.scopes import TOOL_SCOPES
 from lti_tool.lti.urls import jwks_url, launch_url, login_url, tool_base_url
+from lti_tool.platforms.invites import get_usable_invite
 from lti_tool.platforms.models import Platform
-from lti_tool.platforms.services import PlatformValues, find_platform, save_platform
+from lti_tool.platforms.services import PlatformValues
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +53,23 @@ class RegistrationOutcome:
     missing_scopes: tuple[str, ...]
     # The LMS kept an earlier registration's client id (Moodle's re-registration as update).
     updated: bool = False
+    # Registered without an invite (open registration): waits for a tool admin's approval.
+    pending: bool = False
+    endpoints_kept: tuple[str, ...] = ()
 
 
-def register_with_platform(openid_configuration_url: str, registration_token: str | None) -> (
-    RegistrationOutcome
-):
-    """Run the whole registration; the caller commits.
+def register_with_platform(
+    openid_configuration_url: str,
+    registration_token: str | None,
+    *,
+    invite_token: str | None = None,
+    open_registration: bool = False,
+) -> RegistrationOutcome:
+    """Run the whole registration; the caller commits. Who may register and what an update
+    may change is decided in ``registration_store``.
 
-    :raise RegistrationError: the platform's configuration or answer is unusable.
+    :raise RegistrationError: the platform's configuration or answer is unusable, or the
+        registration is not allowed (no or unusable invite, a claim on another platform).
     """
     if not openid_configuration_url:
         raise RegistrationError(
@@ -61,7 +77,12 @@ def register_with_platform(openid_configuration_url: str, registration_token: st
             hint="Start the registration from your LMS: paste the tool's registration URL "
             "into its 'register tool by URL' field.",
         )
+    # An unknown, used or expired invite is refused before the tool calls anyone.
+    invite = get_usable_invite(invite_token) if invite_token else None
+    if invite is None:
+        admit_without_invite(openid_configuration_url, registration_token, open_registration)
     config = fetch_platform_configuration(openid_configuration_url, registration_token)
+    admit_registration(config["issuer"], registration_token, invite, open_registration)
     platform_config = config.get(PLATFORM_CONFIG) or {}
     product = str(platform_config.get("product_family_code") or "unknown")
     answer = post_tool_registration(config, registration_token, product)
@@ -71,8 +92,7 @@ def register_with_platform(openid_configuration_url: str, registration_token: st
     tool_config = answer.get(TOOL_CONFIG) or {}
     deployment_id = tool_config.get("deployment_id")
     granted = _granted_scopes(answer)
-    known = find_platform(config["issuer"], str(client_id)) is not None
-    platform = save_platform(
+    stored = store_registration(
         PlatformValues(
             name=str(platform_config.get("product_family_code") or config["issuer"])
             .replace("-", " ")
@@ -87,16 +107,20 @@ def register_with_platform(openid_configuration_url: str, registration_token: st
             auth_audience=config.get("authorization_server"),
             product_family=product,
         ),
-        registered_by="dynamic",
+        granted,
+        registration_token,
+        invite,
+        open_registration,
     )
-    platform.granted_scopes = list(granted)
     return RegistrationOutcome(
-        platform=platform,
+        platform=stored.platform,
         deployment_id=str(deployment_id) if deployment_id else None,
         product_family=product,
         granted_scopes=granted,
         missing_scopes=tuple(s for s in TOOL_SCOPES if s not in granted),
-        updated=known,
+        updated=stored.updated,
+        pending=stored.pending,
+        endpoints_kept=stored.endpoints_kept,
     )
 
 

@@ -40,6 +40,7 @@ from lti_tool.lti.registration import register_with_platform
 from lti_tool.lti.registration_limits import registration_guard
 from lti_tool.lti.sessions import establish_launch
 from lti_tool.lti.urls import launch_url, tool_base_url
+from lti_tool.platforms.invites import INVITE_PARAM, get_usable_invite, invite_url
 from lti_tool.platforms.keys import ensure_signing_key, jwks_document
 from lti_tool.roster.tasks import queue_sync_after_launch
 
@@ -196,21 +197,34 @@ def launch() -> Response:
 @bp.get("/lti/register")
 def register() -> Response:
     """Dynamic Registration: what Moodle's 'register by URL' and Canvas open in a dialog.
+    The registration URL carries a tool admin's invite (``?invite=…``); without one, only
+    open registration (pending approval) or an update signed by a registered LMS is accepted.
 
-    :raise RegistrationError: the platform's configuration or answer is unusable.
+    :raise RegistrationError: the invite, the platform's configuration or its answer is
+        unusable, or the registration claims another platform.
     """
     config_url = request.args.get("openid_configuration")
+    invite_token = request.args.get(INVITE_PARAM) or None
     if not config_url:
-        return Response(render_template("lti/register_help.html", register_url=request.base_url))
+        if invite_token:
+            get_usable_invite(invite_token)  # a dead invite says so now, not in the LMS
+        return Response(render_template(
+            "lti/register_help.html", register_url=request.base_url, invite_url=(
+                invite_url(request.base_url, invite_token) if invite_token else None),
+            open_registration=current_app.config["OPEN_REGISTRATION"]))
     with registration_guard(current_app.config):
-        outcome = register_with_platform(config_url, request.args.get("registration_token"))
+        outcome = register_with_platform(
+            config_url, request.args.get("registration_token"), invite_token=invite_token,
+            open_registration=current_app.config["OPEN_REGISTRATION"],
+        )
     db.session.commit()
     log.info(
-        "%s with %s (client %s, deployment %s)",
+        "%s with %s (client %s, deployment %s)%s",
         "Registration updated" if outcome.updated else "Registered",
         outcome.platform.issuer,
         outcome.platform.client_id,
         outcome.deployment_id,
+        ", pending approval" if outcome.pending else "",
     )
     return Response(render_template("lti/registered.html", outcome=outcome))
 

@@ -13,6 +13,13 @@ from lti_tool.errors import DomainError
 from lti_tool.extensions import db
 
 
+class PlatformStatus(enum.StrEnum):
+    ACTIVE = "active"
+    # Registered without an invite (open registration): no login or launch until approved.
+    PENDING = "pending"
+    REJECTED = "rejected"
+
+
 class Platform(db.Model):
     """One registration of the tool in an LMS: an issuer with a client id."""
 
@@ -31,6 +38,10 @@ class Platform(db.Model):
     product_family: Mapped[str | None] = mapped_column(sa.String(50))
     granted_scopes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     registered_by: Mapped[str] = mapped_column(sa.String(20), default="manual")
+    status: Mapped[str] = mapped_column(
+        sa.String(20), default=PlatformStatus.ACTIVE, server_default=PlatformStatus.ACTIVE.value
+    )
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The platform's JWKS, cached for every worker; refreshed per Cache-Control.
     jwks_json: Mapped[dict | None] = mapped_column(sa.JSON)
@@ -42,6 +53,22 @@ class Platform(db.Model):
     deployments: Mapped[list[Deployment]] = relationship(
         back_populates="platform", cascade="all, delete-orphan", order_by="Deployment.id"
     )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == PlatformStatus.ACTIVE
+
+    def approve(self) -> None:
+        if self.status == PlatformStatus.ACTIVE:
+            raise DomainError("This LMS is already approved.")
+        self.status = PlatformStatus.ACTIVE
+        self.decided_at = utcnow()
+
+    def reject(self) -> None:
+        if self.status == PlatformStatus.REJECTED:
+            raise DomainError("This LMS is already rejected.")
+        self.status = PlatformStatus.REJECTED
+        self.decided_at = utcnow()
 
     def __repr__(self) -> str:
         return f"<Platform {self.issuer} client={self.client_id}>"
@@ -83,6 +110,36 @@ class Deployment(db.Model):
             raise DomainError("This deployment is already rejected.")
         self.status = DeploymentStatus.REJECTED
         self.decided_at = utcnow()
+
+
+class RegistrationInvite(db.Model):
+    """A registration URL minted by a tool admin: single use, expiring, maybe for one issuer.
+
+    Only a SHA-256 hash of the token is stored; the URL is shown once, when minted.
+    """
+
+    __tablename__ = "registration_invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # When set, only an LMS with exactly this issuer may register with the invite.
+    issuer: Mapped[str | None] = mapped_column(sa.String(500))
+    note: Mapped[str | None] = mapped_column(sa.String(200))
+    created_by: Mapped[str] = mapped_column(sa.String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    platform_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("platforms.id", ondelete="SET NULL")
+    )
+
+    platform: Mapped[Platform | None] = relationship()
+
+    def is_expired(self, now: dt.datetime) -> bool:
+        return self.expires_at <= now
+
+    def __repr__(self) -> str:
+        return f"<RegistrationInvite {self.id} issuer={self.issuer} used={self.used_at}>"
 
 
 class ToolKey(db.Model):

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
-from lti_tool.errors import ValidationError
+from lti_tool.core.audit import changes, record_event
+from lti_tool.errors import DomainError, ValidationError
 from lti_tool.extensions import db
-from lti_tool.platforms.models import Deployment, DeploymentStatus, Platform
+from lti_tool.platforms.models import Deployment, DeploymentStatus, Platform, PlatformStatus
 
 
 @dataclass(frozen=True)
@@ -44,30 +46,125 @@ class PlatformValues:
         return problems
 
 
-def save_platform(values: PlatformValues, *, registered_by: str = "manual") -> Platform:
-    """Create the platform, or update it when this issuer + client id is already known.
+class PlatformExists(DomainError):
+    """An LMS with this issuer and client id is registered already; nothing was changed."""
 
-    :raise ValidationError: a value is missing or not a URL.
-    """
+    title = "This LMS is already registered"
+    hint = "Open its edit page to change its values on purpose."
+
+    def __init__(self, platform: Platform) -> None:
+        super().__init__(
+            f"The LMS {platform.issuer} with client id {platform.client_id} is already "
+            f"registered as {platform.name!r}; the tool did not change it."
+        )
+        self.platform = platform
+
+
+# Values an admin may change on an existing platform; issuer and client id are its identity.
+ENDPOINT_FIELDS = ("auth_login_url", "auth_token_url", "key_set_url", "auth_audience")
+EDITABLE_FIELDS = ("name", *ENDPOINT_FIELDS)
+
+
+def describe_platform(platform: Platform) -> str:
+    """How audit events name a platform."""
+    return f"platform {platform.id} ({platform.issuer}, client {platform.client_id})"
+
+
+def platform_snapshot(platform: Platform) -> dict[str, Any]:
+    return {field: getattr(platform, field) for field in EDITABLE_FIELDS}
+
+
+def _raise_for(values: PlatformValues) -> None:
     problems = values.errors()
     if problems:
         raise ValidationError(
             "; ".join(f"{field.replace('_', ' ')}: {msg}" for field, msg in problems.items())
         )
-    platform = find_platform(values.issuer.strip(), values.client_id.strip())
-    if platform is None:
-        platform = Platform(issuer=values.issuer.strip(), client_id=values.client_id.strip())
-        db.session.add(platform)
-    platform.name = values.name.strip()
-    platform.auth_login_url = values.auth_login_url.strip()
-    platform.auth_token_url = values.auth_token_url.strip()
-    platform.key_set_url = values.key_set_url.strip()
-    platform.auth_audience = (values.auth_audience or "").strip() or None
-    platform.product_family = values.product_family
-    platform.registered_by = registered_by
+
+
+def add_platform(
+    values: PlatformValues,
+    *,
+    actor: str,
+    registered_by: str = "manual",
+    status: PlatformStatus = PlatformStatus.ACTIVE,
+) -> Platform:
+    """Create a platform; never touches an existing one.
+
+    :raise ValidationError: a value is missing or not a URL.
+    :raise PlatformExists: this issuer + client id is registered already (edit it instead).
+    """
+    _raise_for(values)
+    existing = find_platform(values.issuer.strip(), values.client_id.strip())
+    if existing is not None:
+        raise PlatformExists(existing)
+    platform = Platform(
+        issuer=values.issuer.strip(),
+        client_id=values.client_id.strip(),
+        name=values.name.strip(),
+        auth_login_url=values.auth_login_url.strip(),
+        auth_token_url=values.auth_token_url.strip(),
+        key_set_url=values.key_set_url.strip(),
+        auth_audience=(values.auth_audience or "").strip() or None,
+        product_family=values.product_family,
+        registered_by=registered_by,
+        status=status,
+    )
+    db.session.add(platform)
     db.session.flush()
     add_deployments(platform, values.deployment_ids)
+    record_event(
+        actor,
+        "platform.registered" if registered_by == "dynamic" else "platform.added",
+        describe_platform(platform),
+        {**platform_snapshot(platform), "status": platform.status,
+         "deployment_ids": sorted(d.deployment_id for d in platform.deployments)},
+    )
     return platform
+
+
+def edit_platform(platform: Platform, values: dict[str, str | None], *, actor: str) -> dict:
+    """Change the platform's name and endpoints explicitly; returns the changes (old → new),
+    which are audited. A new key set URL drops the cached platform keys.
+
+    :raise ValidationError: a value is missing or not a URL.
+    """
+    after = {field: (values.get(field) or "").strip() for field in EDITABLE_FIELDS}
+    after["auth_audience"] = after["auth_audience"] or None
+    _raise_for(PlatformValues(issuer=platform.issuer, client_id=platform.client_id,
+                              name=after["name"], auth_login_url=after["auth_login_url"],
+                              auth_token_url=after["auth_token_url"],
+                              key_set_url=after["key_set_url"]))
+    changed = changes(platform_snapshot(platform), after)
+    if not changed:
+        return {}
+    for field, change in changed.items():
+        setattr(platform, field, change["new"])
+    if "key_set_url" in changed:
+        platform.jwks_json = None
+        platform.jwks_expires_at = None
+    record_event(actor, "platform.edited", describe_platform(platform), {
+        "changes": changed,
+        "endpoints_changed": sorted(set(changed) & set(ENDPOINT_FIELDS)),
+    })
+    db.session.flush()
+    return changed
+
+
+def decide_platform(platform: Platform, decision: str, *, actor: str) -> None:
+    """Approve or reject a platform registered by open registration.
+
+    :raise DomainError: it already has that status.
+    """
+    platform.approve() if decision == "approve" else platform.reject()
+    record_event(actor, f"platform.{decision}d", describe_platform(platform), {})
+
+
+def decide_deployment(deployment: Deployment, decision: str, *, actor: str) -> None:
+    """:raise DomainError: the deployment already has that status."""
+    deployment.approve() if decision == "approve" else deployment.reject()
+    record_event(actor, f"deployment.{decision}d", describe_platform(deployment.platform),
+                 {"deployment_id": deployment.deployment_id})
 
 
 def add_deployments(platform: Platform, deployment_ids: Iterable[str]) -> None:
@@ -132,11 +229,17 @@ def record_deployment(platform: Platform, deployment_id: str) -> Deployment:
     return deployment
 
 
-def pending_deployments() -> list[Deployment]:
-    return list(
-        db.session.scalars(
-            sa.select(Deployment)
-            .where(Deployment.status == DeploymentStatus.PENDING)
-            .order_by(Deployment.created_at)
-        )
-    )
+def pending_deployments(platform_id: int | None = None) -> list[Deployment]:
+    """Deployments waiting for an admin; only ``platform_id``'s when given."""
+    query = sa.select(Deployment).where(Deployment.status == DeploymentStatus.PENDING)
+    if platform_id is not None:
+        query = query.where(Deployment.platform_id == platform_id)
+    return list(db.session.scalars(query.order_by(Deployment.created_at)))
+
+
+def list_platforms(platform_id: int | None = None) -> list[Platform]:
+    """Every platform, or only ``platform_id`` (an LMS administrator's own)."""
+    query = sa.select(Platform).order_by(Platform.created_at)
+    if platform_id is not None:
+        query = query.where(Platform.id == platform_id)
+    return list(db.session.scalars(query))

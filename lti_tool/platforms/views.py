@@ -1,11 +1,16 @@
-"""The admin area: the values to paste into an LMS, platforms, pending deployments, keys."""
+"""The admin area: the values to paste into an LMS, platforms, invites, deployments, keys.
+
+Every view runs under ``admin_required`` and keeps to ``g.admin_scope``: the installation
+(signed in with the admin secret) or one platform (an LMS administrator's launch, who manages
+only that LMS's values and deployments).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -19,15 +24,34 @@ from flask import (
     url_for,
 )
 
-from lti_tool.core.auth import ADMIN_SESSION_KEY, admin_required, check_admin_secret
+from lti_tool.core.audit import recent_events, record_event
+from lti_tool.core.auth import (
+    ADMIN_SESSION_KEY,
+    admin_required,
+    check_admin_secret,
+    require_installation,
+    require_platform,
+)
 from lti_tool.core.time import utcnow
+from lti_tool.errors import ValidationError
 from lti_tool.extensions import db
 from lti_tool.lti.scopes import scope_labels
 from lti_tool.lti.urls import absolute, jwks_url, launch_url, login_url, tool_base_url
 from lti_tool.platforms.admin_sessions import open_admin_session, revoke_admin_session
+from lti_tool.platforms.invites import invite_url, mint_invite, recent_invites, revoke_invite
 from lti_tool.platforms.keys import ensure_signing_key, published_keys, rotate_keys
-from lti_tool.platforms.models import Deployment, Platform
-from lti_tool.platforms.services import PlatformValues, pending_deployments, save_platform
+from lti_tool.platforms.models import Deployment, Platform, PlatformStatus, RegistrationInvite
+from lti_tool.platforms.services import (
+    EDITABLE_FIELDS,
+    PlatformExists,
+    PlatformValues,
+    add_platform,
+    decide_deployment,
+    decide_platform,
+    edit_platform,
+    list_platforms,
+    pending_deployments,
+)
 
 bp = Blueprint("platforms", __name__, url_prefix="/admin")
 log = logging.getLogger(__name__)
@@ -38,7 +62,8 @@ FORM_FIELDS = ("name", "issuer", "client_id", "auth_login_url", "auth_token_url"
 def tool_values() -> list[tuple[str, str]]:
     """What an LMS admin pastes into Moodle or Canvas."""
     return [
-        ("Registration URL (Moodle 4.1+ / Canvas dynamic registration)", absolute("lti.register")),
+        ("Registration URL (Moodle 4.1+ / Canvas dynamic registration)",
+         absolute("lti.register") + "?invite=… — made by the tool's administrator, one per LMS"),
         ("Canvas developer key JSON URL", absolute("lti.canvas_json")),
         ("Tool URL / target link URI / redirect URI", launch_url()),
         ("Initiate login URL", login_url()),
@@ -48,9 +73,13 @@ def tool_values() -> list[tuple[str, str]]:
     ]
 
 
-def _back(endpoint: str = "platforms.dashboard") -> Response:
+def _launch_args() -> dict[str, str]:
     launch = g.get("admin_launch_id")
-    return redirect(url_for(endpoint, **({"launch": launch} if launch else {})), code=303)
+    return {"launch": launch} if launch else {}
+
+
+def _back(endpoint: str = "platforms.dashboard", **values: object) -> Response:
+    return redirect(url_for(endpoint, **values, **_launch_args()), code=303)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -86,25 +115,48 @@ def logout() -> Response:
 @bp.get("/")
 @admin_required
 def dashboard() -> str:
-    ensure_signing_key()
-    platforms = db.session.scalars(sa.select(Platform).order_by(Platform.created_at)).all()
+    """The installation's admin sees everything; an LMS administrator sees their LMS only."""
+    scope = g.admin_scope
     now = utcnow()
+    installation = scope.is_installation
+    if installation:
+        ensure_signing_key()
+    platforms = list_platforms(scope.platform_id)
     return render_template(
         "platforms/dashboard.html",
+        installation=installation,
         tool_values=tool_values(),
         platforms=[(p, scope_labels(p.granted_scopes or [])) for p in platforms],
-        pending=pending_deployments(),
-        keys=[(k, k.is_published(now)) for k in published_keys(now)],
+        pending_platforms=[p for p in platforms if p.status == PlatformStatus.PENDING]
+        if installation else [],
+        pending=pending_deployments(scope.platform_id),
+        keys=[(k, k.is_published(now)) for k in published_keys(now)] if installation else [],
+        invites=[(i, _invite_state(i, now)) for i in recent_invites()] if installation else [],
+        invite_days=current_app.config["REGISTRATION_INVITE_DAYS"],
+        open_registration=current_app.config["OPEN_REGISTRATION"],
+        events=recent_events() if installation else [],
         admin_launch=g.get("admin_launch_id"),
     )
 
 
-@bp.route("/platforms/new", methods=["GET", "POST"])
+def _invite_state(invite: RegistrationInvite, now: dt.datetime) -> str:
+    if invite.used_at is not None:
+        return "used"
+    return "expired" if invite.is_expired(now) else "open"
+
+
+@bp.route("/platforms/new", methods=["GET", "POST"], endpoint="add_platform")
 @admin_required
-def add_platform() -> Response | tuple[str, int] | str:
-    """Accept the platform's values (issuer, client id, endpoints, deployment ids)."""
+def add_platform_page() -> Response | tuple[str, int] | str:
+    """Accept a new platform's values; an issuer + client id already registered is refused
+    (409) with a link to edit that platform instead.
+
+    :raise AccessDenied: an LMS administrator may not add platforms.
+    """
+    scope = require_installation()
     values = {field: request.form.get(field, "") for field in (*FORM_FIELDS, "deployment_ids")}
     errors: dict[str, str] = {}
+    conflict = None
     if request.method == "POST":
         candidate = PlatformValues(
             **{field: values[field] for field in FORM_FIELDS},
@@ -112,16 +164,21 @@ def add_platform() -> Response | tuple[str, int] | str:
         )
         errors = candidate.errors()
         if not errors:
-            save_platform(candidate)
-            db.session.commit()
-            flash(f"Platform {candidate.name} saved.")
-            return _back()
-    status = 422 if errors else 200
+            try:
+                add_platform(candidate, actor=scope.actor)
+            except PlatformExists as exc:
+                conflict = exc.platform
+            else:
+                db.session.commit()
+                flash(f"Platform {candidate.name} saved.")
+                return _back()
+    status = 409 if conflict else 422 if errors else 200
     return (
         render_template(
             "platforms/add.html",
             values=values,
             errors=errors,
+            conflict=conflict,
             tool_values=tool_values(),
             admin_launch=g.get("admin_launch_id"),
         ),
@@ -129,22 +186,106 @@ def add_platform() -> Response | tuple[str, int] | str:
     )
 
 
-@bp.post("/deployments/<int:deployment_pk>/<any(approve, reject):decision>")
+@bp.route("/platforms/<int:platform_pk>/edit", methods=["GET", "POST"], endpoint="edit_platform")
 @admin_required
-def decide_deployment(deployment_pk: int, decision: str) -> Response:
-    """:raise DomainError: the deployment already has that status."""
+def edit_platform_page(platform_pk: int) -> Response | tuple[str, int] | str:
+    """Change a platform's name and endpoints on purpose; every change is audited.
+
+    :raise AccessDenied: an LMS administrator's launch from another platform.
+    """
+    platform = db.get_or_404(Platform, platform_pk)
+    scope = require_platform(platform.id)
+    values = {field: getattr(platform, field) or "" for field in EDITABLE_FIELDS}
+    status = 200
+    error = None
+    if request.method == "POST":
+        values = {field: request.form.get(field, "") for field in EDITABLE_FIELDS}
+        try:
+            changed = edit_platform(platform, values, actor=scope.actor)
+        except ValidationError as exc:
+            error, status = exc.message, 422
+        else:
+            db.session.commit()
+            flash(f"{platform.name}: changed {', '.join(changed).replace('_', ' ')}."
+                  if changed else f"{platform.name}: nothing changed.")
+            return _back()
+    return render_template("platforms/edit.html", platform=platform, values=values,
+                           error=error, admin_launch=g.get("admin_launch_id")), status
+
+
+@bp.post("/platforms/<int:platform_pk>/<any(approve, reject):decision>",
+         endpoint="decide_platform")
+@admin_required
+def decide_platform_page(platform_pk: int, decision: str) -> Response:
+    """Approve or reject an LMS that registered itself without an invite.
+
+    :raise AccessDenied: an LMS administrator may not approve platforms.
+    :raise DomainError: the platform already has that status.
+    """
+    scope = require_installation()
+    platform = db.get_or_404(Platform, platform_pk)
+    decide_platform(platform, decision, actor=scope.actor)
+    db.session.commit()
+    flash(f"LMS {platform.name} {decision}d.")
+    return _back()
+
+
+@bp.post("/deployments/<int:deployment_pk>/<any(approve, reject):decision>",
+         endpoint="decide_deployment")
+@admin_required
+def decide_deployment_page(deployment_pk: int, decision: str) -> Response:
+    """:raise AccessDenied: a deployment of another LMS than the LMS administrator's.
+    :raise DomainError: the deployment already has that status."""
     deployment = db.get_or_404(Deployment, deployment_pk)
-    deployment.approve() if decision == "approve" else deployment.reject()
+    scope = require_platform(deployment.platform_id)
+    decide_deployment(deployment, decision, actor=scope.actor)
     db.session.commit()
     flash(f"Deployment {deployment.deployment_id} {decision}d.")
+    return _back()
+
+
+@bp.post("/invites", endpoint="mint_invite")
+@admin_required
+def mint_invite_page() -> tuple[str, int]:
+    """Make a registration URL (shown once: only its hash is kept).
+
+    :raise AccessDenied: an LMS administrator may not invite LMSs.
+    """
+    scope = require_installation()
+    issuer = request.form.get("issuer", "").strip() or None
+    if issuer and (urlsplit(issuer).scheme not in ("https", "http") or not urlsplit(issuer).netloc):
+        raise ValidationError("Issuer: enter the LMS's full URL starting with https://, "
+                              "or leave it empty.")
+    minted = mint_invite(
+        actor=scope.actor, issuer=issuer, note=request.form.get("note"),
+        ttl=dt.timedelta(days=current_app.config["REGISTRATION_INVITE_DAYS"]),
+    )
+    db.session.commit()
+    return render_template("platforms/invite.html", invite=minted.invite,
+                           url=invite_url(absolute("lti.register"), minted.token)), 201
+
+
+@bp.post("/invites/<int:invite_pk>/revoke", endpoint="revoke_invite")
+@admin_required
+def revoke_invite_page(invite_pk: int) -> Response:
+    """:raise DomainError: the invite is already used or expired."""
+    scope = require_installation()
+    invite = db.get_or_404(RegistrationInvite, invite_pk)
+    revoke_invite(invite, scope.actor)
+    db.session.commit()
+    flash(f"Registration URL {invite.id} revoked.")
     return _back()
 
 
 @bp.post("/keys/rotate")
 @admin_required
 def rotate() -> Response:
+    """:raise AccessDenied: an LMS administrator may not rotate the tool's keys."""
+    scope = require_installation()
     grace = dt.timedelta(seconds=current_app.config["KEY_ROTATION_GRACE_SECONDS"])
     new_key, retired = rotate_keys(grace)
+    record_event(scope.actor, "keys.rotated", f"tool key {new_key.kid}",
+                 {"retired": [k.kid for k in retired]})
     db.session.commit()
     flash(f"New signing key {new_key.kid}; {len(retired)} key(s) retired after the grace period.")
     return _back()

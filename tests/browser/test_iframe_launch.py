@@ -7,10 +7,12 @@ import re
 from typing import Any
 
 import pytest
+from flask import Flask
 
 from lti_tool.demo_lms.directory import get_course
 from lti_tool.demo_lms.registration import register_tool
 from tests.support.chromium import screenshot_dir
+from tests.support.invites import invite_url_for
 from tests.support.launching import Platform
 from tests.support.live_server import LiveServer
 
@@ -94,9 +96,9 @@ def test_narrow_screen_has_no_horizontal_scroll(page: Any, spec: Platform) -> No
 
 
 def test_moodle_admin_updates_the_tools_registration(
-    page: Any, lms_url: str, live_server: LiveServer
+    page: Any, lms_url: str, live_server: LiveServer, app: Flask
 ) -> None:
-    fresh = register_tool(lms_url, "moodle", f"{live_server.tool_url}/lti/register")
+    fresh = register_tool(lms_url, "moodle", invite_url_for(app, live_server, "moodle"))
     page.goto(f"{lms_url}/moodle/admin/registrations")
     rows = page.locator("table tbody tr")
     before = rows.count()

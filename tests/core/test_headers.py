@@ -16,7 +16,7 @@ from lti_tool.core.framing import origin_of
 from lti_tool.extensions import db
 from lti_tool.lti.sessions import CLAIM
 from lti_tool.platforms.models import Platform as PlatformRow
-from lti_tool.platforms.services import PlatformValues, save_platform
+from lti_tool.platforms.services import PlatformValues, add_platform
 from tests.support.launching import DESIGNER, LEARNER, Platform, launch_with, put
 from tests.support.live_server import LiveServer
 
@@ -62,12 +62,12 @@ def canvas_like(app: Flask) -> Iterator[str]:
     """An LMS registered by hand the way Canvas is: the issuer is canvas.instructure.com,
     courses (and the token endpoint) are on the institution's host."""
     with app.app_context():
-        platform = save_platform(PlatformValues(
+        platform = add_platform(PlatformValues(
             name="Canvas (school)", issuer="https://canvas.instructure.com",
             client_id="10000000000042",
             auth_login_url="https://sso.canvaslms.com/api/lti/authorize_redirect",
             auth_token_url="https://school.instructure.com/login/oauth2/token",
-            key_set_url="https://sso.canvaslms.com/api/lti/security/jwks"))
+            key_set_url="https://sso.canvaslms.com/api/lti/security/jwks"), actor="tests")
         db.session.commit()
         platform_id = platform.id
     yield "https://canvas.instructure.com"

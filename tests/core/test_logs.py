@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 import os
@@ -23,6 +24,7 @@ from lti_tool.core.logs import clean, format_exception, redact
 from lti_tool.demo_lms.registration import register_tool
 from lti_tool.demo_lms.seed import seed_demo
 from lti_tool.extensions import db
+from lti_tool.platforms.invites import invite_url, mint_invite
 from tests.support.launching import LEARNER, Platform
 from tests.support.live_server import LiveServer
 from tests.support.lti_browser import LtiBrowser
@@ -139,6 +141,8 @@ def test_gunicorn_logs_show_no_launch_id(tmp_path: Path) -> None:
     with prepared.app_context():
         upgrade()
         seed_demo(tool, lms)
+        register_url = invite_url(f"{tool}/lti/register",
+                                  mint_invite(actor="tests", ttl=dt.timedelta(hours=1)).token)
         db.session.commit()
         db.engine.dispose()
     out, err = tmp_path / "stdout.log", tmp_path / "stderr.log"
@@ -151,7 +155,7 @@ def test_gunicorn_logs_show_no_launch_id(tmp_path: Path) -> None:
         )
         try:
             wait_until_up(f"{lms}/healthz")
-            registration = register_tool(lms, "spec", f"{tool}/lti/register")
+            registration = register_tool(lms, "spec", register_url)
             page = LtiBrowser(lms).launch("spec", LEARNER, client_id=registration.client_id)
             assert page.status_code == 200, page.text[:500]
             launch_id = launch_id_of(page.url)

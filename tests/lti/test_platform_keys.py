@@ -20,6 +20,7 @@ from lti_tool.extensions import db
 from lti_tool.lti import platform_keys
 from lti_tool.lti.platform_keys import cache_lifetime, platform_key
 from lti_tool.platforms.models import Platform as PlatformRow
+from tests.support.invites import invite_url_for
 from tests.support.launching import LEARNER, Platform, assert_refused, launch_with, other_key
 from tests.support.live_server import LiveServer
 
@@ -64,7 +65,7 @@ def broken_lms() -> Iterator[BrokenLms]:
 def own_platform(app: Flask, lms_url: str, live_server: LiveServer,
                  tool_registrations: dict) -> Platform:
     """A registration of its own in the spec flavour: its key cache is this test's alone."""
-    registration = register_tool(lms_url, "spec", f"{live_server.tool_url}/lti/register")
+    registration = register_tool(lms_url, "spec", invite_url_for(app, live_server, "spec"))
     return Platform(app, lms_url, "spec", registration)
 
 

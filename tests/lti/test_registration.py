@@ -16,6 +16,7 @@ from lti_tool.extensions import db
 from lti_tool.lti.registration import CANVAS_PRIVACY, tool_registration_document
 from lti_tool.lti.scopes import AGS_LINEITEM_READ, AGS_SCORE, NRPS_READ
 from lti_tool.platforms.models import Platform as PlatformRow
+from tests.support.invites import invite_token, invite_url_for
 from tests.support.launching import Platform
 from tests.support.live_server import LiveServer
 
@@ -56,7 +57,7 @@ def test_tool_asks_canvas_for_public_privacy(app) -> None:
 
 
 def test_granted_scopes_are_read_back(lms_url: str, live_server: LiveServer, app) -> None:
-    result = register_tool(lms_url, "canvas", f"{live_server.tool_url}/lti/register",
+    result = register_tool(lms_url, "canvas", invite_url_for(app, live_server, "canvas"),
                            withhold_scopes=[AGS_SCORE])
     assert AGS_SCORE not in result.scopes
     assert "did not grant" in result.tool_page and "lti-ags/scope/score" in result.tool_page
@@ -72,22 +73,29 @@ def test_registration_page_tells_moodle_admins_the_next_steps(
     assert "Activate" in page and "Show in activity chooser" in page
 
 
-def test_spent_registration_token_is_shown(lms_url: str, live_server: LiveServer) -> None:
+def test_spent_registration_token_is_shown(lms_url: str, live_server: LiveServer, app) -> None:
     minted = requests.post(f"{lms_url}/moodle/admin/api/registration-tokens", json={},
                            timeout=10).json()
-    url = (f"{live_server.tool_url}/lti/register?openid_configuration="
-           f"{minted['openid_configuration']}&registration_token={minted['registration_token']}")
-    assert requests.get(url, timeout=10).status_code == 200
-    again = requests.get(url, timeout=10)
+    params = {"openid_configuration": minted["openid_configuration"],
+              "registration_token": minted["registration_token"]}
+    register = f"{live_server.tool_url}/lti/register"
+    first = requests.get(register, params={"invite": invite_token(app), **params}, timeout=10)
+    assert first.status_code == 200
+    # A fresh invite with the spent token: the LMS refuses, and the invite survives it.
+    second_invite = invite_token(app)
+    again = requests.get(register, params={"invite": second_invite, **params}, timeout=10)
     assert again.status_code == 400
     assert "The tool could not be registered" in again.text
     assert "token_already_used" in again.text
+    usable = requests.get(register, params={"invite": second_invite}, timeout=10)
+    assert usable.status_code == 200 and f"invite={second_invite}" in usable.text
 
 
 def test_register_without_parameters_explains_itself(live_server: LiveServer) -> None:
     page = requests.get(f"{live_server.tool_url}/lti/register", timeout=10)
     assert page.status_code == 200
-    assert f"{live_server.tool_url}/lti/register" in page.text and "Moodle" in page.text
+    assert "registration URL" in page.text and "flask platforms invite" in page.text
+    assert f"{live_server.tool_url}/lti/register?invite=" in page.text
 
 
 @pytest.fixture
@@ -118,17 +126,18 @@ def lying_platform() -> Iterator[str]:
 
 
 def test_issuer_must_prefix_the_configuration_url(live_server: LiveServer,
-                                                  lying_platform: str) -> None:
+                                                  lying_platform: str, app) -> None:
     page = requests.get(f"{live_server.tool_url}/lti/register",
-                        params={"openid_configuration": lying_platform,
+                        params={"openid_configuration": lying_platform, "invite": invite_token(app),
                                 "registration_token": "x"}, timeout=10)
     assert page.status_code == 400
     assert "not the site it came from" in page.text
 
 
-def test_unreachable_platform_configuration(live_server: LiveServer) -> None:
+def test_unreachable_platform_configuration(live_server: LiveServer, app) -> None:
     page = requests.get(f"{live_server.tool_url}/lti/register",
-                        params={"openid_configuration": "http://127.0.0.1:9/config"},
+                        params={"openid_configuration": "http://127.0.0.1:9/config",
+                                "invite": invite_token(app)},
                         headers={"Accept": "application/json"}, timeout=10)
     assert page.status_code == 502
     assert "could not reach" in page.json()["message"]
@@ -146,24 +155,27 @@ def test_re_registration_updates_instead_of_duplicating(platforms: dict[str, Pla
 
 
 def test_registration_tokens_never_reach_the_logs(
-    lms_url: str, live_server: LiveServer, caplog: pytest.LogCaptureFixture
+    lms_url: str, live_server: LiveServer, caplog: pytest.LogCaptureFixture, app
 ) -> None:
     caplog.set_level("INFO")
-    result = register_tool(lms_url, "spec", f"{live_server.tool_url}/lti/register")
+    token = invite_token(app)
+    result = register_tool(lms_url, "spec", f"{live_server.tool_url}/lti/register?invite={token}")
     assert result.client_id
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "GET /lti/register " in logged  # the request was logged, by path
     assert "registration_token" not in logged and "eyJ" not in logged
+    assert token not in logged and "invite=" not in logged
 
 
 def test_moodle_re_registration_updates_the_same_platform(
     lms_url: str, live_server: LiveServer, app
 ) -> None:
-    register_url = f"{live_server.tool_url}/lti/register"
-    first = register_tool(lms_url, "moodle", register_url)
+    first = register_tool(lms_url, "moodle", invite_url_for(app, live_server, "moodle"))
     assert "Reciprocal is registered" in first.tool_page
-    update = register_tool(lms_url, "moodle", register_url, update_client_id=first.client_id,
-                           withhold_scopes=[AGS_SCORE])
+    # Moodle re-opens the URL the admin pasted; its invite is spent, and the update is
+    # accepted because Moodle's reg-update token is signed by its registered key.
+    update = register_tool(lms_url, "moodle", f"{live_server.tool_url}/lti/register",
+                           update_client_id=first.client_id, withhold_scopes=[AGS_SCORE])
     assert "registration is updated" in update.tool_page
     assert (update.client_id, update.deployment_id) == (first.client_id, first.deployment_id)
     with app.app_context():

@@ -48,6 +48,13 @@ class FakePlatform(HostileServer):
         return Answer(body=json.dumps(config), headers={"Content-Type": "application/json"})
 
 
+@pytest.fixture(autouse=True)
+def open_registration(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """These attacks target the outbound calls, which an invite or open registration reach
+    alike (tests/lti/test_registration_invites.py covers invites)."""
+    monkeypatch.setitem(app.config, "OPEN_REGISTRATION", True)
+
+
 @pytest.fixture
 def strict_outbound(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     """Production's rule: no loopback, no private networks."""
