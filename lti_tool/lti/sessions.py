@@ -14,6 +14,7 @@ from functools import cache
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from lti_tool.core.lti_spec import AGS_CLAIM, CLAIM, DL_CLAIM, NRPS_CLAIM
 from lti_tool.core.time import utcnow
 from lti_tool.errors import SessionExpired
 from lti_tool.extensions import db
@@ -22,10 +23,6 @@ from lti_tool.platforms.models import Platform
 from lti_tool.roster.models import Course, Membership, Person
 from lti_tool.roster.services import upsert_course, upsert_membership, upsert_person
 
-CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
-NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
-AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
-DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 # Claims later pages may need; everything else in the token is dropped.
 KEPT_CLAIMS = (
     CLAIM + "context",

@@ -19,6 +19,7 @@ from flask import (
 from lti_tool.core.auth import launch_required
 from lti_tool.core.roles import Audience
 from lti_tool.core.security import csrf_exempt
+from lti_tool.core.urls import launch_url, tool_base_url
 from lti_tool.errors import LaunchError, PlatformErrorReport
 from lti_tool.extensions import db
 from lti_tool.lti import deep_linking
@@ -37,7 +38,6 @@ from lti_tool.lti.login import (
 from lti_tool.lti.models import LaunchSession
 from lti_tool.lti.registration import register_with_platform
 from lti_tool.lti.sessions import establish_launch
-from lti_tool.lti.urls import launch_url, tool_base_url
 from lti_tool.platforms.keys import ensure_signing_key, jwks_document
 from lti_tool.roster.tasks import queue_sync_after_launch
 

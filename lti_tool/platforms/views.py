@@ -19,10 +19,10 @@ from flask import (
 )
 
 from lti_tool.core.auth import admin_required, check_admin_secret
+from lti_tool.core.lti_spec import scope_labels
 from lti_tool.core.time import utcnow
+from lti_tool.core.urls import absolute, jwks_url, launch_url, login_url, tool_base_url
 from lti_tool.extensions import db
-from lti_tool.lti.scopes import scope_labels
-from lti_tool.lti.urls import absolute, jwks_url, launch_url, login_url, tool_base_url
 from lti_tool.platforms.keys import ensure_signing_key, published_keys, rotate_keys
 from lti_tool.platforms.models import Deployment, Platform
 from lti_tool.platforms.services import PlatformValues, pending_deployments, save_platform

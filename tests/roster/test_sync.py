@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from lti_tool.core.roles import LIS
+from lti_tool.core.lti_spec import LIS
 from lti_tool.core.time import utcnow
 from lti_tool.demo_lms.directory import get_registration
 from lti_tool.demo_lms.dynamic_registration import add_default_activity
