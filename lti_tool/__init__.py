@@ -48,6 +48,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     from lti_tool.errors import register_error_handlers
 
     register_error_handlers(app)
+    register_launch_loader(app)
     register_blueprints(app)
 
     from lti_tool.core.security import register_security
@@ -85,7 +86,16 @@ def import_models() -> None:
     from lti_tool.matching import models as _matching_models  # noqa: F401
     from lti_tool.matching import runs as _matching_runs  # noqa: F401
     from lti_tool.platforms import models as _platform_models  # noqa: F401
+    from lti_tool.roster import launches as _roster_launches  # noqa: F401
     from lti_tool.roster import models as _roster_models  # noqa: F401
+
+
+def register_launch_loader(app: Flask) -> None:
+    """``core.auth``'s decorators load launches through ``roster`` without importing it."""
+    from lti_tool.core.auth import register_launch_loader as register
+    from lti_tool.roster.launches import get_launch_session
+
+    register(app, get_launch_session)
 
 
 def register_blueprints(app: Flask) -> None:

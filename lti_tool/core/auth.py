@@ -1,17 +1,49 @@
-"""Who is asking: decorators that load the launch session and check role and course."""
+"""Who is asking: decorators that load the launch session and check role and course.
+
+``core`` imports no domain, so the function that turns a launch id into a launch is handed in
+at wiring time: ``create_app`` calls ``register_launch_loader(app, get_launch_session)`` with
+``roster.launches.get_launch_session``. Views receive whatever it returns (a ``LaunchSession``).
+"""
 
 from __future__ import annotations
 
 import functools
 import hmac
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
-from flask import current_app, g, redirect, request, session, url_for
+from flask import Flask, current_app, g, redirect, request, session, url_for
 
 from lti_tool.core.roles import Audience, audience_for, is_lms_admin
 from lti_tool.errors import AccessDenied, wants_json
-from lti_tool.lti.sessions import get_launch_session
+
+LAUNCH_LOADER = "reciprocal.launch_loader"
+
+
+class Launch(Protocol):
+    """What the decorators need of a launch: its LTI roles."""
+
+    roles: list[str]
+
+
+def register_launch_loader(app: Flask, loader: Callable[[str], Launch]) -> None:
+    """Name the function that loads a launch by id and raises ``SessionExpired`` when it
+    is unknown or over."""
+    app.extensions[LAUNCH_LOADER] = loader
+
+
+def get_launch_session(launch_id: str) -> Any:
+    """The launch for ``launch_id``, through the app's registered loader.
+
+    :raise SessionExpired: unknown or expired launch id.
+    :raise RuntimeError: ``create_app`` registered no loader.
+    """
+    try:
+        loader = current_app.extensions[LAUNCH_LOADER]
+    except KeyError:
+        raise RuntimeError("No launch loader: create_app() calls register_launch_loader().") \
+            from None
+    return loader(launch_id)
 
 
 def launch_required(audience: Audience | None = None) -> Callable:

@@ -15,8 +15,8 @@ import jwt
 from lti_tool.core.lti_spec import CLAIM, DL_CLAIM, DL_CONTENT_ITEMS, DL_DATA, DL_MSG
 from lti_tool.core.time import utcnow
 from lti_tool.errors import ValidationError
-from lti_tool.lti.models import LaunchSession
 from lti_tool.platforms.keys import ensure_signing_key, load_private_key
+from lti_tool.roster.launches import LaunchSession
 
 RESPONSE_LIFETIME = dt.timedelta(minutes=5)
 

@@ -35,10 +35,10 @@ from lti_tool.lti.login import (
     get_launch_state,
     start_login,
 )
-from lti_tool.lti.models import LaunchSession
 from lti_tool.lti.registration import register_with_platform
 from lti_tool.lti.sessions import establish_launch
 from lti_tool.platforms.keys import ensure_signing_key, jwks_document
+from lti_tool.roster.launches import LaunchSession
 from lti_tool.roster.tasks import queue_sync_after_launch
 
 bp = Blueprint("lti", __name__)

@@ -19,7 +19,6 @@ from lti_tool.demo_lms.models import DemoEnrollment
 from lti_tool.demo_lms.seed import PEOPLE, SeedPerson
 from lti_tool.extensions import db
 from lti_tool.jobs import get_huey, run_pending_jobs
-from lti_tool.lti.models import LaunchSession
 from lti_tool.matching.decisions import publish_pairs
 from lti_tool.matching.models import Pair, PairStatus, Program, ProgramStatus, Skill
 from lti_tool.matching.pairing import run_matching
@@ -28,6 +27,7 @@ from lti_tool.matching.profiles import ProfileAnswers, save_intake
 from lti_tool.matching.programs import ProgramValues, create_program
 from lti_tool.matching.runs import MatchingRun
 from lti_tool.matching.tasks import can_queue
+from lti_tool.roster.launches import LaunchSession
 from lti_tool.roster.models import Course, Membership, Person, RosterSync
 from lti_tool.roster.tasks import run_roster_sync
 from tests.matching import factories

@@ -25,7 +25,7 @@ from lti_tool.demo_lms.models import DemoCourse, DemoEnrollment, DemoUser
 from lti_tool.demo_lms.seed import PEOPLE
 from lti_tool.errors import PlatformServiceError
 from lti_tool.extensions import db
-from lti_tool.lti.models import LaunchSession
+from lti_tool.roster.launches import LaunchSession
 from lti_tool.roster.models import Course, Membership, Person, RosterSync
 from lti_tool.roster.signals import members_left
 from lti_tool.roster.sync import FULL, INCREMENTAL, last_differences_url, sync_memberships
