@@ -40,6 +40,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     import_models()
+    import_tasks()
 
     from lti_tool.jobs import init_jobs
 
@@ -88,6 +89,12 @@ def import_models() -> None:
     from lti_tool.platforms import models as _platform_models  # noqa: F401
     from lti_tool.roster import launches as _roster_launches  # noqa: F401
     from lti_tool.roster import models as _roster_models  # noqa: F401
+
+
+def import_tasks() -> None:
+    """Import each domain's tasks module: ``@job`` registers its jobs before ``init_jobs``."""
+    from lti_tool.matching import tasks as _matching_tasks  # noqa: F401
+    from lti_tool.roster import tasks as _roster_tasks  # noqa: F401
 
 
 def register_launch_loader(app: Flask) -> None:

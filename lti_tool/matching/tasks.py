@@ -55,7 +55,7 @@ def _record_failure(run_id: int, message: str) -> None:
 
 
 def can_queue(app: Flask) -> bool:
-    """Whether the app's queue runs this module's jobs (``jobs.queue.TASK_MODULES``)."""
+    """Whether the app's queue runs this module's jobs (``create_app`` imports them)."""
     try:
         return run_matching_job.name in jobs_of(app).tasks
     except RuntimeError:
