@@ -16,7 +16,7 @@ from dataclasses import fields
 from functools import cache
 from typing import Any, Protocol
 
-from lti_tool.matching.candidates import MAX_WEIGHT, Weights
+from lti_tool.matching.engine.candidates import MAX_WEIGHT, Weights
 from lti_tool.matching.models import SenioritySource
 from lti_tool.matching.profiles import (
     FieldError,

@@ -19,14 +19,14 @@ import sqlalchemy as sa
 from lti_tool.core.time import utcnow
 from lti_tool.errors import DomainError
 from lti_tool.extensions import db
-from lti_tool.matching.candidates import (
+from lti_tool.matching.engine import match, rematch
+from lti_tool.matching.engine.candidates import (
     MatchingInputError,
     MatchResult,
     PairIds,
     ProposedPair,
     Unmatched,
 )
-from lti_tool.matching.engine import match, rematch
 from lti_tool.matching.models import (
     Pair,
     PairStatus,
