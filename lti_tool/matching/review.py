@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lti_tool.matching.forms import WEIGHT_LABELS
+from lti_tool.matching.labels import WEIGHT_LABELS
 from lti_tool.matching.models import Pair, PairStatus, Program
 from lti_tool.matching.pairing import (
     UNPUBLISHED,
