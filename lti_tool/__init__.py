@@ -85,7 +85,6 @@ def import_models() -> None:
     from lti_tool.demo_lms import models as _demo_models  # noqa: F401
     from lti_tool.lti import models as _lti_models  # noqa: F401
     from lti_tool.matching import models as _matching_models  # noqa: F401
-    from lti_tool.matching import runs as _matching_runs  # noqa: F401
     from lti_tool.platforms import models as _platform_models  # noqa: F401
     from lti_tool.roster import launches as _roster_launches  # noqa: F401
     from lti_tool.roster import models as _roster_models  # noqa: F401

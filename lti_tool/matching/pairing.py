@@ -28,14 +28,16 @@ from lti_tool.matching.engine.candidates import (
     Unmatched,
 )
 from lti_tool.matching.models import (
+    MatchingRun,
     Pair,
     PairStatus,
     Profile,
     Program,
     ProgramStatus,
+    RunKind,
+    RunStatus,
 )
 from lti_tool.matching.pool import Pool, build_pool
-from lti_tool.matching.runs import MatchingRun, RunKind, RunStatus
 
 STALE_AFTER = dt.timedelta(hours=1)  # a run still pending after this is taken as lost
 CURRENT = (PairStatus.PROPOSED, PairStatus.LOCKED, PairStatus.ACTIVE)

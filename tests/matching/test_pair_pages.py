@@ -20,12 +20,11 @@ from lti_tool.demo_lms.seed import PEOPLE, SeedPerson
 from lti_tool.extensions import db
 from lti_tool.jobs import get_huey, run_pending_jobs
 from lti_tool.matching.decisions import publish_pairs
-from lti_tool.matching.models import Pair, PairStatus, Program, ProgramStatus, Skill
+from lti_tool.matching.models import MatchingRun, Pair, PairStatus, Program, ProgramStatus, Skill
 from lti_tool.matching.pairing import run_matching
 from lti_tool.matching.pool import build_pool
 from lti_tool.matching.profiles import ProfileAnswers, save_intake
 from lti_tool.matching.programs import ProgramValues, create_program
-from lti_tool.matching.runs import MatchingRun
 from lti_tool.matching.tasks import can_queue
 from lti_tool.roster.launches import LaunchSession
 from lti_tool.roster.models import Course, Membership, Person, RosterSync

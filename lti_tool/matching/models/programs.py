@@ -44,13 +44,6 @@ class SenioritySource(StrEnum):
     CLAIM = "claim"
 
 
-class PairStatus(StrEnum):
-    PROPOSED = "proposed"
-    LOCKED = "locked"
-    ACTIVE = "active"
-    ENDED = "ended"
-
-
 def default_weights() -> dict[str, float]:
     return Weights().as_dict()
 
@@ -160,6 +153,8 @@ class Program(db.Model):
 
         :raise DomainError: not matching, or no pair has been published yet.
         """
+        from lti_tool.matching.models.pairs import PairStatus  # pairs imports this module
+
         _require("program", self.status, (ProgramStatus.MATCHING,), "become active")
         if not any(p.status == PairStatus.ACTIVE for p in self.pairs):
             raise DomainError(

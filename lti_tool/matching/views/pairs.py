@@ -14,7 +14,7 @@ from lti_tool.core.roles import Audience
 from lti_tool.errors import DomainError, ValidationError
 from lti_tool.extensions import db
 from lti_tool.matching import decisions, leavers  # noqa: F401  (leavers: signal receiver)
-from lti_tool.matching.models import Pair, Program
+from lti_tool.matching.models import MatchingRun, Pair, Program, RunStatus
 from lti_tool.matching.pairing import (
     count_ready_profiles,
     execute_run,
@@ -22,7 +22,6 @@ from lti_tool.matching.pairing import (
     request_run,
 )
 from lti_tool.matching.review import build_review, build_roster
-from lti_tool.matching.runs import MatchingRun, RunStatus
 from lti_tool.matching.tasks import can_queue, run_matching_job
 from lti_tool.matching.views import bp, launch_course, load_program
 from lti_tool.roster.launches import LaunchSession
