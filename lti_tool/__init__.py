@@ -50,6 +50,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
 
     register_error_handlers(app)
     register_launch_loader(app)
+    connect_signal_receivers()
     register_blueprints(app)
 
     from lti_tool.core.security import register_security
@@ -102,6 +103,17 @@ def register_launch_loader(app: Flask) -> None:
     from lti_tool.roster.launches import get_launch_session
 
     register(app, get_launch_session)
+
+
+def connect_signal_receivers() -> None:
+    """Domains react to each other's events here, not by importing a views module.
+
+    Connecting the same function again (another ``create_app``) is a no-op in blinker.
+    """
+    from lti_tool.matching.leavers import on_members_left
+    from lti_tool.roster.signals import members_left
+
+    members_left.connect(on_members_left)
 
 
 def register_blueprints(app: Flask) -> None:

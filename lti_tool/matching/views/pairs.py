@@ -13,7 +13,7 @@ from lti_tool.core.auth import launch_required
 from lti_tool.core.roles import Audience
 from lti_tool.errors import DomainError, ValidationError
 from lti_tool.extensions import db
-from lti_tool.matching import decisions, leavers  # noqa: F401  (leavers: signal receiver)
+from lti_tool.matching import decisions
 from lti_tool.matching.models import MatchingRun, Pair, Program, RunStatus
 from lti_tool.matching.pairing import (
     count_ready_profiles,
