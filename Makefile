@@ -50,6 +50,7 @@ services:
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 test-sqlite: setup browser
 	$(BIN)/pytest

@@ -35,8 +35,8 @@ import scipy
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lti_tool.matching.candidates import Candidate, MatchingRules  # noqa: E402
 from lti_tool.matching.engine import match  # noqa: E402
+from lti_tool.matching.engine.candidates import Candidate, MatchingRules  # noqa: E402
 
 SIZES = (100, 500, 1000, 2000, 5000)
 DEPARTMENTS = (

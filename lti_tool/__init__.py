@@ -42,6 +42,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     import_models()
+    import_tasks()
 
     from lti_tool.jobs import init_jobs
 
@@ -50,6 +51,8 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     from lti_tool.errors import register_error_handlers
 
     register_error_handlers(app)
+    register_launch_loader(app)
+    connect_signal_receivers()
     register_blueprints(app)
 
     from lti_tool.core.http import init_outbound
@@ -59,8 +62,9 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     init_rate_limits(app)
 
     from lti_tool.core.security import register_security
+    from lti_tool.lti.framing import frame_ancestors
 
-    register_security(app)
+    register_security(app, frame_ancestors=frame_ancestors)
 
     from lti_tool.cli import register_cli
 
@@ -100,10 +104,35 @@ def import_models() -> None:
     from lti_tool.demo_lms import models as _demo_models  # noqa: F401
     from lti_tool.lti import models as _lti_models  # noqa: F401
     from lti_tool.matching import models as _matching_models  # noqa: F401
-    from lti_tool.matching import runs as _matching_runs  # noqa: F401
     from lti_tool.platforms import admin_sessions as _admin_sessions  # noqa: F401
     from lti_tool.platforms import models as _platform_models  # noqa: F401
+    from lti_tool.roster import launches as _roster_launches  # noqa: F401
     from lti_tool.roster import models as _roster_models  # noqa: F401
+
+
+def import_tasks() -> None:
+    """Import each domain's tasks module: ``@job`` registers its jobs before ``init_jobs``."""
+    from lti_tool.matching import tasks as _matching_tasks  # noqa: F401
+    from lti_tool.roster import tasks as _roster_tasks  # noqa: F401
+
+
+def register_launch_loader(app: Flask) -> None:
+    """``core.auth``'s decorators load launches through ``roster`` without importing it."""
+    from lti_tool.core.auth import register_launch_loader as register
+    from lti_tool.roster.launches import get_launch_session
+
+    register(app, get_launch_session)
+
+
+def connect_signal_receivers() -> None:
+    """Domains react to each other's events here, not by importing a views module.
+
+    Connecting the same function again (another ``create_app``) is a no-op in blinker.
+    """
+    from lti_tool.matching.leavers import on_members_left
+    from lti_tool.roster.signals import members_left
+
+    members_left.connect(on_members_left)
 
 
 def register_blueprints(app: Flask) -> None:

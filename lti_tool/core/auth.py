@@ -1,19 +1,48 @@
-"""Who is asking: decorators that load the launch session and check role and course."""
+"""Who is asking: decorators that load the launch session and check role and course.
+
+``core`` imports no domain, so the function that turns a launch id into a launch is handed in
+at wiring time: ``create_app`` calls ``register_launch_loader(app, get_launch_session)`` with
+``roster.launches.get_launch_session``. Views receive whatever it returns (a ``LaunchSession``).
+"""
 
 from __future__ import annotations
 
 import functools
-import hmac
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from flask import current_app, g, redirect, request, session, url_for
+from flask import Flask, current_app, g
 
-from lti_tool.core.roles import Audience, audience_for, is_lms_admin
-from lti_tool.errors import AccessDenied, wants_json
-from lti_tool.lti.sessions import get_launch_session
-from lti_tool.platforms.admin_sessions import find_admin_session
+from lti_tool.core.roles import Audience, audience_for
+from lti_tool.errors import AccessDenied
+
+LAUNCH_LOADER = "reciprocal.launch_loader"
+
+
+class Launch(Protocol):
+    """What the decorators need of a launch: its LTI roles."""
+
+    roles: list[str]
+
+
+def register_launch_loader(app: Flask, loader: Callable[[str], Launch]) -> None:
+    """Name the function that loads a launch by id and raises ``SessionExpired`` when it
+    is unknown or over."""
+    app.extensions[LAUNCH_LOADER] = loader
+
+
+def get_launch_session(launch_id: str) -> Any:
+    """The launch for ``launch_id``, through the app's registered loader.
+
+    :raise SessionExpired: unknown or expired launch id.
+    :raise RuntimeError: ``create_app`` registered no loader.
+    """
+    try:
+        loader = current_app.extensions[LAUNCH_LOADER]
+    except KeyError:
+        raise RuntimeError("No launch loader: create_app() calls register_launch_loader().") \
+            from None
+    return loader(launch_id)
 
 
 def launch_required(audience: Audience | None = None) -> Callable:
@@ -36,121 +65,3 @@ def launch_required(audience: Audience | None = None) -> Callable:
         return wrapper
 
     return decorator
-
-
-@dataclass(frozen=True)
-class AdminScope:
-    """What an admin may administer: the whole installation (signed in with the admin
-    secret), or only their own platform (an LMS administrator's launch)."""
-
-    platform_id: int | None
-    actor: str
-    launch_id: str | None = None
-
-    @property
-    def is_installation(self) -> bool:
-        return self.platform_id is None
-
-    def covers(self, platform_id: int) -> bool:
-        return self.platform_id is None or self.platform_id == platform_id
-
-
-INSTALLATION_ACTOR = "tool admin (admin secret)"
-
-
-def admin_launch_id() -> str | None:
-    return request.args.get("launch") or request.form.get("launch") or None
-
-
-def is_admin() -> bool:
-    """An admin has signed in with the admin secret, or launched with an LMS admin role."""
-    if signed_in_admin():
-        return True
-    launch_id = admin_launch_id()
-    if launch_id:
-        launch = get_launch_session(launch_id)
-        if is_lms_admin(launch.roles):
-            g.admin_launch_id = launch_id
-            g.admin_launch = launch
-            return True
-    return False
-
-
-ADMIN_SESSION_KEY = "admin_session"
-
-
-def signed_in_admin() -> bool:
-    """The session cookie names an admin session that is open (not revoked, not expired)."""
-    if "signed_in_admin" not in g:
-        g.signed_in_admin = find_admin_session(session.get(ADMIN_SESSION_KEY)) is not None
-    return bool(g.signed_in_admin)
-
-
-def current_admin_scope() -> AdminScope | None:
-    """The scope of this request's admin, or None; an LMS administrator's launch reaches
-    only the platform it came from."""
-    if not is_admin():
-        return None
-    launch = g.get("admin_launch")
-    if launch is None:
-        return AdminScope(platform_id=None, actor=INSTALLATION_ACTOR)
-    if not launch.platform.is_active:  # rejected since this launch
-        return None
-    person = launch.person
-    return AdminScope(
-        platform_id=launch.platform_id,
-        launch_id=launch.id,
-        actor=f"LMS administrator {person.display_name} (sub {person.sub}) of platform "
-        f"{launch.platform_id}",
-    )
-
-
-def check_admin_secret(candidate: str) -> bool:
-    expected = current_app.config.get("ADMIN_SECRET") or ""
-    return bool(expected) and hmac.compare_digest(candidate.encode(), expected.encode())
-
-
-def admin_required(view: Callable) -> Callable:
-    """Admin views: sets ``g.admin_scope``; each view keeps to it (``require_installation``,
-    ``require_platform``)."""
-
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        scope = current_admin_scope()
-        if scope is None:
-            if not wants_json():
-                return redirect(url_for("platforms.login"), code=303)
-            raise AccessDenied(
-                "The admin area needs the admin secret or a launch by an LMS administrator.",
-                hint="Sign in on the admin page with the tool's admin secret.",
-                status_code=401,
-            )
-        g.admin_scope = scope
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
-def require_installation() -> AdminScope:
-    """:raise AccessDenied: (403) the admin is an LMS administrator, limited to their LMS."""
-    scope: AdminScope = g.admin_scope
-    if not scope.is_installation:
-        raise AccessDenied(
-            "Only the administrators of this Reciprocal installation may do this; as an LMS "
-            "administrator you manage your own LMS's registration and deployments.",
-            hint="Ask the tool's administrator (who signs in with the admin secret).",
-        )
-    return scope
-
-
-def require_platform(platform_id: int) -> AdminScope:
-    """:raise AccessDenied: (403) the platform is not the LMS administrator's own."""
-    scope: AdminScope = g.admin_scope
-    if not scope.covers(platform_id):
-        raise AccessDenied(
-            "As an LMS administrator you manage only the LMS you launched the tool from; "
-            "this belongs to another one.",
-            hint="Open the tool's administration from that LMS, or ask the tool's "
-            "administrator.",
-        )
-    return scope

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
-LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
+from lti_tool.core.lti_spec import LIS
 
 DESIGNER_ROLES = frozenset(
     {

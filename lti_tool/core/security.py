@@ -1,7 +1,7 @@
 """CSRF protection and security headers for the tool's pages.
 
 Headers: a strict CSP whose ``frame-ancestors`` lists only the registered LMSs (see
-``lti_tool.core.framing``); the admin area may not be framed at all (``frame-ancestors
+``lti_tool.lti.framing``); the admin area may not be framed at all (``frame-ancestors
 'none'``, ``X-Frame-Options: DENY``); pages with personal data — everything under
 ``/s/<launch_id>/`` and the admin area — are ``Cache-Control: no-store``.
 
@@ -20,7 +20,6 @@ from typing import TypeVar
 
 from flask import Flask, Response, current_app, request, session
 
-from lti_tool.core.framing import frame_ancestors
 from lti_tool.core.input import clean_request
 from lti_tool.errors import AccessDenied
 
@@ -82,7 +81,7 @@ def _headers(response: Response) -> Response:
     else:
         if "Content-Security-Policy" not in headers:
             # Only pages are framed; anything else (JSON, CSS…) is never a frame's content.
-            framers = frame_ancestors() if response.mimetype == "text/html" else []
+            framers = _frame_ancestors() if response.mimetype == "text/html" else []
             headers["Content-Security-Policy"] = CSP.format(" ".join(framers) or "'none'")
         if request.path.startswith(LAUNCH_PREFIX):
             headers["Cache-Control"] = "no-store"
@@ -91,7 +90,22 @@ def _headers(response: Response) -> Response:
     return response
 
 
-def register_security(app: Flask) -> None:
+FRAME_ANCESTORS = "reciprocal.frame_ancestors"
+
+
+def _frame_ancestors() -> list[str]:
+    provider = current_app.extensions.get(FRAME_ANCESTORS)
+    return provider() if provider is not None else []
+
+
+def register_security(
+    app: Flask, *, frame_ancestors: Callable[[], list[str]] | None = None
+) -> None:
+    """CSRF, input hygiene and headers. ``frame_ancestors`` names the origins that may frame
+    the current page (``lti.framing`` — handed in by ``create_app``, as core imports no
+    domain); without it no page may be framed."""
+    if frame_ancestors is not None:
+        app.extensions[FRAME_ANCESTORS] = frame_ancestors
     app.before_request(clean_request)
     app.before_request(_check_csrf)
     app.after_request(_headers)

@@ -7,9 +7,9 @@ from flask import Blueprint, Response, g, redirect, render_template, url_for
 from lti_tool.core.auth import launch_required
 from lti_tool.core.roles import Audience, is_lms_admin, short_role_names
 from lti_tool.extensions import db
-from lti_tool.lti.models import LaunchSession
 from lti_tool.matching.profiles import check_learner_launch, custom_claims
 from lti_tool.matching.programs import list_programs
+from lti_tool.roster.launches import LaunchSession
 
 bp = Blueprint("home", __name__)
 

@@ -6,14 +6,14 @@ several machines), or ``memory://`` (tests: jobs wait in this process until they
 ``HUEY_IMMEDIATE`` runs each job in the sending process right after the commit.
 
 Jobs are plain functions registered with ``@job`` / ``@periodic_job`` in a domain's
-``tasks.py`` (listed in ``TASK_MODULES``). Each run gets its own app context, hence its own
-database session, and follows STYLE.md: load rows by id, call a service, commit.
+``tasks.py``, which ``create_app`` imports (the queue imports no domain). Each run gets its
+own app context, hence its own database session, and follows STYLE.md: load rows by id, call
+a service, commit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -29,8 +29,6 @@ from lti_tool.jobs import outbox
 
 log = logging.getLogger(__name__)
 
-# Modules whose import registers jobs; add a domain's tasks module here.
-TASK_MODULES = ("lti_tool.roster.tasks", "lti_tool.matching.tasks")
 EXTENSION = "reciprocal.jobs"
 
 # A periodic job's schedule: the app's config → huey's "is it due at this minute?" test.
@@ -125,9 +123,8 @@ def make_huey(url: str, *, name: str = "reciprocal", immediate: bool = False) ->
 
 
 def init_jobs(app: Flask) -> Jobs:
-    """Create the app's queue and bind every registered job to it."""
-    for module in TASK_MODULES:
-        importlib.import_module(module)
+    """Create the app's queue and bind every registered job to it (the domains' tasks
+    modules are imported first, by ``create_app``)."""
     config = app.config
     huey = make_huey(
         config["QUEUE_URL"], name=config["HUEY_NAME"], immediate=config["HUEY_IMMEDIATE"]

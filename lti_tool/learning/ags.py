@@ -12,15 +12,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lti_tool.core.links import parse_links
+from lti_tool.core.lti_spec import (
+    AGS_LINEITEM,
+    AGS_LINEITEM_READ,
+    AGS_RESULT_READ,
+    AGS_SCORE,
+    LINEITEM_CONTAINER_MEDIA,
+    LINEITEM_MEDIA,
+    RESULT_CONTAINER_MEDIA,
+    SCORE_MEDIA,
+)
 from lti_tool.errors import PlatformServiceError
-from lti_tool.lti.scopes import AGS_LINEITEM, AGS_LINEITEM_READ, AGS_RESULT_READ, AGS_SCORE
-from lti_tool.lti.services import json_body, service_request
 from lti_tool.platforms.models import Platform
+from lti_tool.platforms.service_client import json_body, service_request
 
-LINEITEM = "application/vnd.ims.lis.v2.lineitem+json"
-LINEITEM_CONTAINER = "application/vnd.ims.lis.v2.lineitemcontainer+json"
-SCORE = "application/vnd.ims.lis.v1.score+json"
-RESULT_CONTAINER = "application/vnd.ims.lis.v2.resultcontainer+json"
 MAX_PAGES = 1000
 
 
@@ -62,7 +67,7 @@ def list_line_items(
     }
     items: list[dict] = []
     for page in _pages(
-        platform, lineitems_url, (AGS_LINEITEM_READ, AGS_LINEITEM), LINEITEM_CONTAINER,
+        platform, lineitems_url, (AGS_LINEITEM_READ, AGS_LINEITEM), LINEITEM_CONTAINER_MEDIA,
         params or None,
     ):
         items.extend(page)
@@ -93,8 +98,8 @@ def find_or_create_line_item(
     if resource_link_id:
         body["resourceLinkId"] = resource_link_id
     response = service_request(
-        platform, "POST", lineitems_url, (AGS_LINEITEM,), accept=LINEITEM,
-        content_type=LINEITEM, body=body,
+        platform, "POST", lineitems_url, (AGS_LINEITEM,), accept=LINEITEM_MEDIA,
+        content_type=LINEITEM_MEDIA, body=body,
     )
     created = json_body(response)
     if not isinstance(created, dict) or not created.get("id"):
@@ -136,14 +141,14 @@ def post_score(platform: Platform, lineitem_url: str, score: Score) -> None:
     """:raise PlatformServiceError: the platform did not accept the score."""
     service_request(
         platform, "POST", _scoped(lineitem_url, "scores"), (AGS_SCORE,), accept="application/json",
-        content_type=SCORE, body=score.as_json(),
+        content_type=SCORE_MEDIA, body=score.as_json(),
     )
 
 
 def read_results(platform: Platform, lineitem_url: str) -> list[dict]:
     results: list[dict] = []
     for page in _pages(
-        platform, _scoped(lineitem_url, "results"), (AGS_RESULT_READ,), RESULT_CONTAINER, None
+        platform, _scoped(lineitem_url, "results"), (AGS_RESULT_READ,), RESULT_CONTAINER_MEDIA, None
     ):
         results.extend(page)
     return results

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from lti_tool.lti.scopes import TOOL_SCOPES
-from lti_tool.lti.urls import jwks_url, launch_url, login_url, tool_base_url
+from lti_tool.core.lti_spec import TOOL_SCOPES
+from lti_tool.core.urls import jwks_url, launch_url, login_url, tool_base_url
 
 
 def canvas_developer_key() -> dict:

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import jwt
 import sqlalchemy as sa
 
+from lti_tool.core.lti_spec import CLAIM, DL_CLAIM, DL_CONTENT_ITEMS, DL_DATA, DL_MSG
 from lti_tool.core.time import utcnow
 from lti_tool.errors import DomainError, ValidationError
 from lti_tool.extensions import db
-from lti_tool.lti.models import LaunchSession
-from lti_tool.lti.sessions import CLAIM, DL_CLAIM
 from lti_tool.platforms.keys import ensure_signing_key, load_private_key
+from lti_tool.roster.launches import LaunchSession
 
 RESPONSE_LIFETIME = dt.timedelta(minutes=5)
 
@@ -86,14 +86,14 @@ def build_response(launch: LaunchSession, chosen: list[str], launch_url: str) ->
         CLAIM + "deployment_id": launch.deployment_id,
         CLAIM + "message_type": "LtiDeepLinkingResponse",
         CLAIM + "version": "1.3.0",
-        "https://purl.imsglobal.org/spec/lti-dl/claim/content_items": [
+        DL_CONTENT_ITEMS: [
             options[k].content_item(launch_url) for k in chosen
         ],
     }
     if not chosen:
-        claims["https://purl.imsglobal.org/spec/lti-dl/claim/msg"] = "Nothing was added."
+        claims[DL_MSG] = "Nothing was added."
     if settings.get("data") is not None:
-        claims["https://purl.imsglobal.org/spec/lti-dl/claim/data"] = settings["data"]
+        claims[DL_DATA] = settings["data"]
     token = jwt.encode(
         claims, load_private_key(key.private_key_pem), algorithm="RS256", headers={"kid": key.kid}
     )

@@ -20,6 +20,7 @@ import jwt
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskRequest
 from pylti1p3.exception import LtiException
 
+from lti_tool.core.lti_spec import CLAIM
 from lti_tool.errors import LaunchError
 from lti_tool.lti.login import check_nonce, check_platform_active
 from lti_tool.lti.models import LaunchState
@@ -30,7 +31,6 @@ from lti_tool.platforms.services import record_deployment
 
 log = logging.getLogger(__name__)
 
-CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 MESSAGE_TYPES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
 
 

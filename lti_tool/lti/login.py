@@ -30,9 +30,10 @@ from sqlalchemy.orm import joinedload
 from lti_tool.core.time import utcnow
 from lti_tool.errors import LaunchError
 from lti_tool.extensions import db
-from lti_tool.lti.models import LaunchSession, LaunchState
+from lti_tool.lti.models import LaunchState
 from lti_tool.platforms.models import Platform, PlatformStatus
 from lti_tool.platforms.services import find_platform
+from lti_tool.roster.launches import LaunchSession
 
 STATE_COOKIE_PREFIX = "lti1p3-state-"
 STORAGE_KEY_PREFIX = "reciprocal-state-"

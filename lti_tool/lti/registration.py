@@ -18,23 +18,20 @@ import requests
 from flask import current_app
 
 from lti_tool.core.http import check_outbound_url, http_session, http_timeout, remote_excerpt
+from lti_tool.core.lti_spec import CANVAS_PRIVACY, PLATFORM_CONFIG, TOOL_CONFIG, TOOL_SCOPES
+from lti_tool.core.urls import jwks_url, launch_url, login_url, tool_base_url
 from lti_tool.errors import RegistrationError
 from lti_tool.lti.registration_store import (
     admit_registration,
     admit_without_invite,
     store_registration,
 )
-from lti_tool.lti.scopes import TOOL_SCOPES
-from lti_tool.lti.urls import jwks_url, launch_url, login_url, tool_base_url
 from lti_tool.platforms.invites import get_usable_invite
 from lti_tool.platforms.models import Platform
 from lti_tool.platforms.services import PlatformValues
 
 log = logging.getLogger(__name__)
 
-PLATFORM_CONFIG = "https://purl.imsglobal.org/spec/lti-platform-configuration"
-TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration"
-CANVAS_PRIVACY = "https://canvas.instructure.com/lti/privacy_level"
 REQUIRED_CONFIG = (
     "issuer",
     "authorization_endpoint",

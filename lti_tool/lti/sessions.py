@@ -12,21 +12,16 @@ from dataclasses import dataclass
 from functools import cache
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 
-from lti_tool.core.framing import record_launch_origins
+from lti_tool.core.lti_spec import AGS_CLAIM, CLAIM, DL_CLAIM, NRPS_CLAIM
 from lti_tool.core.time import utcnow
-from lti_tool.errors import SessionExpired
 from lti_tool.extensions import db
-from lti_tool.lti.models import LaunchSession, ResourceLink
+from lti_tool.lti.framing import record_launch_origins
 from lti_tool.platforms.models import Platform
+from lti_tool.roster.launches import LaunchSession, ResourceLink
 from lti_tool.roster.models import Course, Membership, Person
 from lti_tool.roster.services import upsert_course, upsert_membership, upsert_person
 
-CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
-NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
-AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
-DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 # Claims later pages may need; everything else in the token is dropped.
 KEPT_CLAIMS = (
     CLAIM + "context",
@@ -168,31 +163,3 @@ def upsert_resource_link(found: ResourceLink | None, course: Course, link: dict)
     if link.get("description") and resource_link.description != link["description"]:
         resource_link.description = link["description"]
     return resource_link
-
-
-def get_launch_session(launch_id: str) -> LaunchSession:
-    """The launch with who, where and from which platform, in one query.
-
-    :raise SessionExpired: unknown or expired launch id.
-    """
-    session = None
-    if launch_id:
-        session = db.session.scalars(_launch_session_query(), {"launch_id": launch_id}).first()
-    if session is None or session.expires_at < utcnow():
-        raise SessionExpired("This page belongs to a launch that has ended or never existed.")
-    return session
-
-
-@cache
-def _launch_session_query() -> sa.Select:
-    # Built once: every page of the tool runs it.
-    return (
-        sa.select(LaunchSession)
-        .where(LaunchSession.id == sa.bindparam("launch_id"))
-        .options(
-            joinedload(LaunchSession.person),
-            joinedload(LaunchSession.course),
-            joinedload(LaunchSession.resource_link),
-            joinedload(LaunchSession.platform),
-        )
-    )

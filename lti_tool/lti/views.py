@@ -20,6 +20,7 @@ from flask import (
 from lti_tool.core.auth import launch_required
 from lti_tool.core.roles import Audience
 from lti_tool.core.security import csrf_exempt
+from lti_tool.core.urls import launch_url, tool_base_url
 from lti_tool.errors import LaunchError, PlatformErrorReport
 from lti_tool.extensions import db
 from lti_tool.lti import deep_linking
@@ -35,13 +36,12 @@ from lti_tool.lti.login import (
     get_launch_state,
     start_login,
 )
-from lti_tool.lti.models import LaunchSession
 from lti_tool.lti.registration import register_with_platform
 from lti_tool.lti.registration_limits import registration_guard
 from lti_tool.lti.sessions import establish_launch
-from lti_tool.lti.urls import launch_url, tool_base_url
 from lti_tool.platforms.invites import INVITE_PARAM, get_usable_invite, invite_url
 from lti_tool.platforms.keys import ensure_signing_key, jwks_document
+from lti_tool.roster.launches import LaunchSession
 from lti_tool.roster.tasks import queue_sync_after_launch
 
 bp = Blueprint("lti", __name__)

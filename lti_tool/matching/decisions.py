@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from lti_tool.errors import DomainError, NotFoundError, ValidationError
 from lti_tool.extensions import db
-from lti_tool.matching.candidates import Candidate, ManualPairRejected
 from lti_tool.matching.engine import make_manual_pair
+from lti_tool.matching.engine.candidates import Candidate, ManualPairRejected
 from lti_tool.matching.models import Pair, PairStatus, PairVeto, Program, ProgramStatus
 from lti_tool.matching.pairing import (
     UNPUBLISHED,

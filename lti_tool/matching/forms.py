@@ -2,7 +2,8 @@
 
 Plain functions: each takes the submitted form (a mapping with ``getlist``) and returns the
 cleaned values, or ``None`` with a ``{field: message}`` dict saying what to fix. The choices
-shown on the pages live here too, so a page and its validation cannot disagree.
+shown on the pages live in ``labels`` (shared with the presenters); the pages read them as
+``forms.*``, so a page and its validation cannot disagree.
 """
 
 from __future__ import annotations
@@ -16,8 +17,21 @@ from dataclasses import fields
 from functools import cache
 from typing import Any, Protocol
 
-from lti_tool.matching.candidates import MAX_WEIGHT, Weights
-from lti_tool.matching.models import SenioritySource
+from lti_tool.matching.engine.candidates import MAX_WEIGHT, Weights
+from lti_tool.matching.labels import (
+    AVAILABILITY,
+    CADENCES,
+    LANGUAGES,
+    LEARNING_GOALS,
+    OBJECTIVES,
+    OPENNESS,
+    SENIORITY_SOURCES,
+    SENIORITY_UNITS,
+    SKILL_KINDS,
+)
+from lti_tool.matching.labels import CAREER_LEVELS as CAREER_LEVELS  # read by the pages
+from lti_tool.matching.labels import LENGTHS as LENGTHS  # read by the pages
+from lti_tool.matching.labels import WEIGHT_LABELS as WEIGHT_LABELS  # read by the pages
 from lti_tool.matching.profiles import (
     FieldError,
     ProfileAnswers,
@@ -35,61 +49,6 @@ class FormData(Protocol):
 
 Errors = dict[str, str]
 
-LENGTHS = {n: f"{n} months" for n in range(3, 13)}
-CADENCES = {"weekly": "Weekly", "fortnightly": "Every two weeks", "monthly": "Monthly"}
-SENIORITY_UNITS = {"levels": "Career levels", "years": "Years of experience"}
-SENIORITY_SOURCES = {
-    SenioritySource.PROFILE.value: "Each learner's own answer in the intake profile",
-    SenioritySource.CSV.value: "A CSV file I import",
-    SenioritySource.CLAIM.value: "LTI custom claims sent by the LMS at each launch",
-}
-OBJECTIVES = {
-    "total": "Best total: the most compatible pairs overall",
-    "maximin": "Favour the worst-off pair: make the weakest pair as good as possible",
-}
-WEIGHT_LABELS = {
-    "mentor_offers": "Mentor offers what the mentee wants",
-    "mentee_offers": "Mentee offers what the mentor wants",
-    "shared_interests": "Shared interests",
-    "shared_goals": "Shared learning goals",
-    "language": "Languages in common",
-    "timezone": "Close time zones",
-    "cross_department": "Partners from different departments",
-}
-SKILL_KINDS = {
-    "digital": "Digital topics juniors bring",
-    "business": "Business topics seniors give back",
-}
-CAREER_LEVELS = {
-    1: "1 — Entry level (graduate, apprentice)",
-    2: "2 — Junior professional",
-    3: "3 — Experienced professional",
-    4: "4 — Senior professional or manager",
-    5: "5 — Director or head of function",
-    6: "6 — Executive (vice-president, C-level)",
-}
-LEARNING_GOALS = (
-    "Build confidence with digital tools",
-    "Understand another generation's perspective",
-    "Grow my network across the organisation",
-    "Develop leadership skills",
-    "Gain visibility with senior leaders",
-    "Understand the business strategy",
-    "Champion diversity and inclusion",
-    "Progress in my career",
-)
-LANGUAGES = (
-    "English", "French", "German", "Spanish", "Portuguese", "Italian", "Dutch", "Polish",
-    "Swedish", "Arabic", "Hindi", "Mandarin Chinese", "Japanese", "Korean", "Turkish",
-)
-AVAILABILITY = {
-    "mornings": "Weekday mornings",
-    "lunchtime": "Lunchtime",
-    "afternoons": "Weekday afternoons",
-    "evenings": "Evenings",
-}
-OPENNESS = {"yes": "Yes, someone from another department is welcome",
-            "no": "I would rather be paired within my department"}
 MAX_GOAL_ROWS = 8
 CLAIM_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 

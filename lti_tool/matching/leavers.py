@@ -3,7 +3,7 @@
 The roster sync sends ``members_left`` inside its own transaction; ``flag_leavers`` ends the
 leavers' published pairs and marks every pair they were in as ``needs_rematch``, so the
 designer's review page offers "Rematch", which pairs only the people left alone
-(``pairing.rematch_leavers``).
+(``pairing.rematch_leavers``). ``create_app`` connects ``on_members_left`` to the signal.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from lti_tool.extensions import db
 from lti_tool.matching.models import Pair, PairStatus, Program, ProgramStatus
 from lti_tool.matching.programs import person_label
 from lti_tool.roster.models import Person
-from lti_tool.roster.signals import members_left
 
 FLAGGABLE = (PairStatus.PROPOSED, PairStatus.LOCKED, PairStatus.ACTIVE)
 
@@ -52,6 +51,5 @@ def flag_leavers(course_id: int, person_ids: Collection[int]) -> int:
     return len(pairs)
 
 
-@members_left.connect
-def _on_members_left(course_id: int, *, person_ids: list[int], **_: object) -> None:
+def on_members_left(course_id: int, *, person_ids: list[int], **_: object) -> None:
     flag_leavers(course_id, person_ids)

@@ -19,23 +19,25 @@ import sqlalchemy as sa
 from lti_tool.core.time import utcnow
 from lti_tool.errors import DomainError
 from lti_tool.extensions import db
-from lti_tool.matching.candidates import (
+from lti_tool.matching.engine import match, rematch
+from lti_tool.matching.engine.candidates import (
     MatchingInputError,
     MatchResult,
     PairIds,
     ProposedPair,
     Unmatched,
 )
-from lti_tool.matching.engine import match, rematch
 from lti_tool.matching.models import (
+    MatchingRun,
     Pair,
     PairStatus,
     Profile,
     Program,
     ProgramStatus,
+    RunKind,
+    RunStatus,
 )
 from lti_tool.matching.pool import Pool, build_pool
-from lti_tool.matching.runs import MatchingRun, RunKind, RunStatus
 
 STALE_AFTER = dt.timedelta(hours=1)  # a run still pending after this is taken as lost
 CURRENT = (PairStatus.PROPOSED, PairStatus.LOCKED, PairStatus.ACTIVE)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from lti_tool.extensions import db
-from lti_tool.matching.forms import AVAILABILITY, CADENCES, WEIGHT_LABELS
+from lti_tool.matching.labels import AVAILABILITY, CADENCES, WEIGHT_LABELS
 from lti_tool.matching.models import Pair, PairStatus, Profile, ProfileSkill, Program
 from lti_tool.matching.programs import person_label
 

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from lti_tool.extensions import db
-from lti_tool.matching.candidates import (
+from lti_tool.matching.engine.candidates import (
     Candidate,
     MatchingInputError,
     Unmatched,

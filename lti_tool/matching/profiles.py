@@ -14,6 +14,7 @@ from functools import cache
 
 import sqlalchemy as sa
 
+from lti_tool.core.lti_spec import CUSTOM_CLAIM
 from lti_tool.extensions import db
 from lti_tool.matching.models import (
     Profile,
@@ -24,7 +25,6 @@ from lti_tool.matching.models import (
 )
 from lti_tool.roster.models import Person
 
-CUSTOM_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/custom"
 SENIORITY_LIMITS = {"levels": (0.0, 20.0), "years": (0.0, 60.0)}
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from lti_tool.core.roles import Audience, audience_for
 from lti_tool.errors import DomainError, NotFoundError, ValidationError
 from lti_tool.extensions import db
-from lti_tool.matching.candidates import Weights
+from lti_tool.matching.engine.candidates import Weights
 from lti_tool.matching.models import DoNotPair, Profile, ProfileSkill, Program, Skill
 from lti_tool.roster.models import Course, Membership, Person
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lti_tool.matching.forms import WEIGHT_LABELS
-from lti_tool.matching.models import Pair, PairStatus, Program
+from lti_tool.matching.labels import WEIGHT_LABELS
+from lti_tool.matching.models import MatchingRun, Pair, PairStatus, Program
 from lti_tool.matching.pairing import (
     UNPUBLISHED,
     current_pairs,
@@ -19,7 +19,6 @@ from lti_tool.matching.pairing import (
 )
 from lti_tool.matching.pool import Pool, build_pool, program_profiles
 from lti_tool.matching.programs import course_learners
-from lti_tool.matching.runs import MatchingRun
 
 SIDE_WORDS = {"mentor": "Mentor", "mentee": "Mentee", "": "Not taking part yet"}
 

@@ -15,8 +15,8 @@ from lti_tool.errors import ReciprocalError
 from lti_tool.extensions import db
 from lti_tool.jobs import job
 from lti_tool.jobs.queue import jobs_of
+from lti_tool.matching.models import MatchingRun, RunStatus
 from lti_tool.matching.pairing import execute_run
-from lti_tool.matching.runs import MatchingRun, RunStatus
 
 log = logging.getLogger(__name__)
 UNEXPECTED = "The matching run hit an unexpected problem, which has been logged. Try again."
@@ -55,7 +55,7 @@ def _record_failure(run_id: int, message: str) -> None:
 
 
 def can_queue(app: Flask) -> bool:
-    """Whether the app's queue runs this module's jobs (``jobs.queue.TASK_MODULES``)."""
+    """Whether the app's queue runs this module's jobs (``create_app`` imports them)."""
     try:
         return run_matching_job.name in jobs_of(app).tasks
     except RuntimeError:

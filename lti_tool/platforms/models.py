@@ -47,7 +47,7 @@ class Platform(db.Model):
     jwks_json: Mapped[dict | None] = mapped_column(sa.JSON)
     jwks_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Origins the LMS showed itself under in verified launches (CSP frame-ancestors, see
-    # lti_tool/core/framing.py); the endpoints' origins are added to these when used.
+    # lti_tool/lti/framing.py); the endpoints' origins are added to these when used.
     frame_origins: Mapped[list[str] | None] = mapped_column(sa.JSON)
 
     deployments: Mapped[list[Deployment]] = relationship(

@@ -25,18 +25,18 @@ from flask import (
 )
 
 from lti_tool.core.audit import recent_events, record_event
-from lti_tool.core.auth import (
+from lti_tool.core.lti_spec import scope_labels
+from lti_tool.core.time import utcnow
+from lti_tool.core.urls import absolute, jwks_url, launch_url, login_url, tool_base_url
+from lti_tool.errors import ValidationError
+from lti_tool.extensions import db
+from lti_tool.platforms.access import (
     ADMIN_SESSION_KEY,
     admin_required,
     check_admin_secret,
     require_installation,
     require_platform,
 )
-from lti_tool.core.time import utcnow
-from lti_tool.errors import ValidationError
-from lti_tool.extensions import db
-from lti_tool.lti.scopes import scope_labels
-from lti_tool.lti.urls import absolute, jwks_url, launch_url, login_url, tool_base_url
 from lti_tool.platforms.admin_sessions import open_admin_session, revoke_admin_session
 from lti_tool.platforms.invites import invite_url, mint_invite, recent_invites, revoke_invite
 from lti_tool.platforms.keys import ensure_signing_key, published_keys, rotate_keys

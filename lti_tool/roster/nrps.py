@@ -10,12 +10,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from lti_tool.core.links import parse_links
+from lti_tool.core.lti_spec import MEMBERSHIP_CONTAINER, NRPS_READ
 from lti_tool.errors import PlatformServiceError
-from lti_tool.lti.scopes import NRPS_READ
-from lti_tool.lti.services import json_body, service_request
 from lti_tool.platforms.models import Platform
+from lti_tool.platforms.service_client import json_body, service_request
 
-MEMBERSHIP_CONTAINER = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 MAX_PAGES = 10_000  # a guard against a platform whose "next" never ends
 
 

@@ -1,13 +1,13 @@
 """Roster events other domains react to, without roster importing them.
 
 ``members_left`` is sent by a roster sync, inside its transaction, when members stop being
-Active in a course (Inactive, Deleted, or gone from the platform's full list)::
+Active in a course (Inactive, Deleted, or gone from the platform's full list). Receivers are
+connected in ``create_app`` (``connect_signal_receivers``), never by importing a module::
 
-    from lti_tool.roster.signals import members_left
-
-    @members_left.connect
-    def flag_pairs(course_id: int, *, person_ids: list[int]) -> None:
+    def flag_pairs(course_id: int, *, person_ids: list[int], **_: object) -> None:
         ...  # write in the same session; never commit — the sync commits once
+
+    members_left.connect(flag_pairs)
 
 A receiver that raises makes the sync fail and apply nothing.
 """

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from lti_tool.core.roles import LIS
+from lti_tool.core.lti_spec import LIS
 from lti_tool.core.time import utcnow
 from lti_tool.errors import PlatformServiceError
 from lti_tool.extensions import db

@@ -16,7 +16,7 @@ from lti_tool.core.auth import launch_required
 from lti_tool.core.roles import Audience, short_role_names
 from lti_tool.core.time import utcnow
 from lti_tool.extensions import db
-from lti_tool.lti.models import LaunchSession
+from lti_tool.roster.launches import LaunchSession
 from lti_tool.roster.models import Course, Membership, Person, RosterSync
 from lti_tool.roster.sync import FULL, latest_sync
 from lti_tool.roster.tasks import queue_roster_sync

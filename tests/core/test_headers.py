@@ -12,8 +12,8 @@ import requests
 import sqlalchemy as sa
 from flask import Flask
 
-from lti_tool.core.framing import origin_of
 from lti_tool.extensions import db
+from lti_tool.lti.framing import origin_of
 from lti_tool.lti.sessions import CLAIM
 from lti_tool.platforms.models import Platform as PlatformRow
 from lti_tool.platforms.services import PlatformValues, add_platform

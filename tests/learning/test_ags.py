@@ -17,8 +17,8 @@ from lti_tool.learning.ags import (
     post_score,
     read_results,
 )
-from lti_tool.lti.services import forget_tokens
 from lti_tool.platforms.models import Platform as PlatformRow
+from lti_tool.platforms.service_client import forget_tokens
 from lti_tool.roster.models import Course
 from lti_tool.roster.nrps import read_memberships
 from tests.support.launching import Platform, course_from_launch

@@ -9,7 +9,7 @@ import requests
 import sqlalchemy as sa
 
 from lti_tool.extensions import db
-from lti_tool.lti.models import LaunchSession, ResourceLink
+from lti_tool.roster.launches import LaunchSession, ResourceLink
 from lti_tool.roster.models import Course, Membership, Person
 from tests.support.launching import DESIGNER, LEARNER, Platform
 

@@ -11,10 +11,10 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from lti_tool.core.lti_spec import AGS_LINEITEM_READ, AGS_SCORE, NRPS_READ
 from lti_tool.demo_lms.registration import RegistrationFailed, register_tool
 from lti_tool.extensions import db
 from lti_tool.lti.registration import CANVAS_PRIVACY, tool_registration_document
-from lti_tool.lti.scopes import AGS_LINEITEM_READ, AGS_SCORE, NRPS_READ
 from lti_tool.platforms.models import Platform as PlatformRow
 from tests.support.invites import invite_token, invite_url_for
 from tests.support.launching import Platform

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from hypothesis import strategies as st
 
-from lti_tool.matching.candidates import Candidate, MatchingRules, Weights
+from lti_tool.matching.engine.candidates import Candidate, MatchingRules, Weights
 
 SKILLS = ("social media", "AI tools", "strategy", "leadership", "data literacy")
 INTERESTS = ("cycling", "podcasts", "chess")

@@ -16,12 +16,12 @@ from flask import Flask
 
 from lti_tool.errors import ValidationError
 from lti_tool.extensions import db
-from lti_tool.lti.models import LaunchSession
 from lti_tool.matching import csv_import
 from lti_tool.matching.csv_import import apply_csv, check_csv
 from lti_tool.matching.models import Profile, Program
 from lti_tool.matching.programs import ProgramValues, create_program
 from lti_tool.platforms.models import Platform as PlatformRow
+from lti_tool.roster.launches import LaunchSession
 from lti_tool.roster.models import Course, Membership, Person
 from tests.matching.test_profiles import open_program
 from tests.matching.test_programs import (  # noqa: F401  (forget_programs is a fixture)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from lti_tool.matching.candidates import (
+from lti_tool.matching.engine import match
+from lti_tool.matching.engine.candidates import (
     MatchingInputError,
     MatchingRules,
     Weights,
     split_by_seniority,
     utc_offset_hours,
 )
-from lti_tool.matching.engine import match
 from tests.matching.factories import person
 
 ONLY_SKILLS = Weights(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lti_tool.matching.candidates import MatchingRules, Weights
 from lti_tool.matching.engine import match
+from lti_tool.matching.engine.candidates import MatchingRules, Weights
 from tests.matching.factories import person
 
 AISHA = person(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lti_tool.matching.candidates import ManualPairRejected, MatchingRules
 from lti_tool.matching.engine import check_manual_pair, make_manual_pair, match
+from lti_tool.matching.engine.candidates import ManualPairRejected, MatchingRules
 from tests.matching.factories import person
 
 ANA = person(1, 3, name="Ana", department="IT", capacity=2)

@@ -20,10 +20,9 @@ from lti_tool.matching.decisions import (
     veto_pair,
 )
 from lti_tool.matching.leavers import flag_leavers
-from lti_tool.matching.models import DoNotPair, PairStatus, ProgramStatus
+from lti_tool.matching.models import DoNotPair, PairStatus, ProgramStatus, RunStatus
 from lti_tool.matching.pairing import rematch_leavers, run_matching
 from lti_tool.matching.pool import build_pool
-from lti_tool.matching.runs import RunStatus
 from lti_tool.roster.signals import members_left
 from tests.matching import factories
 from tests.matching.pairing_support import Learner, make_cohort

@@ -13,7 +13,6 @@ from flask import Flask
 from werkzeug.datastructures import MultiDict
 
 from lti_tool.extensions import db
-from lti_tool.lti.models import LaunchSession
 from lti_tool.matching import forms
 from lti_tool.matching.models import Profile, Program
 from lti_tool.matching.profiles import (
@@ -22,6 +21,7 @@ from lti_tool.matching.profiles import (
     parse_department,
     parse_seniority,
 )
+from lti_tool.roster.launches import LaunchSession
 from lti_tool.roster.models import Course, Membership, Person
 from tests.matching.test_programs import (  # noqa: F401  (forget_programs is a fixture)
     RULES_FORM,

@@ -20,10 +20,10 @@ from werkzeug.datastructures import MultiDict
 
 from lti_tool.errors import DomainError
 from lti_tool.extensions import db
-from lti_tool.lti.models import LaunchSession
 from lti_tool.matching import forms
 from lti_tool.matching.models import DoNotPair, Pair, PairVeto, Program, Skill
 from lti_tool.matching.programs import DEFAULT_SKILLS, person_label
+from lti_tool.roster.launches import LaunchSession
 from lti_tool.roster.models import Person
 from tests.lti.test_refusals import launch_with
 from tests.support.launching import DESIGNER, Platform

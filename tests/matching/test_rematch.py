@@ -7,8 +7,8 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lti_tool.matching.candidates import MatchingRules
 from lti_tool.matching.engine import match, rematch
+from lti_tool.matching.engine.candidates import MatchingRules
 from tests.matching import factories
 from tests.matching.factories import person, programs
 

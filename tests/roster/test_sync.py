@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from lti_tool.core.roles import LIS
+from lti_tool.core.lti_spec import LIS
 from lti_tool.core.time import utcnow
 from lti_tool.demo_lms.directory import get_registration
 from lti_tool.demo_lms.dynamic_registration import add_default_activity
@@ -25,7 +25,7 @@ from lti_tool.demo_lms.models import DemoCourse, DemoEnrollment, DemoUser
 from lti_tool.demo_lms.seed import PEOPLE
 from lti_tool.errors import PlatformServiceError
 from lti_tool.extensions import db
-from lti_tool.lti.models import LaunchSession
+from lti_tool.roster.launches import LaunchSession
 from lti_tool.roster.models import Course, Membership, Person, RosterSync
 from lti_tool.roster.signals import members_left
 from lti_tool.roster.sync import FULL, INCREMENTAL, last_differences_url, sync_memberships

@@ -68,7 +68,7 @@ def course_from_launch(platform: Platform) -> tuple[int, int]:
     import re
 
     from lti_tool.extensions import db
-    from lti_tool.lti.models import LaunchSession
+    from lti_tool.roster.launches import LaunchSession
 
     page = platform.launch(DESIGNER)
     launch_id = re.search(r"/s/([^/]+)/", page.url).group(1)

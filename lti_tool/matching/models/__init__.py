@@ -1,4 +1,5 @@
-"""Program, its skill catalogue, intake Profiles, Pairs, vetoes and the do-not-pair list.
+"""Program, its skill catalogue, intake Profiles, Pairs, vetoes, the do-not-pair list and
+MatchingRuns.
 
 Each model owns its state: status changes are methods that raise ``DomainError`` when the
 change is not allowed now. ``Program.matching_rules`` and ``Program.score_weights`` turn the
@@ -18,10 +19,12 @@ from lti_tool.matching.models.programs import (
     Skill,
     default_weights,
 )
+from lti_tool.matching.models.runs import MatchingRun, RunKind, RunStatus
 
 __all__ = [
     "CASCADE",
     "DoNotPair",
+    "MatchingRun",
     "Pair",
     "PairStatus",
     "PairVeto",
@@ -29,6 +32,8 @@ __all__ = [
     "ProfileSkill",
     "Program",
     "ProgramStatus",
+    "RunKind",
+    "RunStatus",
     "SenioritySource",
     "Skill",
     "default_weights",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,8 +11,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lti_tool.core.time import UTCDateTime, utcnow
 from lti_tool.errors import DomainError
 from lti_tool.extensions import db
-from lti_tool.matching.models.programs import PairStatus, Program, _require
+from lti_tool.matching.models.programs import Program, _require
 from lti_tool.roster.models import Person
+
+
+class PairStatus(StrEnum):
+    PROPOSED = "proposed"
+    LOCKED = "locked"
+    ACTIVE = "active"
+    ENDED = "ended"
 
 
 class Pair(db.Model):

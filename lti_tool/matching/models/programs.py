@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lti_tool.core.time import UTCDateTime, utcnow
 from lti_tool.errors import DomainError
 from lti_tool.extensions import db
-from lti_tool.matching.candidates import MatchingRules, PairIds, Weights
+from lti_tool.matching.engine.candidates import MatchingRules, PairIds, Weights
 from lti_tool.roster.models import Course
 
 if TYPE_CHECKING:  # resolved by SQLAlchemy's class registry at run time
@@ -44,13 +44,6 @@ class SenioritySource(StrEnum):
     CLAIM = "claim"
 
 
-class PairStatus(StrEnum):
-    PROPOSED = "proposed"
-    LOCKED = "locked"
-    ACTIVE = "active"
-    ENDED = "ended"
-
-
 def default_weights() -> dict[str, float]:
     return Weights().as_dict()
 
@@ -77,7 +70,7 @@ class Program(db.Model):
     is_pilot: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(sa.String(20), default=ProgramStatus.DRAFT.value)
 
-    # Matching rules: see lti_tool.matching.candidates.MatchingRules.
+    # Matching rules: see lti_tool.matching.engine.candidates.MatchingRules.
     seniority_unit: Mapped[str] = mapped_column(sa.String(10), default="levels")
     seniority_source: Mapped[str] = mapped_column(
         sa.String(10), default=SenioritySource.PROFILE.value
@@ -160,6 +153,8 @@ class Program(db.Model):
 
         :raise DomainError: not matching, or no pair has been published yet.
         """
+        from lti_tool.matching.models.pairs import PairStatus  # pairs imports this module
+
         _require("program", self.status, (ProgramStatus.MATCHING,), "become active")
         if not any(p.status == PairStatus.ACTIVE for p in self.pairs):
             raise DomainError(

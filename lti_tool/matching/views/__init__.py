@@ -10,8 +10,8 @@ from flask import Blueprint, abort, request
 
 from lti_tool.errors import AccessDenied
 from lti_tool.extensions import db
-from lti_tool.lti.models import LaunchSession
 from lti_tool.matching.models import Program
+from lti_tool.roster.launches import LaunchSession
 from lti_tool.roster.models import Course
 
 bp = Blueprint("matching", __name__)

@@ -9,7 +9,6 @@ from lti_tool.core.auth import launch_required
 from lti_tool.core.roles import Audience
 from lti_tool.errors import DomainError
 from lti_tool.extensions import db
-from lti_tool.lti.models import LaunchSession
 from lti_tool.matching import forms
 from lti_tool.matching.models import Profile, SenioritySource
 from lti_tool.matching.profiles import (
@@ -21,6 +20,7 @@ from lti_tool.matching.profiles import (
 )
 from lti_tool.matching.programs import course_people, person_label
 from lti_tool.matching.views import bp, launch_course, load_program, notice
+from lti_tool.roster.launches import LaunchSession
 
 
 @bp.route("/s/<launch_id>/programs/<int:program_id>/intake", methods=["GET", "POST"])

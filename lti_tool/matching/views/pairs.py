@@ -13,9 +13,8 @@ from lti_tool.core.auth import launch_required
 from lti_tool.core.roles import Audience
 from lti_tool.errors import DomainError, ValidationError
 from lti_tool.extensions import db
-from lti_tool.lti.models import LaunchSession
-from lti_tool.matching import decisions, leavers  # noqa: F401  (leavers: signal receiver)
-from lti_tool.matching.models import Pair, Program
+from lti_tool.matching import decisions
+from lti_tool.matching.models import MatchingRun, Pair, Program, RunStatus
 from lti_tool.matching.pairing import (
     count_ready_profiles,
     execute_run,
@@ -23,9 +22,9 @@ from lti_tool.matching.pairing import (
     request_run,
 )
 from lti_tool.matching.review import build_review, build_roster
-from lti_tool.matching.runs import MatchingRun, RunStatus
 from lti_tool.matching.tasks import can_queue, run_matching_job
 from lti_tool.matching.views import bp, launch_course, load_program
+from lti_tool.roster.launches import LaunchSession
 
 # Cohorts up to this many submitted profiles are matched within the request (about a second
 # for 1,000 on SQLite, measured); bigger ones by a job, with a progress page.

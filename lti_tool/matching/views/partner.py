@@ -6,9 +6,9 @@ from flask import render_template
 
 from lti_tool.core.auth import launch_required
 from lti_tool.core.roles import Audience
-from lti_tool.lti.models import LaunchSession
 from lti_tool.matching.partners import partner_views
 from lti_tool.matching.views import bp, launch_course
+from lti_tool.roster.launches import LaunchSession
 
 
 @bp.get("/s/<launch_id>/partner")

@@ -11,7 +11,6 @@ from lti_tool.core.auth import launch_required
 from lti_tool.core.roles import Audience
 from lti_tool.errors import DomainError, ValidationError
 from lti_tool.extensions import db
-from lti_tool.lti.models import LaunchSession
 from lti_tool.matching import forms
 from lti_tool.matching.csv_import import apply_csv, check_csv
 from lti_tool.matching.models import Program, ProgramStatus
@@ -32,6 +31,7 @@ from lti_tool.matching.programs import (
     update_rules,
 )
 from lti_tool.matching.views import bp, launch_course, load_program, notice
+from lti_tool.roster.launches import LaunchSession
 
 NEW_SKILL_ROWS = 3
 

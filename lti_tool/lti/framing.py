@@ -33,16 +33,15 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context, request
 
+from lti_tool.core.lti_spec import CLAIM, DL_CLAIM
 from lti_tool.extensions import db
-from lti_tool.lti.models import LaunchSession
 from lti_tool.platforms.models import Platform
+from lti_tool.roster.launches import LaunchSession
 
 log = logging.getLogger(__name__)
 
 MAX_RECORDED = 20
 ALL_PLATFORMS_TTL_SECONDS = 60.0
-CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
-DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 _HOST = re.compile(r"^(?:[a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 

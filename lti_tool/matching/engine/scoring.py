@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lti_tool.matching.candidates import Candidate
-from lti_tool.matching.encoding import Grid
-from lti_tool.matching.rules import (
+from lti_tool.matching.engine.candidates import Candidate
+from lti_tool.matching.engine.encoding import Grid
+from lti_tool.matching.engine.rules import (
     WORKING_HOURS,
     cross_department,
     hours_apart,

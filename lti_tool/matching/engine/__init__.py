@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from lti_tool.matching.candidates import (
+from lti_tool.matching.engine.candidates import (
     Candidate,
     ManualPairRejected,
     MatchingInputError,
@@ -23,11 +23,11 @@ from lti_tool.matching.candidates import (
     Unmatched,
     Weights,
 )
-from lti_tool.matching.encoding import Grid, Problem, encode
-from lti_tool.matching.explain import describe_pairs, unmatched_reasons
-from lti_tool.matching.rules import feasible
-from lti_tool.matching.scoring import MILLI, score
-from lti_tool.matching.solver import OBJECTIVES
+from lti_tool.matching.engine.encoding import Grid, Problem, encode
+from lti_tool.matching.engine.explain import describe_pairs, unmatched_reasons
+from lti_tool.matching.engine.rules import feasible
+from lti_tool.matching.engine.scoring import MILLI, score
+from lti_tool.matching.engine.solver import OBJECTIVES
 
 BLOCK_CELLS = 1 << 16  # build the score and rule matrices in row blocks of about this many pairs
 

@@ -18,7 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lti_tool.matching.candidates import Candidate, MatchingInputError, MatchingRules, Weights
+from lti_tool.matching.engine.candidates import (
+    Candidate,
+    MatchingInputError,
+    MatchingRules,
+    Weights,
+)
 
 NO_ONE = -1  # department or manager code for "unknown"
 SET_FIELDS = ("skills_offered", "skills_wanted", "interests", "goals", "languages")

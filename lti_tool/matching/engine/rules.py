@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lti_tool.matching.candidates import Candidate, MatchingRules
-from lti_tool.matching.encoding import NO_ONE, Grid
+from lti_tool.matching.engine.candidates import Candidate, MatchingRules
+from lti_tool.matching.engine.encoding import NO_ONE, Grid
 
 WORKING_HOURS = 8.0
 

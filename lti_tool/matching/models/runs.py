@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 from lti_tool.core.time import UTCDateTime, utcnow
 from lti_tool.errors import DomainError
 from lti_tool.extensions import db
-from lti_tool.matching.models import Program
+from lti_tool.matching.models.programs import Program
 
 
 class RunStatus(StrEnum):

@@ -10,10 +10,10 @@ from collections.abc import Collection
 
 import numpy as np
 
-from lti_tool.matching.candidates import ProposedPair
-from lti_tool.matching.encoding import Grid, Problem
-from lti_tool.matching.rules import Clause, active_rules
-from lti_tool.matching.scoring import FACTORS, MILLI, factor_points
+from lti_tool.matching.engine.candidates import ProposedPair
+from lti_tool.matching.engine.encoding import Grid, Problem
+from lti_tool.matching.engine.rules import Clause, active_rules
+from lti_tool.matching.engine.scoring import FACTORS, MILLI, factor_points
 
 BLOCK_CELLS = 1 << 16  # explain unmatched people in blocks of about this many pairs
 
