@@ -8,6 +8,7 @@ from lti_tool.core.auth import launch_required
 from lti_tool.core.roles import Audience, is_lms_admin, short_role_names
 from lti_tool.extensions import db
 from lti_tool.lti.models import LaunchSession
+from lti_tool.matching.learner_home import learner_programs
 from lti_tool.matching.profiles import check_learner_launch, custom_claims
 from lti_tool.matching.programs import list_programs
 
@@ -33,6 +34,7 @@ def index(launch: LaunchSession) -> Response | str:
             db.session.commit()
         if due is not None:
             return redirect(url_for("matching.intake", launch_id=launch.id, program_id=due))
+        programs = learner_programs(launch.course_id, launch.person_id)
     view = {
         "launch_id": launch.id,
         "programs": programs,
