@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    send_from_directory,
+    url_for,
+)
 
 from lti_tool.core.auth import launch_required
 from lti_tool.core.roles import Audience, is_lms_admin, short_role_names
 from lti_tool.extensions import db
+from lti_tool.matching.learner_home import learner_programs
 from lti_tool.matching.profiles import check_learner_launch, custom_claims
 from lti_tool.matching.programs import list_programs
 from lti_tool.roster.launches import LaunchSession
 
 bp = Blueprint("home", __name__)
+ICON_MAX_AGE = 7 * 24 * 3600
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The tool's logo for browsers that ask for ``/favicon.ico`` whatever the page says."""
+    return send_from_directory(current_app.static_folder, "img/logo.svg",
+                               mimetype="image/svg+xml", max_age=ICON_MAX_AGE)
 
 
 @bp.get("/s/<launch_id>/")
@@ -33,6 +51,7 @@ def index(launch: LaunchSession) -> Response | str:
             db.session.commit()
         if due is not None:
             return redirect(url_for("matching.intake", launch_id=launch.id, program_id=due))
+        programs = learner_programs(launch.course_id, launch.person_id)
     view = {
         "launch_id": launch.id,
         "programs": programs,

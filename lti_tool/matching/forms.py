@@ -11,10 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import zoneinfo
 from collections.abc import Iterable
 from dataclasses import fields
-from functools import cache
 from typing import Any, Protocol
 
 from lti_tool.matching.engine.candidates import MAX_WEIGHT, Weights
@@ -29,6 +27,7 @@ from lti_tool.matching.labels import (
     SENIORITY_UNITS,
     SKILL_KINDS,
 )
+from lti_tool.matching.labels import CADENCE_PHRASES as CADENCE_PHRASES  # read by the pages
 from lti_tool.matching.labels import CAREER_LEVELS as CAREER_LEVELS  # read by the pages
 from lti_tool.matching.labels import LENGTHS as LENGTHS  # read by the pages
 from lti_tool.matching.labels import WEIGHT_LABELS as WEIGHT_LABELS  # read by the pages
@@ -40,6 +39,7 @@ from lti_tool.matching.profiles import (
     parse_seniority,
 )
 from lti_tool.matching.programs import ProgramValues, RulesValues, SkillEdit
+from lti_tool.matching.time_zones import current_zone, zone_groups
 
 
 class FormData(Protocol):
@@ -50,6 +50,9 @@ class FormData(Protocol):
 Errors = dict[str, str]
 
 MAX_GOAL_ROWS = 8
+MIN_GOAL_ROWS = 3
+# A start date further away than this is almost surely a typo in the year.
+START_DATE_WINDOW = (dt.timedelta(days=366), dt.timedelta(days=5 * 366))
 CLAIM_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
 
@@ -93,17 +96,27 @@ def _text(form: FormData, name: str, errors: Errors, max_length: int, *,
 
 
 def goal_rows(goals: list[dict] | None, form: FormData | None = None) -> list[dict]:
-    """Rows for the goals table: the submitted rows, else the stored goals plus blank rows."""
+    """Rows for the goals table: as many rows as were submitted (so a refused form looks as
+    it was sent), else the stored goals plus two blank rows; at least three."""
     if form is not None:
+        sent = [i for i in range(MAX_GOAL_ROWS)
+                if form.get(f"goal-{i}") is not None or form.get(f"metric-{i}") is not None]
+        count = max(MIN_GOAL_ROWS, max(sent, default=-1) + 1)
         return [{"goal": form.get(f"goal-{i}", ""), "metric": form.get(f"metric-{i}", "")}
-                for i in range(MAX_GOAL_ROWS)]
+                for i in range(count)]
     rows = [dict(g) for g in (goals or [])][:MAX_GOAL_ROWS]
-    return rows + [{"goal": "", "metric": ""}] * (min(MAX_GOAL_ROWS, max(3, len(rows) + 2))
-                                                    - len(rows))
+    return rows + [{"goal": "", "metric": ""}] * (
+        min(MAX_GOAL_ROWS, max(MIN_GOAL_ROWS, len(rows) + 2)) - len(rows))
 
 
-def validate_program(form: FormData) -> tuple[ProgramValues | None, Errors]:
-    """A program's details: title, purpose, goals with metrics, start, length, cadence."""
+def validate_program(form: FormData, *, today: dt.date | None = None,
+                     current_start: dt.date | None = None
+                     ) -> tuple[ProgramValues | None, Errors]:
+    """A program's details: title, purpose, goals with metrics, start, length, cadence.
+
+    A start date more than a year ago or more than five years ahead is refused as a likely
+    typo, unless it is the program's ``current_start`` (an edit that keeps it).
+    """
     errors: Errors = {}
     title = _text(form, "title", errors, 200, required="Give the program a name.")
     purpose = _text(form, "purpose", errors, 5000,
@@ -127,6 +140,14 @@ def validate_program(form: FormData) -> tuple[ProgramValues | None, Errors]:
     except ValueError:
         errors["starts_on"] = ("Give the start date as a date (YYYY-MM-DD)." if raw_start
                                else "Give the start date.")
+    if starts_on is not None and starts_on != current_start:
+        today = today or dt.date.today()
+        past, future = START_DATE_WINDOW
+        day = f"{starts_on.day} {starts_on:%B %Y}"
+        if starts_on < today - past:
+            errors["starts_on"] = f"{day} is more than a year ago: check the year."
+        elif starts_on > today + future:
+            errors["starts_on"] = f"{day} is more than five years ahead: check the year."
     length = _number(form, "length_months", errors, 3, 12, whole=True)
     cadence = _choice(form, "cadence", CADENCES, errors,
                       "Choose how often partners meet: at least monthly.")
@@ -214,21 +235,9 @@ def validate_catalogue(form: FormData, skill_ids: Iterable[int],
     return (None, errors) if errors else ((edits, added), errors)
 
 
-@cache
-def time_zones() -> dict[str, list[str]]:
-    """IANA time zones grouped by region, for a select with option groups."""
-    regions = ("Africa", "America", "Asia", "Atlantic", "Australia", "Europe", "Indian",
-               "Pacific")
-    groups: dict[str, list[str]] = {"UTC": ["UTC"]}
-    for zone in sorted(zoneinfo.available_timezones()):
-        region = zone.split("/", 1)[0]
-        if region in regions and "/" in zone:
-            groups.setdefault(region, []).append(zone)
-    return groups
-
-
-def _known_zone(zone: str) -> bool:
-    return any(zone in zones for zones in time_zones().values())
+def time_zones() -> dict[str, list]:
+    """Today's time zones grouped by region (``time_zones.Zone``: name and label)."""
+    return zone_groups()
 
 
 def split_tags(value: object, *, limit: int, max_length: int = 60) -> list[str]:
@@ -315,8 +324,8 @@ def validate_intake(
     if not goals and not goal_note and "goal_note" not in errors:
         errors["goals"] = "Choose at least one learning goal, or write your own."
     languages = languages_from(form, errors)
-    time_zone = (form.get("time_zone") or "").strip()
-    if not _known_zone(time_zone):
+    time_zone = current_zone((form.get("time_zone") or "").strip())
+    if time_zone is None:
         errors["time_zone"] = "Choose the time zone you work in."
     availability = [key for key in AVAILABILITY if key in form.getlist("availability")]
     availability_note = _text(form, "availability_note", errors, 500)

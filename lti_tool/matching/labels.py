@@ -10,6 +10,9 @@ from lti_tool.matching.models import SenioritySource
 
 LENGTHS = {n: f"{n} months" for n in range(3, 13)}
 CADENCES = {"weekly": "Weekly", "fortnightly": "Every two weeks", "monthly": "Monthly"}
+# The cadence inside a sentence: "… · 6 months · meetings every two weeks".
+CADENCE_PHRASES = {"weekly": "weekly meetings", "fortnightly": "meetings every two weeks",
+                   "monthly": "monthly meetings"}
 SENIORITY_UNITS = {"levels": "Career levels", "years": "Years of experience"}
 SENIORITY_SOURCES = {
     SenioritySource.PROFILE.value: "Each learner's own answer in the intake profile",

@@ -15,9 +15,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from lti_tool.extensions import db
-from lti_tool.matching.labels import AVAILABILITY, CADENCES, WEIGHT_LABELS
-from lti_tool.matching.models import Pair, PairStatus, Profile, ProfileSkill, Program
+from lti_tool.matching.labels import AVAILABILITY, CADENCE_PHRASES, WEIGHT_LABELS
+from lti_tool.matching.models import (
+    Pair,
+    PairStatus,
+    Profile,
+    ProfileSkill,
+    Program,
+    ProgramStatus,
+)
 from lti_tool.matching.programs import person_label
+from lti_tool.matching.time_zones import zone_label
 
 # What each factor means, without naming anything from either profile.
 GENERAL_REASONS = {
@@ -34,7 +42,8 @@ GENERAL_REASONS = {
 @dataclass(frozen=True)
 class PartnerView:
     program_title: str
-    cadence: str
+    cadence: str  # "monthly meetings"
+    closed_at: dt.datetime | None  # set once the program is closed
     is_mentor: bool  # the learner mentors their partner
     partner_name: str
     shares_profile: bool
@@ -79,7 +88,9 @@ def _view(pair: Pair, person_id: int, profiles: dict[tuple[int, int], Profile]) 
     shares = bool(profile and profile.consents_to_share)
     return PartnerView(
         program_title=pair.program.title,
-        cadence=CADENCES.get(pair.program.cadence, pair.program.cadence),
+        cadence=CADENCE_PHRASES.get(pair.program.cadence, pair.program.cadence),
+        closed_at=(pair.program.closed_at or pair.program.updated_at)
+        if pair.program.status == ProgramStatus.CLOSED else None,
         is_mentor=is_mentor,
         partner_name=person_label(partner),
         shares_profile=shares,
@@ -104,7 +115,7 @@ def _shared_fields(profile: Profile, email: str | None) -> list[tuple[str, str]]
         ("Interests", ", ".join(profile.interests or [])),
         ("Learning goals", "; ".join(goals)),
         ("Languages", ", ".join(profile.languages or [])),
-        ("Time zone", (profile.time_zone or "").replace("_", " ")),
+        ("Time zone", zone_label(profile.time_zone) if profile.time_zone else ""),
         ("Availability", "; ".join(availability)),
     ]
     return [(label, value) for label, value in fields if value]

@@ -25,7 +25,9 @@ from lti_tool.matching.models import (
 )
 from lti_tool.roster.models import Person
 
-SENIORITY_LIMITS = {"levels": (0.0, 20.0), "years": (0.0, 60.0)}
+# Career levels are the intake's six (labels.CAREER_LEVELS); the CSV import and custom claims
+# take the same range, so every source means the same scale.
+SENIORITY_LIMITS = {"levels": (1.0, 6.0), "years": (0.0, 60.0)}
 
 
 class FieldError(ValueError):
@@ -203,6 +205,16 @@ def known_departments(program_id: int) -> list[str]:
         sa.select(Profile.department).where(Profile.program_id == program_id,
                                             Profile.department.is_not(None)).distinct()
     ), key=str.casefold)
+
+
+def course_departments(course_id: int) -> list[str]:
+    """Departments known in the course, from the profiles of all its programs (typed by
+    learners, imported or sent by the LMS): the intake suggests them."""
+    return sorted(set(db.session.scalars(
+        sa.select(Profile.department).join(Program, Program.id == Profile.program_id)
+        .where(Program.course_id == course_id, Profile.department.is_not(None),
+               Profile.department != "")
+    )), key=str.casefold)
 
 
 def save_intake(

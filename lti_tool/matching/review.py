@@ -115,7 +115,7 @@ def build_review(program: Program) -> Review:
     return Review(
         pairs=rows,
         ended=ended,
-        unmatched=_unmatched(run, pool, paired),
+        unmatched=_unmatched(run, pool, paired, program),
         vetoes=[(v.id, names.get(v.mentor_id, f"Person #{v.mentor_id}"),
                  names.get(v.mentee_id, f"Person #{v.mentee_id}"), v.reason)
                 for v in program.vetoes],
@@ -124,6 +124,7 @@ def build_review(program: Program) -> Review:
         choices=_choices(pool),
         counts={
             "pairs": len(rows),
+            "manual": sum(1 for p in pairs if p.is_manual),
             "locked": sum(1 for p in pairs if p.status == PairStatus.LOCKED),
             "active": sum(1 for p in pairs if p.status == PairStatus.ACTIVE),
             "unpublished": sum(1 for p in pairs if p.status in UNPUBLISHED),
@@ -132,9 +133,11 @@ def build_review(program: Program) -> Review:
     )
 
 
-def _unmatched(run: MatchingRun | None, pool: Pool, paired: set[int]) -> list[PersonRow]:
-    """The last run's unmatched people who are still in the course and still unpaired, and
-    everyone who cannot take part yet (with today's reason)."""
+def _unmatched(run: MatchingRun | None, pool: Pool, paired: set[int],
+               program: Program) -> list[PersonRow]:
+    """Everyone who can be matched but has no pair now — the last run's unmatched people
+    with the run's reason, the people whose proposed pair was vetoed or withdrawn since —
+    and everyone who cannot take part yet (with today's reason)."""
     rows = {u.person_id: PersonRow(u.person_id, pool.names.get(u.person_id, ""), u.side,
                                    u.reason) for u in pool.left_out}
     ready = pool.ids
@@ -143,6 +146,22 @@ def _unmatched(run: MatchingRun | None, pool: Pool, paired: set[int]) -> list[Pe
         if person_id in ready and person_id not in paired and person_id not in rows:
             rows[person_id] = PersonRow(person_id, pool.names.get(person_id, ""),
                                         entry["side"], entry["reason"])
+    if run is None:
+        return _sorted(rows)
+    vetoed = {i for v in program.vetoes for i in (v.mentor_id, v.mentee_id)}
+    mentors = {c.person_id for c in pool.mentors}
+    for person_id in sorted(ready - paired - rows.keys()):
+        reason = ("their proposed pair was vetoed" if person_id in vetoed
+                  else "no pair since the last run (their proposed pair was withdrawn, or "
+                  "they were not ready then)")
+        rows[person_id] = PersonRow(
+            person_id, pool.names.get(person_id, ""),
+            "mentor" if person_id in mentors else "mentee",
+            reason + ": run matching again, or pair them by hand")
+    return _sorted(rows)
+
+
+def _sorted(rows: dict[int, PersonRow]) -> list[PersonRow]:
     return sorted(rows.values(), key=lambda r: (r.side == "", r.name.casefold()))
 
 

@@ -76,20 +76,22 @@ def vetoes(app: Flask, program_id: int) -> list[str | None]:
 def test_a_huge_veto_reason_is_refused_with_422(proposed_pair, app: Flask) -> None:
     designer, program_id, pair = proposed_pair
     refused = designer.post(f"programs/{program_id}/pairs/{pair.id}/veto",
-                            {"reason": "x" * 400_000}, allow_redirects=False)
+                            {"reason": "x" * 400_000, "confirmed": "yes"}, allow_redirects=False)
     assert refused.status_code == 422, refused.text[:300]
     assert "The field “reason” has 400,000 characters; it can hold at most 500." in refused.text
     assert "shorten" in refused.text and "Traceback" not in refused.text
     assert vetoes(app, program_id) == []
     json = designer.post(f"programs/{program_id}/pairs/{pair.id}/veto",
-                         {"reason": "x" * 501}, headers={"Accept": "application/json"})
+                         {"reason": "x" * 501, "confirmed": "yes"},
+                         headers={"Accept": "application/json"})
     assert json.status_code == 422 and "at most 500" in json.json()["message"]
 
 
 def test_a_veto_reason_is_stored_clean(proposed_pair, app: Flask) -> None:
     designer, program_id, pair = proposed_pair
     vetoed = designer.post(f"programs/{program_id}/pairs/{pair.id}/veto",
-                           {"reason": f"Too{NASTY} close" + "y" * 480}, allow_redirects=False)
+                           {"reason": f"Too{NASTY} close" + "y" * 480, "confirmed": "yes"},
+                           allow_redirects=False)
     assert vetoed.status_code == 303, vetoed.text[:300]
     assert vetoes(app, program_id) == ["Too close" + "y" * 480]
 

@@ -115,7 +115,7 @@ def test_years_of_experience(world: World) -> None:
     ("email,seniority\nana@example.org,senior\n", 2, "seniority",
      "“senior” is not a career level"),
     ("email,seniority\nana@example.org,2.5\n", 2, "seniority", "whole number"),
-    ("email,seniority\nana@example.org,25\n", 2, "seniority", "between 0 and 20"),
+    ("email,seniority\nana@example.org,25\n", 2, "seniority", "between 1 and 6"),
     ("email,department\nana@example.org," + "x" * 101 + "\n", 2, "department",
      "at most 100 characters"),
     ("email,seniority\nana@example.org,3,extra\n", 2, "row",

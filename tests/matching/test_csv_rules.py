@@ -67,11 +67,12 @@ def test_formula_looking_departments_are_refused(world: World,  # noqa: F811
 
 
 def test_numbers_stay_numbers(world: World) -> None:  # noqa: F811
-    result = check(world, "email,seniority\nana@example.org,+2\nben@example.org,-0\n")
+    result = check(world, "email,seniority\nana@example.org,+2\nben@example.org,+6\n")
     assert result.ok, result.errors
-    assert [r.seniority for r in result.rows] == [2.0, 0.0]
+    assert [r.seniority for r in result.rows] == [2.0, 6.0]
+    # A minus sign is read as a number too: refused for its range, not as a formula.
     negative = check(world, "email,seniority\nana@example.org,-1\n")
-    assert "between 0 and 20" in negative.errors[0].message
+    assert "between 1 and 6" in negative.errors[0].message
 
 
 def test_broken_quoting_over_http(spec: Platform, app: Flask,

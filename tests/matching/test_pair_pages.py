@@ -256,7 +256,7 @@ def test_review_page_is_accessible_and_offers_every_action(spec: Platform, app: 
     label = f"{mentor} (mentor) and {mentee} (mentee)".replace("'", "&#39;")
     assert f'aria-label="Lock the pair of {label}"' in html
     assert f'aria-label="Veto the pair of {label}: never propose it again"' in html
-    assert "<details><summary>" in html and "rules passed" in html
+    assert "<details><summary>Passes every rule</summary>" in html
     assert "Make a pair by hand" in html and 'for="manual-reason"' in html
     assert "<script>" not in html and "js/busy-form.js" in html
 
@@ -269,7 +269,8 @@ def test_veto_and_pair_by_hand_over_http(spec: Platform, app: Flask) -> None:
     designer.post(f"programs/{program_id}/pairs/run")
     pair = pairs_of(app, program_id)[0]
 
-    vetoed = designer.post(f"programs/{program_id}/pairs/{pair.id}/veto", allow_redirects=False)
+    vetoed = designer.post(f"programs/{program_id}/pairs/{pair.id}/veto", {"confirmed": "yes"},
+                           allow_redirects=False)
     assert "Pair vetoed" in followed(designer, vetoed)
     designer.post(f"programs/{program_id}/pairs/run")
     assert (pair.mentor_id, pair.mentee_id) not in {

@@ -36,7 +36,7 @@ from tests.support.launching import LEARNER, Platform
 # -- values and validation ---------------------------------------------------------------------
 
 @pytest.mark.parametrize(("value", "unit", "expected"), [
-    ("3", "levels", 3.0), (" 6 ", "levels", 6.0), (4, "levels", 4.0), ("0", "levels", 0.0),
+    ("3", "levels", 3.0), (" 6 ", "levels", 6.0), (4, "levels", 4.0), ("1", "levels", 1.0),
     ("2,5", "years", 2.5), ("31", "years", 31.0), ("60", "years", 60.0),
 ])
 def test_seniority_values(value: object, unit: str, expected: float) -> None:
@@ -47,10 +47,11 @@ def test_seniority_values(value: object, unit: str, expected: float) -> None:
     ("", "levels", "Give a career level"),
     ("senior", "levels", "“senior” is not a career level"),
     ("2.5", "levels", "whole number"),
-    ("21", "levels", "between 0 and 20"),
+    ("7", "levels", "between 1 and 6"),
+    ("0", "levels", "between 1 and 6"),
     ("-1", "years", "between 0 and 60"),
     ("inf", "years", "between 0 and 60"),
-    ("nan", "levels", "between 0 and 20"),
+    ("nan", "levels", "between 1 and 6"),
 ])
 def test_bad_seniority_values(value: str, unit: str, words: str) -> None:
     with pytest.raises(FieldError, match=words):
@@ -106,7 +107,7 @@ def test_intake_values() -> None:
 
 @pytest.mark.parametrize(("changes", "field", "words"), [
     ({"seniority": ""}, "seniority", "Give a career level"),
-    ({"seniority": "7.5"}, "seniority", "whole number"),
+    ({"seniority": "3.5"}, "seniority", "whole number"),
     ({"department": ""}, "department", "Give a department"),
     ({"manager_id": "99"}, "manager_id", "from the list"),
     ({"manager_id": "x"}, "manager_id", "from the list"),

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template, session
+from flask import Blueprint, Response, render_template, send_from_directory, session
 
+from config.settings import ROOT
 from lti_tool.demo_lms import directory
 from lti_tool.demo_lms.flavours import FLAVOURS, ROLE_LEARNER, get_flavour
 from lti_tool.demo_lms.gradebook import gradebook_table
@@ -24,6 +25,22 @@ from lti_tool.extensions import db
 bp = Blueprint("demo_pages", __name__)
 
 PEOPLE_SHOWN = 200
+# What each flavour imitates, on the home page: the same seeded course appears in each.
+IMITATES = {
+    "spec": "The 1EdTech reference behaviour: LTI 1.3 and LTI Advantage exactly as the "
+            "specifications describe them.",
+    "moodle": "A Moodle 4.x site, quirks included: 60-second id_tokens, short role names, "
+              "JSON served as text/html, re-registration as an update.",
+    "canvas": "A Canvas instance: Canvas's login parameters, postMessage platform storage, "
+              "50 members per roster page.",
+}
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The demo LMS shows the tool's logo as its icon."""
+    return send_from_directory(ROOT / "lti_tool" / "static" / "img", "logo.svg",
+                               mimetype="image/svg+xml", max_age=7 * 24 * 3600)
 
 
 @bp.get("/")
@@ -43,7 +60,8 @@ def home() -> str:
         "demo_lms/home.html",
         courses=[{"id": c.id, "title": c.title, "label": c.label, "members": n}
                  for c, n in courses],
-        flavours=[{"flavour": f, "tools": counts.get(f.name, 0)} for f in FLAVOURS.values()],
+        flavours=[{"flavour": f, "tools": counts.get(f.name, 0),
+                   "imitates": IMITATES.get(f.name, "")} for f in FLAVOURS.values()],
     )
 
 

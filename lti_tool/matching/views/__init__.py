@@ -11,10 +11,17 @@ from flask import Blueprint, abort, request
 from lti_tool.errors import AccessDenied
 from lti_tool.extensions import db
 from lti_tool.matching.models import Program
+from lti_tool.matching.phases import Phase, program_phase
 from lti_tool.roster.launches import LaunchSession
 from lti_tool.roster.models import Course
 
 bp = Blueprint("matching", __name__)
+
+
+@bp.app_template_filter("program_phase")
+def _phase_filter(program: Program) -> Phase:
+    """``{{ program | program_phase }}``: the phase badge's words and tone."""
+    return program_phase(program)
 
 # Messages a redirect may ask a page to show (``?notice=…``); never text from the URL itself.
 NOTICES = {

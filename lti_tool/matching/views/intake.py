@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Response, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
@@ -12,13 +14,14 @@ from lti_tool.extensions import db
 from lti_tool.matching import forms
 from lti_tool.matching.models import Profile, SenioritySource
 from lti_tool.matching.profiles import (
+    course_departments,
     custom_claims,
     find_profile,
     given_values,
-    known_departments,
     save_intake,
 )
 from lti_tool.matching.programs import course_people, person_label
+from lti_tool.matching.time_zones import aliases, current_zone
 from lti_tool.matching.views import bp, launch_course, load_program, notice
 from lti_tool.roster.launches import LaunchSession
 
@@ -61,7 +64,8 @@ def intake(launch: LaunchSession, program_id: int) -> Response | tuple[str, int]
         given_seniority=given_seniority, given_department=given_department,
         seniority_label=_seniority_label(given_seniority, program.seniority_unit),
         colleagues=[(p.id, person_label(p)) for p in colleagues], skills=skills,
-        departments=known_departments(program.id), forms=forms,
+        departments=course_departments(course.id), forms=forms,
+        zone_aliases=json.dumps(aliases(), separators=(",", ":")),
         submitted=profile is not None and profile.is_submitted, notice=notice(),
     ), 422 if errors else 200
 
@@ -93,8 +97,9 @@ def _answers(profile: Profile | None) -> MultiDict:
         lang for lang in profile.languages if lang not in forms.LANGUAGES)
     form.setlist("availability", profile.availability)
     form["interests"] = ", ".join(profile.interests)
-    for name in ("goal_note", "time_zone", "availability_note"):
+    for name in ("goal_note", "availability_note"):
         form[name] = getattr(profile, name) or ""
+    form["time_zone"] = current_zone(profile.time_zone) or ""
     form["open_to_other_department"] = "yes" if profile.open_to_other_department else "no"
     for name in ("is_champion", "consents_to_share"):
         form[name] = "on" if getattr(profile, name) else ""

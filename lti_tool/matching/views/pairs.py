@@ -21,6 +21,7 @@ from lti_tool.matching.pairing import (
     rematch_leavers,
     request_run,
 )
+from lti_tool.matching.programs import person_label
 from lti_tool.matching.review import build_review, build_roster
 from lti_tool.matching.tasks import can_queue, run_matching_job
 from lti_tool.matching.views import bp, launch_course, load_program
@@ -29,6 +30,7 @@ from lti_tool.roster.launches import LaunchSession
 # Cohorts up to this many submitted profiles are matched within the request (about a second
 # for 1,000 on SQLite, measured); bigger ones by a job, with a progress page.
 SYNC_LIMIT = 1000
+VETO_REASON_MAX = 500  # PairVeto.reason's length
 NOTICES = {
     "ran": "Matching finished: the proposed pairs are below.",
     "rematched": "The people whose partner left have been rematched; everyone else keeps "
@@ -157,6 +159,28 @@ def rematch_pairs(launch: LaunchSession, program_id: int) -> Response | tuple[st
     return _to_review(launch, program, "rematched", "pairs")
 
 
+@bp.get("/s/<launch_id>/programs/<int:program_id>/pairs/<int:pair_id>/veto")
+@launch_required(Audience.DESIGNER)
+def confirm_veto(launch: LaunchSession, program_id: int, pair_id: int) -> tuple[str, int]:
+    """Asks before vetoing a pair, with the reason kept beside the veto.
+
+    :raise NotFound: the program is not in this course, or the pair not in the program.
+    """
+    program = load_program(launch, program_id)
+    return _veto_page(launch, program, _pair_of(program, pair_id))
+
+
+def _veto_page(launch: LaunchSession, program: Program, pair: Pair, *, status: int = 200,
+               error: str | None = None) -> tuple[str, int]:
+    names = {p.id: p for p in (pair.mentor, pair.mentee)}
+    return render_template(
+        "matching/pairs/veto.html", launch_id=launch.id,
+        course_title=launch_course(launch).title, program=program, pair=pair,
+        mentor=person_label(names[pair.mentor_id]), mentee=person_label(names[pair.mentee_id]),
+        reason=request.form.get("reason", ""), error=error,
+    ), status
+
+
 @bp.post("/s/<launch_id>/programs/<int:program_id>/pairs/<int:pair_id>/"
          "<any(lock, unlock, veto):action>")
 @launch_required(Audience.DESIGNER)
@@ -168,6 +192,11 @@ def decide_pair(launch: LaunchSession, program_id: int, pair_id: int,
     """
     program = load_program(launch, program_id)
     pair = _pair_of(program, pair_id)
+    if action == "veto" and request.form.get("confirmed") != "yes":
+        return _veto_page(launch, program, pair)  # a veto is asked first, with its reason
+    if action == "veto" and len(request.form.get("reason", "").strip()) > VETO_REASON_MAX:
+        return _veto_page(launch, program, pair, status=422,
+                          error=f"Keep the reason under {VETO_REASON_MAX} characters.")
     try:
         if action == "lock":
             decisions.lock_pair(pair)

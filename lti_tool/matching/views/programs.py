@@ -13,7 +13,8 @@ from lti_tool.errors import DomainError, ValidationError
 from lti_tool.extensions import db
 from lti_tool.matching import forms
 from lti_tool.matching.csv_import import apply_csv, check_csv
-from lti_tool.matching.models import Program, ProgramStatus
+from lti_tool.matching.models import PairStatus, Program, ProgramStatus
+from lti_tool.matching.phases import day, today
 from lti_tool.matching.programs import (
     RulesValues,
     add_do_not_pair,
@@ -88,9 +89,15 @@ def _overview(launch: LaunchSession, program: Program, problem: str | None = Non
     people = [(person_label(person), profiles.get(person.id))
               for person in course_learners(program.course_id)]
     submitted = sum(1 for _, p in people if p is not None and p.is_submitted)
+    pair_counts = {
+        "unpublished": sum(1 for p in program.pairs
+                           if p.status in (PairStatus.PROPOSED, PairStatus.LOCKED)),
+        "active": sum(1 for p in program.pairs if p.status == PairStatus.ACTIVE),
+    }
     return _page("matching/program.html", launch, status, program=program, people=people,
                  submitted=submitted, problem=problem, skill_count=len(program.skills),
-                 do_not_pair_count=len(program.do_not_pairs))
+                 do_not_pair_count=len(program.do_not_pairs), pair_counts=pair_counts,
+                 today=today())
 
 
 @bp.route("/s/<launch_id>/programs/<int:program_id>/edit", methods=["GET", "POST"])
@@ -104,7 +111,7 @@ def edit_program(launch: LaunchSession, program_id: int) -> Response | tuple[str
     program.ensure_editable()
     errors: dict[str, str] = {}
     if request.method == "POST":
-        values, errors = forms.validate_program(request.form)
+        values, errors = forms.validate_program(request.form, current_start=program.starts_on)
         if values is not None:
             update_program(program, values)
             db.session.commit()
@@ -126,13 +133,29 @@ def change_program_status(launch: LaunchSession, program_id: int) -> Response | 
     """draft → matching → active → closed, as the model allows; a refusal is shown on the
     program's page."""
     program = load_program(launch, program_id)
+    action = request.form.get("action", "")
+    if action == "close" and request.form.get("confirmed") != "yes":
+        return _to("close_program", launch, program)  # closing cannot be undone: ask first
     try:
-        change_status(program, request.form.get("action", ""))
+        change_status(program, action)
     except DomainError as error:
         db.session.rollback()
         return _overview(launch, program, problem=error.message, status=409)
     db.session.commit()
     return _to("program_overview", launch, program, notice="status")
+
+
+@bp.get("/s/<launch_id>/programs/<int:program_id>/close")
+@launch_required(Audience.DESIGNER)
+def close_program(launch: LaunchSession, program_id: int) -> tuple[str, int]:
+    """Asks before closing: what closing means, and a warning when the program has not
+    started yet. The form posts to ``change_program_status`` with ``confirmed=yes``.
+
+    :raise NotFound: the program is not in this course.
+    """
+    program = load_program(launch, program_id)
+    return _page("matching/close.html", launch, program=program, today=today(), day=day,
+                 active_pairs=sum(1 for p in program.pairs if p.status == PairStatus.ACTIVE))
 
 
 @bp.route("/s/<launch_id>/programs/<int:program_id>/rules", methods=["GET", "POST"])
@@ -259,10 +282,15 @@ def import_csv(launch: LaunchSession, program_id: int) -> Response | tuple[str, 
         upload = request.files.get("file")
         if upload is not None and upload.filename:
             data = upload.read()
+            if not data.strip():
+                file_error = (f"The file “{upload.filename}” is empty. Export the list again "
+                              "from your HR system, with a header row and one row per person.")
         else:  # "Import these rows" after a check posts the checked text back
             data = request.form.get("content", "").encode()
-        if not data:
-            file_error = "Choose a CSV file to upload."
+            if not data:
+                file_error = "Choose a CSV file to upload."
+        if file_error:
+            data = b""
         else:
             check = check_csv(program, data)
             if check.ok and request.form.get("action") == "import":
