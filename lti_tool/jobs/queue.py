@@ -29,7 +29,7 @@ from lti_tool.jobs import outbox
 log = logging.getLogger(__name__)
 
 # Modules whose import registers jobs; add a domain's tasks module here.
-TASK_MODULES = ("lti_tool.roster.tasks", "lti_tool.matching.tasks")
+TASK_MODULES = ("lti_tool.jobs.tasks", "lti_tool.roster.tasks", "lti_tool.matching.tasks")
 EXTENSION = "reciprocal.jobs"
 
 # A periodic job's schedule: the app's config → huey's "is it due at this minute?" test.
