@@ -8,10 +8,11 @@ than ``JOB_QUEUED_LOST_SECONDS`` (its job was never sent, or no worker runs), or
 running with no heartbeat for ``JOB_HEARTBEAT_LOST_SECONDS`` (its worker was killed). A lost
 job is marked failed with a sentence saying what happened, so a new request replaces it.
 
-Every write of the row through the ORM is checked against ``row_version`` (SQLAlchemy's
-optimistic concurrency): when a job declared lost turns out to have a live worker after all,
-that worker's next progress or its finish raises ``StaleDataError`` and its transaction is
-rolled back — it can never overwrite the failure or apply its result beside the new job.
+A job declared lost whose worker turns out to be alive after all can never overwrite the
+failure or apply its result beside the new job: its next beat or its finish raises one of
+``REFUSED`` — ``JobLost`` when the worker sees the row as failed, ``StaleDataError`` when the
+row changed under it (every ORM write of the row is checked against ``row_version``,
+SQLAlchemy's optimistic concurrency) — and the worker rolls its transaction back.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any, ClassVar, TypeVar
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm.exc import StaleDataError
 
 from lti_tool.core.time import UTCDateTime, utcnow
 from lti_tool.errors import DomainError
@@ -45,6 +47,14 @@ class JobStatus(StrEnum):
 
 PENDING = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
 FINISHED = (JobStatus.DONE.value, JobStatus.FAILED.value)
+
+
+class JobLost(DomainError):
+    """The job was marked failed elsewhere (declared lost) while this worker ran it."""
+
+
+# What a worker meets when its job was declared lost: roll back, keep nothing.
+REFUSED = (JobLost, StaleDataError)
 
 
 @dataclass(frozen=True)
@@ -119,7 +129,11 @@ class TrackedJob:
 
     def beat(self, now: dt.datetime | None = None, *, done: int | None = None,
              total: int | None = None, phase: str | None = None) -> None:
-        """A sign of life from the running job, with its progress so far."""
+        """A sign of life from the running job, with its progress so far.
+
+        :raise JobLost: the job is no longer running (declared lost meanwhile).
+        """
+        self._ensure_running()
         self.heartbeat_at = now or utcnow()
         if done is not None:
             self.progress_done = done
@@ -131,13 +145,19 @@ class TrackedJob:
     def complete(self, now: dt.datetime | None = None) -> None:
         """running → done (the caller records the outcome).
 
+        :raise JobLost: the job was declared lost meanwhile.
         :raise DomainError: the job is not running.
         """
-        if self.status != JobStatus.RUNNING:
-            raise DomainError(f"This {self.job_noun} is {self.status}, not running.")
+        self._ensure_running()
         self.status = JobStatus.DONE.value
         self.finished_at = now or utcnow()
         self.phase = None
+
+    def _ensure_running(self) -> None:
+        if self.status == JobStatus.FAILED:
+            raise JobLost(f"This {self.job_noun} was stopped meanwhile: {self.error}")
+        if self.status != JobStatus.RUNNING:
+            raise DomainError(f"This {self.job_noun} is {self.status}, not running.")
 
     def fail(self, message: str, now: dt.datetime | None = None) -> None:
         """queued or running → failed; ``message`` says why, for the designer.
@@ -193,6 +213,8 @@ def declare_lost(job: TrackedJob, reason: str, now: dt.datetime | None = None) -
     its finish) in another transaction: one conditional UPDATE, so it never races its worker.
     Afterwards ``job`` holds the row as it is now. Returns whether it was marked."""
     model = type(job)
+    if sa.inspect(job).modified:
+        db.session.flush()  # its own changes first, so row_version below is current
     result = db.session.execute(
         sa.update(model)
         .where(model.id == job.id, model.row_version == job.row_version,

@@ -12,13 +12,12 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
-from sqlalchemy.orm.exc import StaleDataError
 
 from lti_tool.errors import ReciprocalError
 from lti_tool.extensions import db
 from lti_tool.jobs import job
 from lti_tool.jobs.queue import jobs_of
-from lti_tool.jobs.tracked import keep_alive
+from lti_tool.jobs.tracked import REFUSED, keep_alive
 from lti_tool.matching.pairing import execute_run
 from lti_tool.matching.runs import MatchingRun, RunStatus
 
@@ -41,7 +40,7 @@ def run_matching_job(run_id: int) -> None:
             execute_run(run, lambda done, total, words: pulse.report(
                 done=done, total=total, phase=words))
             db.session.commit()
-    except StaleDataError:
+    except REFUSED:
         db.session.rollback()  # declared lost meanwhile: its pairs are not kept
         log.warning("Matching run %s was declared lost while its worker still ran; "
                     "its pairs are discarded", run_id)
@@ -62,7 +61,7 @@ def _record_failure(run_id: int, message: str) -> None:
         run.fail(message)
         try:
             db.session.commit()
-        except StaleDataError:  # declared lost meanwhile; that verdict stands
+        except REFUSED:  # declared lost meanwhile; that verdict stands
             db.session.rollback()
     log.warning("Matching run %s failed: %s", run_id, message)
 

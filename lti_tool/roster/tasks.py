@@ -16,14 +16,13 @@ import time
 
 from flask import current_app
 from huey import crontab
-from sqlalchemy.orm.exc import StaleDataError
 
 from lti_tool.core.roles import Audience, audience_for
 from lti_tool.core.time import utcnow
 from lti_tool.errors import PlatformServiceError
 from lti_tool.extensions import db
 from lti_tool.jobs import job, periodic_job
-from lti_tool.jobs.tracked import keep_alive, pending_unless_lost
+from lti_tool.jobs.tracked import REFUSED, keep_alive, pending_unless_lost
 from lti_tool.roster.models import Course, Person, RosterSync
 from lti_tool.roster.sync import (
     FULL,
@@ -67,7 +66,7 @@ def run_roster_sync(sync_id: int) -> None:
                         differences_url=outcome.differences_url, skipped=outcome.skipped,
                         skipped_reasons=outcome.skipped_reasons)
             db.session.commit()
-    except StaleDataError:
+    except REFUSED:
         db.session.rollback()  # declared lost meanwhile: a newer sync owns the course now
         log.warning("Roster sync %s was declared lost while its worker still ran; "
                     "its work is discarded", sync_id)
@@ -89,7 +88,7 @@ def _record_failure(sync_id: int, message: str) -> None:
         sync.fail(message)
         try:
             db.session.commit()
-        except StaleDataError:  # declared lost meanwhile; that verdict stands
+        except REFUSED:  # declared lost meanwhile; that verdict stands
             db.session.rollback()
     log.warning("Roster sync %s failed: %s", sync_id, message)
 
