@@ -67,7 +67,7 @@ def worker(queued_app: Flask, tmp_path: Path) -> Iterator[subprocess.Popen]:
         "LOG_LEVEL": "WARNING",
     }
     log = (tmp_path / "worker.log").open("w")
-    process = subprocess.Popen(  # noqa: S603 (our own CLI)
+    process = subprocess.Popen(
         [str(FLASK), "--app", "lti_tool", "worker", "--workers", "1"],
         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
