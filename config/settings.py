@@ -121,6 +121,12 @@ class BaseConfig:
     ROSTER_SYNC_EVERY_MINUTES: int = int(os.environ.get("ROSTER_SYNC_EVERY_MINUTES", "360"))
     # How often the worker looks for courses due a scheduled sync (a divisor of 60).
     ROSTER_SYNC_CHECK_MINUTES: int = int(os.environ.get("ROSTER_SYNC_CHECK_MINUTES", "5"))
+    # Tracked jobs (roster syncs, matching runs): a running job's worker beats this often; one
+    # silent for JOB_HEARTBEAT_LOST_SECONDS, or queued unstarted for JOB_QUEUED_LOST_SECONDS,
+    # is marked failed and replaced by the next request.
+    JOB_HEARTBEAT_SECONDS: float = float(os.environ.get("JOB_HEARTBEAT_SECONDS", "20"))
+    JOB_HEARTBEAT_LOST_SECONDS: float = float(os.environ.get("JOB_HEARTBEAT_LOST_SECONDS", "120"))
+    JOB_QUEUED_LOST_SECONDS: float = float(os.environ.get("JOB_QUEUED_LOST_SECONDS", "900"))
 
 
 class DevelopmentConfig(BaseConfig):

@@ -11,14 +11,13 @@ Services take explicit arguments, flush when they need ids, and never commit.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
 
-from lti_tool.core.time import utcnow
 from lti_tool.errors import DomainError
 from lti_tool.extensions import db
+from lti_tool.jobs.tracked import pending_unless_lost
 from lti_tool.matching.engine import match, rematch
 from lti_tool.matching.engine.candidates import (
     MatchingInputError,
@@ -39,7 +38,9 @@ from lti_tool.matching.models import (
 )
 from lti_tool.matching.pool import Pool, build_pool
 
-STALE_AFTER = dt.timedelta(hours=1)  # a run still pending after this is taken as lost
+# The phases of a run, for its progress: (done, total, what it is doing).
+Phase = Callable[[int, int, str], None]
+PHASES = ("Reading the profiles", "Finding the best pairs", "Saving the pairs")
 CURRENT = (PairStatus.PROPOSED, PairStatus.LOCKED, PairStatus.ACTIVE)
 UNPUBLISHED = (PairStatus.PROPOSED, PairStatus.LOCKED)
 
@@ -123,10 +124,8 @@ def request_run(
             "the people whose partner left.",
         )
     ensure_reviewable(program)
-    pending = find_pending_run(program)
-    if pending is not None and pending.created_at < utcnow() - STALE_AFTER:
-        pending.fail("It did not finish within an hour: the queue's worker may be stopped.")
-        pending = None
+    # A lost run (never started, or its worker stopped) is marked failed and replaced.
+    pending = pending_unless_lost(find_pending_run(program))
     if pending is not None:
         raise DomainError(
             "A matching run for this program is already under way.",
@@ -138,18 +137,19 @@ def request_run(
     return run
 
 
-def execute_run(run: MatchingRun) -> None:
+def execute_run(run: MatchingRun, on_phase: Phase | None = None) -> None:
     """Run the engine for a queued (or just started) run and store its pairs and unmatched
-    people.
+    people; ``on_phase(done, total, words)`` hears each phase start (``PHASES``).
 
     :raise DomainError: the engine refused the program's people or locks.
     """
     if run.status == RunStatus.QUEUED:
         run.start()
+    phase = on_phase or (lambda done, total, words: None)
     if run.kind == RunKind.REMATCH:
-        _rematch(run)
+        _rematch(run, phase)
     else:
-        _match(run)
+        _match(run, phase)
 
 
 def run_matching(program: Program, requested_by_id: int | None = None) -> MatchingRun:
@@ -166,7 +166,8 @@ def rematch_leavers(program: Program, requested_by_id: int | None = None) -> Mat
     return run
 
 
-def _match(run: MatchingRun) -> None:
+def _match(run: MatchingRun, phase: Phase) -> None:
+    phase(0, len(PHASES), PHASES[0])
     program = run.program
     pairs = current_pairs(program)
     locked = [p for p in pairs if p.status == PairStatus.LOCKED]
@@ -184,13 +185,16 @@ def _match(run: MatchingRun) -> None:
                          "can no longer take part.")
         else:
             kept.append(pair)
-    # Earlier proposals are replaced; locked pairs stay (and keep their rows).
-    program.pairs = [p for p in program.pairs if p.status not in UNPUBLISHED or p in kept]
     rules = program.matching_rules(
         previous_pairs=previous_pair_ids(program),
         locked_pairs=frozenset((p.mentor_id, p.mentee_id) for p in kept),
     )
+    phase(1, len(PHASES), PHASES[1])
     result = _engine(lambda: match(pool.mentors, pool.mentees, rules, program.score_weights()))
+    phase(2, len(PHASES), PHASES[2])
+    # Earlier proposals are replaced; locked pairs stay (and keep their rows). Written only
+    # now, so nothing is held for writing while the engine runs.
+    program.pairs = [p for p in program.pairs if p.status not in UNPUBLISHED or p in kept]
     by_ids = {(p.mentor_id, p.mentee_id): p for p in kept}
     for proposed in result.pairs:
         row = by_ids.get((proposed.mentor_id, proposed.mentee_id))
@@ -203,7 +207,8 @@ def _match(run: MatchingRun) -> None:
     _finish(run, pool, result, notes)
 
 
-def _rematch(run: MatchingRun) -> None:
+def _rematch(run: MatchingRun, phase: Phase) -> None:
+    phase(0, len(PHASES), PHASES[0])
     program = run.program
     flagged = [p for p in program.pairs if p.needs_rematch]
     if not flagged:
@@ -224,9 +229,11 @@ def _rematch(run: MatchingRun) -> None:
     )
     ended = {(p.mentor_id, p.mentee_id) for p in program.pairs if p.status == PairStatus.ENDED}
     rules = program.matching_rules(previous_pairs=previous_pair_ids(program) | ended)
+    phase(1, len(PHASES), PHASES[1])
     result = _engine(lambda: rematch(
         previous, leavers, pool.mentors, pool.mentees, rules, program.score_weights()
     ))
+    phase(2, len(PHASES), PHASES[2])
     notes = [note for p in broken if (note := _dissolve(program, pool, p, leavers))]
     known = {(p.mentor_id, p.mentee_id) for p in current_pairs(program)}
     for proposed in result.pairs:
@@ -261,6 +268,7 @@ def _engine(call) -> MatchResult:
 
 
 def _finish(run: MatchingRun, pool: Pool, result: MatchResult, notes: list[str]) -> None:
+    run.beat(done=len(PHASES), total=len(PHASES))
     run.finish(
         people_count=len(pool.ids),
         pair_count=len(result.pairs),

@@ -2,7 +2,9 @@
 
 The run is a queued ``MatchingRun`` row first, so its page can show it waiting; the job
 commits "running" (the page sees it start), then the pairs together with "done" — or, on any
-error, rolls back and records "failed" with the reason in words.
+error, rolls back and records "failed" with the reason in words. A run is a tracked job
+(``lti_tool.jobs.tracked``): its phases and a heartbeat are written beside the run's own
+transaction; if it is declared lost while its worker still runs, its pairs are refused.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from lti_tool.errors import ReciprocalError
 from lti_tool.extensions import db
 from lti_tool.jobs import job
 from lti_tool.jobs.queue import jobs_of
+from lti_tool.jobs.tracked import REFUSED, keep_alive
 from lti_tool.matching.models import MatchingRun, RunStatus
 from lti_tool.matching.pairing import execute_run
 
@@ -30,11 +33,17 @@ def run_matching_job(run_id: int) -> None:
         log.info("Matching run %s is gone or already %s; skipped", run_id,
                  run.status if run else "deleted")
         return
-    run.start()
-    db.session.commit()
     try:
-        execute_run(run)
+        run.start()
         db.session.commit()
+        with keep_alive(run) as pulse:
+            execute_run(run, lambda done, total, words: pulse.report(
+                done=done, total=total, phase=words))
+            db.session.commit()
+    except REFUSED:
+        db.session.rollback()  # declared lost meanwhile: its pairs are not kept
+        log.warning("Matching run %s was declared lost while its worker still ran; "
+                    "its pairs are discarded", run_id)
     except ReciprocalError as error:
         _record_failure(run_id, error.message)
     except Exception:
@@ -50,7 +59,10 @@ def _record_failure(run_id: int, message: str) -> None:
     run = db.session.get(MatchingRun, run_id)
     if run is not None and run.is_pending:
         run.fail(message)
-        db.session.commit()
+        try:
+            db.session.commit()
+        except REFUSED:  # declared lost meanwhile; that verdict stands
+            db.session.rollback()
     log.warning("Matching run %s failed: %s", run_id, message)
 
 

@@ -6,11 +6,11 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from lti_tool.core.time import UTCDateTime, utcnow
-from lti_tool.errors import DomainError
 from lti_tool.extensions import db
+from lti_tool.jobs.tracked import TrackedJob
 
 if TYPE_CHECKING:
     from lti_tool.platforms.models import Platform
@@ -84,20 +84,21 @@ class Membership(db.Model):
     person: Mapped[Person] = relationship()
 
 
-class RosterSync(db.Model):
+class RosterSync(TrackedJob, db.Model):
     """One run of a roster sync over NRPS: what was asked, how far it got, what it changed.
 
-    ``differences_url`` is the platform's ``rel="differences"`` link from a successful run;
-    the next sync of the course reads only the changes through it.
+    A tracked job (``lti_tool.jobs.tracked``): its progress is the members read so far
+    (``members_seen``), out of ``progress_total`` when the course's size is known.
+    ``members_skipped`` counts entries of the platform's list that were not usable members,
+    and ``skipped_reasons`` says why in words. ``differences_url`` is the platform's
+    ``rel="differences"`` link from a successful run; the next sync of the course reads only
+    the changes through it.
     """
 
     __tablename__ = "roster_syncs"
-    __table_args__ = (sa.Index(None, "course_id", "created_at"),)
+    __table_args__ = (sa.Index(None, "course_id", "created_at"), sa.Index(None, "status"))
 
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
+    job_noun = "sync"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"))
@@ -108,70 +109,42 @@ class RosterSync(db.Model):
     )
     # "full" or "incremental": what actually ran (known once it starts).
     kind: Mapped[str | None] = mapped_column(sa.String(20))
-    status: Mapped[str] = mapped_column(sa.String(20), default=QUEUED)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     pages_read: Mapped[int] = mapped_column(sa.Integer, default=0)
-    members_seen: Mapped[int] = mapped_column(sa.Integer, default=0)
     members_added: Mapped[int] = mapped_column(sa.Integer, default=0)
     members_updated: Mapped[int] = mapped_column(sa.Integer, default=0)
     members_left: Mapped[int] = mapped_column(sa.Integer, default=0)
-    error: Mapped[str | None] = mapped_column(sa.Text)
+    members_skipped: Mapped[int] = mapped_column(sa.Integer, default=0)
+    skipped_reasons: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     differences_url: Mapped[str | None] = mapped_column(sa.String(2000))
 
     course: Mapped[Course] = relationship()
     requested_by: Mapped[Person | None] = relationship()
 
-    # A queued sync no worker has started in this long was lost (its job never sent, or the
-    # queue emptied): a new request replaces it instead of waiting for the hourly cleanup.
-    LOST_IN_QUEUE_AFTER = dt.timedelta(minutes=15)
+    # Members read so far: the job's progress.
+    members_seen: Mapped[int] = synonym("progress_done")
 
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.DONE, self.FAILED)
-
-    def is_lost_in_queue(self, now: dt.datetime) -> bool:
-        return self.status == self.QUEUED and self.created_at < now - self.LOST_IN_QUEUE_AFTER
-
-    def start(self, kind: str) -> None:
+    def start(self, kind: str, now: dt.datetime | None = None) -> None:  # type: ignore[override]
         """The worker picked the sync up; ``kind`` is "full" or "incremental".
 
         :raise DomainError: the sync is not waiting in the queue.
         """
-        if self.status != self.QUEUED:
-            raise DomainError(f"This roster sync is {self.status}, not waiting to start.")
-        self.status = self.RUNNING
+        super().start(now)
         self.kind = kind
-        self.started_at = utcnow()
-        self.error = None
 
     def record_progress(self, pages_read: int, members_seen: int) -> None:
         self.pages_read = pages_read
-        self.members_seen = members_seen
+        self.beat(done=members_seen)
 
     def finish(self, *, kind: str, pages_read: int, members_seen: int, added: int,
-               updated: int, left: int, differences_url: str | None) -> None:
+               updated: int, left: int, differences_url: str | None,
+               skipped: int = 0, skipped_reasons: list[str] | None = None) -> None:
         """The roster was applied.
 
         :raise DomainError: the sync is not running.
         """
-        if self.status != self.RUNNING:
-            raise DomainError(f"This roster sync is {self.status}, not running.")
-        self.status = self.DONE
+        self.complete()
         self.kind = kind
-        self.finished_at = utcnow()
         self.pages_read, self.members_seen = pages_read, members_seen
         self.members_added, self.members_updated, self.members_left = added, updated, left
+        self.members_skipped, self.skipped_reasons = skipped, list(skipped_reasons or [])
         self.differences_url = differences_url
-
-    def fail(self, message: str) -> None:
-        """Nothing was applied; ``message`` says why, for the designer.
-
-        :raise DomainError: the sync already finished.
-        """
-        if self.is_finished:
-            raise DomainError(f"This roster sync is already {self.status}.")
-        self.status = self.FAILED
-        self.finished_at = utcnow()
-        self.error = message[:2000]

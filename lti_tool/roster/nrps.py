@@ -49,12 +49,37 @@ def read_pages(platform: Platform, url: str, *, limit: int | None = None) -> Ite
             platform, "GET", next_url, (NRPS_READ,), accept=MEMBERSHIP_CONTAINER, params=params
         )
         params = None  # the next link carries its own query
-        body = json_body(response)
-        if not isinstance(body, dict) or not isinstance(body.get("members"), list):
-            raise PlatformServiceError("Your LMS's member list is not a membership container.")
+        members = members_of(json_body(response), page=len(seen))
         links = parse_links(response.headers)
-        yield MemberPage(body["members"], links.get("next"), links.get("differences"))
+        yield MemberPage(members, links.get("next"), links.get("differences"))
         next_url = links.get("next")
+
+
+def members_of(body: object, *, page: int) -> list:
+    """The ``members`` list of one page of a membership container.
+
+    :raise PlatformServiceError: the page is not a JSON object with a ``members`` list.
+    """
+    if not isinstance(body, dict):
+        problem = ("it is empty" if body is None
+                   else f"it is a JSON {_json_kind(body)}, not a membership container")
+    elif "members" not in body:
+        problem = 'it has no "members" list'
+    elif not isinstance(body["members"], list):
+        problem = f'its "members" is a JSON {_json_kind(body["members"])}, not a list'
+    else:
+        return body["members"]
+    raise PlatformServiceError(
+        f"Page {page} of your LMS's member list could not be read: {problem}.",
+        hint="Nothing was changed. Try again later; if it keeps happening, show this message "
+        "to your LMS administrator.",
+    )
+
+
+def _json_kind(value: object) -> str:
+    kinds = {dict: "object", list: "list", str: "string", bool: "true/false value",
+             int: "number", float: "number", type(None): "null"}
+    return kinds.get(type(value), "value")
 
 
 def read_memberships(

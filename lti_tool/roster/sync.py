@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -55,6 +56,8 @@ class SyncOutcome:
     updated: int = 0
     left_person_ids: list[int] = field(default_factory=list)
     differences_url: str | None = None
+    skipped: int = 0
+    skipped_reasons: list[str] = field(default_factory=list)
 
     @property
     def left(self) -> int:
@@ -99,27 +102,68 @@ def sync_memberships(
         read = read_memberships(
             platform, course.memberships_url, limit=page_size, on_page=progress
         )
-    members = normalise_members(read)
-    if kind == FULL and not members:
+    normalised = normalise_members(read)
+    if kind == FULL and not normalised.members:
+        if normalised.skipped:
+            raise PlatformServiceError(
+                "None of the entries of your LMS's member list could be used: "
+                f"{'; '.join(normalised.skipped_reasons())}.",
+                hint="Nothing was changed. Show this message to your LMS administrator.")
         raise PlatformServiceError("Your LMS listed no members at all for this course.",
                                    hint="Nothing was changed. Try again in a few minutes.")
-    outcome = SyncOutcome(kind, read.pages, len(read.members),
-                          differences_url=read.differences_url)
-    apply_members(course, platform.issuer, members, complete=kind == FULL, outcome=outcome)
+    outcome = SyncOutcome(kind, read.pages, normalised.usable,
+                          differences_url=read.differences_url,
+                          skipped=normalised.skipped_count,
+                          skipped_reasons=normalised.skipped_reasons())
+    apply_members(course, platform.issuer, normalised.members, complete=kind == FULL,
+                  outcome=outcome)
     if outcome.left_person_ids:
         members_left.send(course.id, person_ids=outcome.left_person_ids)
     return outcome
 
 
-def normalise_members(read: MembershipRead) -> list[Member]:
-    """Members with a ``user_id``, one per user (the last listed wins), roles as LIS URIs.
+@dataclass
+class Normalised:
+    """The usable members of a list, and what was skipped: reason → how many entries."""
+
+    members: list[Member]
+    usable: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def skipped_count(self) -> int:
+        return sum(self.skipped.values())
+
+    def skipped_reasons(self) -> list[str]:
+        """``["2 entries had no user_id", …]``, most frequent first."""
+        return [f"{n} {'entry' if n == 1 else 'entries'} {reason[n != 1]}"
+                for reason, n in self.skipped.most_common()]
+
+
+# Why an entry of the list is skipped: (said of one entry, said of several).
+NOT_AN_OBJECT = ("was not a member object", "were not member objects")
+NO_USER_ID = ("had no user_id", "had no user_id")
+ROLES_NOT_A_LIST = ("had roles that are not a list", "had roles that are not a list")
+
+
+def normalise_members(read: MembershipRead) -> Normalised:
+    """Members with a ``user_id``, one per user (the last listed wins), roles as LIS URIs;
+    entries that are not usable members are counted, by reason, and left out.
 
     Moodle lists short role names (``Learner``); launches carry full URIs, so both are kept
     as ``…/membership#Learner`` and a launch after a sync changes nothing.
     """
     by_sub: dict[str, Member] = {}
+    result = Normalised([])
     for raw in read.members:
-        if not isinstance(raw, dict) or not raw.get("user_id"):
+        if not isinstance(raw, dict):
+            result.skipped[NOT_AN_OBJECT] += 1
+            continue
+        if raw.get("user_id") in (None, ""):
+            result.skipped[NO_USER_ID] += 1
+            continue
+        if not isinstance(raw.get("roles", []), list | None):
+            result.skipped[ROLES_NOT_A_LIST] += 1
             continue
         roles = [_role_uri(r) for r in raw.get("roles") or [] if isinstance(r, str) and r]
         status = str(raw.get("status") or Membership.ACTIVE).capitalize()
@@ -131,10 +175,11 @@ def normalise_members(read: MembershipRead) -> list[Member]:
         }
         sub = str(raw["user_id"])
         by_sub[sub] = Member(sub, roles, status, details)
-    skipped = len(read.members) - len(by_sub)
-    if skipped:
-        log.info("NRPS list had %d entries without a user_id or repeated", skipped)
-    return list(by_sub.values())
+        result.usable += 1
+    result.members = list(by_sub.values())
+    if result.skipped:
+        log.warning("NRPS list: skipped %s", "; ".join(result.skipped_reasons()))
+    return result
 
 
 def _role_uri(role: str) -> str:
@@ -293,17 +338,3 @@ def courses_due_for_sync(*, synced_before: dt.datetime) -> list[Course]:
         .where(sa.or_(latest.c.at.is_(None), latest.c.at < synced_before))
         .order_by(Course.id)
     ))
-
-
-def expire_stuck_syncs(*, before: dt.datetime) -> int:
-    """Syncs queued or running since before ``before`` were lost (a worker stopped, a job
-    never sent): mark them failed so the course is due again."""
-    stuck = db.session.scalars(
-        sa.select(RosterSync).where(
-            RosterSync.status.in_((RosterSync.QUEUED, RosterSync.RUNNING)),
-            RosterSync.created_at < before,
-        )
-    ).all()
-    for sync in stuck:
-        sync.fail("The sync was interrupted or never picked up by a worker.")
-    return len(stuck)

@@ -2,8 +2,10 @@
 
 A sync is a ``RosterSync`` row first (so a page can show it queued), then a job sent after
 the commit. The job commits three times, each a complete unit: "running" (so the page sees
-it start), progress while the pages come in (only that row), and finally the roster changes
-together with "done" — or, on any error, a rollback and "failed" with the reason.
+it start), progress while the pages come in (only that row; each a heartbeat), and finally
+the roster changes together with "done" — or, on any error, a rollback and "failed" with the
+reason. A sync is a tracked job (``lti_tool.jobs.tracked``): one whose worker stopped is
+declared lost and replaced; if its worker was alive after all, its writes are refused.
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ from lti_tool.core.time import utcnow
 from lti_tool.errors import PlatformServiceError
 from lti_tool.extensions import db
 from lti_tool.jobs import job, periodic_job
+from lti_tool.jobs.tracked import REFUSED, keep_alive, pending_unless_lost
 from lti_tool.roster.models import Course, Person, RosterSync
 from lti_tool.roster.sync import (
     FULL,
     INCREMENTAL,
     courses_due_for_sync,
-    expire_stuck_syncs,
     last_differences_url,
     latest_sync,
     new_sync,
@@ -35,8 +37,6 @@ from lti_tool.roster.sync import (
 log = logging.getLogger(__name__)
 PROGRESS_EVERY_SECONDS = 0.5
 UNEXPECTED = "The sync hit an unexpected problem, which has been logged. Try again later."
-LOST_IN_QUEUE = ("No worker started this sync, so it was queued again. If syncs keep waiting, "
-                 "check that the tool's worker (flask worker) is running.")
 
 
 @job
@@ -49,30 +49,36 @@ def run_roster_sync(sync_id: int) -> None:
         return
     course = sync.course
     differences_url = None if sync.kind == FULL else last_differences_url(course)
-    sync.start(INCREMENTAL if differences_url else FULL)
-    db.session.commit()
     try:
-        outcome = sync_memberships(
-            course,
-            full=differences_url is None,
-            differences_url=differences_url,
-            page_size=current_app.config["ROSTER_SYNC_PAGE_SIZE"],
-            progress=_ProgressWriter(sync),
-        )
-        sync.finish(kind=outcome.kind, pages_read=outcome.pages_read,
-                    members_seen=outcome.members_seen, added=outcome.added,
-                    updated=outcome.updated, left=outcome.left,
-                    differences_url=outcome.differences_url)
+        sync.start(INCREMENTAL if differences_url else FULL)
         db.session.commit()
+        with keep_alive(sync):
+            outcome = sync_memberships(
+                course,
+                full=differences_url is None,
+                differences_url=differences_url,
+                page_size=current_app.config["ROSTER_SYNC_PAGE_SIZE"],
+                progress=_ProgressWriter(sync),
+            )
+            sync.finish(kind=outcome.kind, pages_read=outcome.pages_read,
+                        members_seen=outcome.members_seen, added=outcome.added,
+                        updated=outcome.updated, left=outcome.left,
+                        differences_url=outcome.differences_url, skipped=outcome.skipped,
+                        skipped_reasons=outcome.skipped_reasons)
+            db.session.commit()
+    except REFUSED:
+        db.session.rollback()  # declared lost meanwhile: a newer sync owns the course now
+        log.warning("Roster sync %s was declared lost while its worker still ran; "
+                    "its work is discarded", sync_id)
     except PlatformServiceError as exc:
         _record_failure(sync_id, exc.message)
     except Exception:
         _record_failure(sync_id, UNEXPECTED)
         raise
     else:
-        log.info("Roster sync %s of course %s: %s, %d members, +%d ~%d -%d", sync_id,
-                 course.id, outcome.kind, outcome.members_seen, outcome.added,
-                 outcome.updated, outcome.left)
+        log.info("Roster sync %s of course %s: %s, %d members, +%d ~%d -%d, %d skipped",
+                 sync_id, course.id, outcome.kind, outcome.members_seen, outcome.added,
+                 outcome.updated, outcome.left, outcome.skipped)
 
 
 def _record_failure(sync_id: int, message: str) -> None:
@@ -80,12 +86,16 @@ def _record_failure(sync_id: int, message: str) -> None:
     sync = db.session.get(RosterSync, sync_id)
     if sync is not None and not sync.is_finished:
         sync.fail(message)
-        db.session.commit()
+        try:
+            db.session.commit()
+        except REFUSED:  # declared lost meanwhile; that verdict stands
+            db.session.rollback()
     log.warning("Roster sync %s failed: %s", sync_id, message)
 
 
 class _ProgressWriter:
-    """Commits pages read / members seen on the sync's row, at most every half second.
+    """Commits pages read / members seen on the sync's row — a heartbeat — at most every
+    half second.
 
     Only during the read phase, when the session holds nothing else: the roster itself is
     written later, in the final commit."""
@@ -108,7 +118,6 @@ def schedule_roster_syncs() -> None:
     """Queue a sync for every course with an NRPS endpoint whose last one is too old."""
     config = current_app.config
     now = utcnow()
-    expire_stuck_syncs(before=now - dt.timedelta(hours=1))
     due = courses_due_for_sync(
         synced_before=now - dt.timedelta(minutes=config["ROSTER_SYNC_EVERY_MINUTES"])
     )
@@ -124,10 +133,11 @@ def queue_roster_sync(course: Course, *, trigger: str, requested_by: Person | No
     """A queued RosterSync now; its job is sent when the caller's transaction commits.
 
     While a sync of the course is already queued or running, that one is returned instead
-    (a double-clicked "Sync now" runs once) — unless it was lost in the queue."""
+    (a double-clicked "Sync now" runs once) — unless it was lost: never started, or its
+    worker stopped. A lost sync is marked failed, saying so, and a new one replaces it."""
     if course.id is not None:
-        last = _unless_lost(latest_sync(course))
-        if last is not None and not last.is_finished:
+        last = pending_unless_lost(latest_sync(course))
+        if last is not None:
             return last
     sync = new_sync(course, trigger=trigger, requested_by=requested_by, full=full)
     run_roster_sync.enqueue(sync.id)
@@ -146,18 +156,12 @@ def queue_sync_after_launch(course: Course | None, person: Person, roles: list[s
     ):
         return None
     with db.session.no_autoflush:  # keep the launch's writes for its own commit
-        last = _unless_lost(latest_sync(course)) if course.id is not None else None
+        last = latest_sync(course) if course.id is not None else None
+        if last is not None and last.is_pending:
+            last = pending_unless_lost(last)
     cutoff = utcnow() - dt.timedelta(minutes=max_age_minutes)
     if last is not None and (not last.is_finished or last.created_at > cutoff):
         return None
     sync = new_sync(course, trigger="launch", requested_by=person)
     run_roster_sync.enqueue(sync.id)
-    return sync
-
-
-def _unless_lost(sync: RosterSync | None) -> RosterSync | None:
-    """``sync``, or None when it was lost in the queue (it is then marked failed)."""
-    if sync is not None and sync.is_lost_in_queue(utcnow()):
-        sync.fail(LOST_IN_QUEUE)
-        return None
     return sync

@@ -16,6 +16,7 @@ from lti_tool.core.auth import launch_required
 from lti_tool.core.roles import Audience, short_role_names
 from lti_tool.core.time import utcnow
 from lti_tool.extensions import db
+from lti_tool.jobs.tracked import Limits, clock
 from lti_tool.roster.launches import LaunchSession
 from lti_tool.roster.models import Course, Membership, Person, RosterSync
 from lti_tool.roster.sync import FULL, latest_sync
@@ -169,6 +170,9 @@ def sync_summary(sync: RosterSync, course: Course, launch: LaunchSession) -> dic
         "members_added": sync.members_added,
         "members_updated": sync.members_updated,
         "members_left": sync.members_left,
+        "members_skipped": sync.members_skipped,
+        "skipped_reasons": list(sync.skipped_reasons or []),
+        "heartbeat_at": _iso(sync.heartbeat_at),
         "error": sync.error,
         "message": _message(sync),
         "when": _when(sync.finished_at or sync.started_at or sync.created_at),
@@ -184,12 +188,24 @@ def _message(sync: RosterSync) -> str:
                     "administrator to check that the tool's worker (flask worker) is running.")
         return "Waiting for the background worker to start the sync…"
     if sync.status == RosterSync.RUNNING:
+        now = utcnow()
+        silent = sync.silent_since(now, Limits.from_config())
+        if silent is not None:
+            return (f"The worker running this sync has shown no sign of life since "
+                    f"{clock(silent, now)}. Click Sync now on the roster page to start a "
+                    "new sync.")
         return (f"Reading the member list from your LMS: {sync.members_seen:,} members "
                 f"so far ({sync.pages_read:,} pages)…")
     if sync.status == RosterSync.DONE:
         what = "Changes read" if sync.kind == "incremental" else "Members read"
-        return (f"Roster synced. {what}: {sync.members_seen:,}; joined: {sync.members_added:,}, "
-                f"updated: {sync.members_updated:,}, left: {sync.members_left:,}.")
+        message = (f"Roster synced. {what}: {sync.members_seen:,}; joined: "
+                   f"{sync.members_added:,}, updated: {sync.members_updated:,}, left: "
+                   f"{sync.members_left:,}.")
+        if sync.members_skipped:
+            message += (f" Skipped {sync.members_skipped:,} unusable "
+                        f"{'entry' if sync.members_skipped == 1 else 'entries'} of your "
+                        f"LMS's list: {'; '.join(sync.skipped_reasons or [])}.")
+        return message
     return f"The sync failed and changed nothing. {sync.error or ''}".strip()
 
 

@@ -199,7 +199,7 @@ def test_the_schedule_queues_courses_due_and_expires_lost_syncs(
             RosterSync.course_id == course.course_id).order_by(RosterSync.id)).all()
         assert [(s.trigger, s.status) for s in syncs] == [("launch", "failed"),
                                                          ("schedule", "queued")]
-        assert "never picked up" in syncs[0].error
+        assert "No worker started this sync" in syncs[0].error
         queued_ids = {t.args[0] for t in queue.pending()
                       if type(t).__name__ == "run_roster_sync"}
         assert syncs[1].id in queued_ids

@@ -25,6 +25,7 @@ from lti_tool.demo_lms.models import DemoCourse, DemoEnrollment, DemoUser
 from lti_tool.demo_lms.seed import PEOPLE
 from lti_tool.errors import PlatformServiceError
 from lti_tool.extensions import db
+from lti_tool.jobs.tracked import Limits
 from lti_tool.roster.launches import LaunchSession
 from lti_tool.roster.models import Course, Membership, Person, RosterSync
 from lti_tool.roster.signals import members_left
@@ -34,6 +35,7 @@ from tests.support.launching import DESIGNER, Platform
 
 LEARNER_URI = f"{LIS}membership#Learner"
 INSTRUCTOR_URI = f"{LIS}membership#Instructor"
+QUEUED_LIMIT = Limits().queued  # JOB_QUEUED_LOST_SECONDS's default, as the tests run
 
 
 @dataclass
@@ -353,9 +355,9 @@ def test_a_sync_lost_in_the_queue_is_replaced(spec: Platform, app: Flask) -> Non
         row = db.session.get(Course, course.course_id)
         lost = db.session.scalars(
             sa.select(RosterSync).where(RosterSync.course_id == row.id)).one()
-        lost.created_at = utcnow() - RosterSync.LOST_IN_QUEUE_AFTER + dt.timedelta(minutes=1)
+        lost.created_at = utcnow() - QUEUED_LIMIT + dt.timedelta(minutes=1)
         assert queue_roster_sync(row, trigger="manual") is lost  # still waiting, not lost
-        lost.created_at = utcnow() - RosterSync.LOST_IN_QUEUE_AFTER - dt.timedelta(minutes=1)
+        lost.created_at = utcnow() - QUEUED_LIMIT - dt.timedelta(minutes=1)
         fresh = queue_roster_sync(row, trigger="manual")
         assert fresh is not lost and fresh.status == RosterSync.QUEUED
         assert lost.status == RosterSync.FAILED and "No worker started" in lost.error
@@ -367,7 +369,7 @@ def test_a_designer_launch_replaces_a_sync_lost_in_the_queue(spec: Platform, app
     with app.app_context():
         lost = db.session.scalars(
             sa.select(RosterSync).where(RosterSync.course_id == course.course_id)).one()
-        lost.created_at = utcnow() - RosterSync.LOST_IN_QUEUE_AFTER - dt.timedelta(minutes=1)
+        lost.created_at = utcnow() - QUEUED_LIMIT - dt.timedelta(minutes=1)
         db.session.commit()
     spec.launch(DESIGNER, course=course.context_id)
     with app.app_context():
