@@ -134,6 +134,14 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+@bp.get("/lti/launch", endpoint="launch_page")
+def launch_page() -> Response:
+    """A plain GET of the launch URL: Moodle's server checks whether an activity's URL is a
+    cartridge when a teacher saves it (MoodleBot), or someone opened a bookmark. Say where
+    the tool is opened from, harmlessly."""
+    return Response(render_template("lti/open_from_course.html"))
+
+
 @bp.post("/lti/launch")
 @csrf_exempt
 def launch() -> Response:
