@@ -56,9 +56,9 @@ class ToolAdmin:
 def tool_admin(live_server: LiveServer) -> ToolAdmin:
     session = requests.Session()
     login = session.get(f"{live_server.tool_url}/admin/login", timeout=10)
-    signed_in = session.post(f"{live_server.tool_url}/admin/login", timeout=10,
-                             allow_redirects=False,
-                             data={"secret": "test-admin-secret", "csrf_token": csrf_from(login.text)})
+    form = {"secret": "test-admin-secret", "csrf_token": csrf_from(login.text)}
+    signed_in = session.post(f"{live_server.tool_url}/admin/login", data=form, timeout=10,
+                             allow_redirects=False)
     assert signed_in.status_code == 303
     return ToolAdmin(session, live_server.tool_url)
 
