@@ -62,23 +62,24 @@ def platform_next_steps(platform: Platform) -> NextSteps:
     return next_steps(platform.product_family, granted, platform.status)
 
 
-# Tables a platform's removal reaches, in an admin's words (others are named as they are).
+# Tables a platform's removal reaches, in an admin's words: (one, several). Others are named
+# as they are.
 REMOVAL_WORDS = {
-    "deployments": "deployment ids",
-    "courses": "courses",
-    "memberships": "course memberships (from roster syncs and launches)",
-    "roster_syncs": "roster sync records",
-    "resource_links": "activity links",
-    "launch_sessions": "launches (anyone using the tool from this LMS is signed out)",
-    "launch_states": "unfinished logins",
-    "programs": "programs",
-    "profiles": "participant profiles",
-    "profile_skills": "profile skills",
-    "skills": "skills",
-    "pairs": "pairs",
-    "pair_vetoes": "pairing vetoes",
-    "do_not_pairs": "do-not-pair rules",
-    "matching_runs": "matching runs",
+    "deployments": ("deployment id", "deployment ids"),
+    "courses": ("course", "courses"),
+    "memberships": ("course membership", "course memberships"),
+    "roster_syncs": ("roster sync record", "roster sync records"),
+    "resource_links": ("activity link", "activity links"),
+    "launch_sessions": ("launch (its user is signed out)", "launches (their users are signed out)"),
+    "launch_states": ("unfinished login", "unfinished logins"),
+    "programs": ("program", "programs"),
+    "profiles": ("participant profile", "participant profiles"),
+    "profile_skills": ("profile skill", "profile skills"),
+    "skills": ("skill", "skills"),
+    "pairs": ("pair", "pairs"),
+    "pair_vetoes": ("pairing veto", "pairing vetoes"),
+    "do_not_pairs": ("do-not-pair rule", "do-not-pair rules"),
+    "matching_runs": ("matching run", "matching runs"),
 }
 
 
@@ -86,4 +87,8 @@ def removal_lines(summary: dict[str, int]) -> list[tuple[int, str]]:
     """(count, what) for the removal confirmation, in the order of ``REMOVAL_WORDS``."""
     order = list(REMOVAL_WORDS)
     names = sorted(summary, key=lambda n: (order.index(n) if n in order else len(order), n))
-    return [(summary[n], REMOVAL_WORDS.get(n, n.replace("_", " "))) for n in names]
+    lines = []
+    for name in names:
+        one, several = REMOVAL_WORDS.get(name, (name.replace("_", " "),) * 2)
+        lines.append((summary[name], one if summary[name] == 1 else several))
+    return lines

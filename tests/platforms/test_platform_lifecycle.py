@@ -176,7 +176,8 @@ def test_remove_says_what_goes_then_removes_it_all(
     confirm = tool_admin.get(f"/admin/platforms/{pk}/remove")
     assert confirm.status_code == 200
     said = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", confirm.text))
-    for words in ("1 deployment ids", f"{len(course_ids)} courses", "2 launches",
+    courses = "1 course " if len(course_ids) == 1 else f"{len(course_ids)} courses"
+    for words in ("1 deployment id ", courses, "2 launches (their users are signed out)",
                   "course memberships", "This cannot be undone", fresh.client_id):
         assert words in said, words
     with app.app_context():  # nothing removed by looking
