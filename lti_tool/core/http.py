@@ -22,7 +22,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import requests
@@ -400,41 +399,3 @@ def init_outbound(app: Flask) -> None:
 
 def http_timeout() -> float:
     return float(current_app.config["HTTP_TIMEOUT_SECONDS"])
-
-
-# -- remote answers on pages -----------------------------------------------------------------
-
-
-class _TextOnly(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.words: list[str] = []
-        self._skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in ("script", "style", "template", "noscript"):
-            self._skipping += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "template", "noscript") and self._skipping:
-            self._skipping -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.words.append(data)
-
-
-def remote_excerpt(text: str, limit: int = 160) -> str:
-    """A remote answer (text or an HTML page) as a short line of plain text: tags and
-    script/style contents dropped, entities decoded once — the template escapes it."""
-    parser = _TextOnly()
-    try:
-        parser.feed(text[: limit * 200])
-        parser.close()
-        words = " ".join(parser.words)
-    except Exception:  # a page too broken to parse: show none of it
-        words = ""
-    words = " ".join(words.split())
-    if len(words) > limit:
-        return words[:limit].rstrip() + "…"
-    return words or "no reason given"

@@ -2,8 +2,8 @@
 
 ``register_tool`` does what an admin does in Moodle's "Add LTI Advantage": it gets a
 registration token from the demo LMS, opens the tool's registration URL with
-``openid_configuration`` and ``registration_token``, checks the page posts
-``org.imsglobal.lti.close`` (inline or from a script it loads), and checks the tool really
+``openid_configuration`` and ``registration_token``, checks the page offers a close button
+that posts ``org.imsglobal.lti.close`` (see ``page_offers_close``), and checks the tool really
 registered. Used by ``config/gunicorn.conf.py`` on first start, by ``flask demo register``
 and by tests.
 """
@@ -19,6 +19,7 @@ import jwt
 import requests
 
 CLOSE_SUBJECT = "org.imsglobal.lti.close"
+CLOSE_BUTTON_ATTRIBUTE = "data-lti-close"
 
 
 class RegistrationFailed(RuntimeError):
@@ -45,32 +46,57 @@ def with_registration_params(tool_registration_url: str, openid_config: str, tok
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
-class _ScriptSources(HTMLParser):
+class _ClosePage(HTMLParser):
+    """A page's scripts (inline text and sources) and its close buttons."""
+
     def __init__(self) -> None:
         super().__init__()
         self.sources: list[str] = []
+        self.inline: list[str] = []
+        self.close_buttons = 0
+        self._in_script = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        src = dict(attrs).get("src")
-        if tag == "script" and src:
-            self.sources.append(src)
+        values = dict(attrs)
+        if tag == "script":
+            self._in_script = True
+            if values.get("src"):
+                self.sources.append(str(values["src"]))
+        elif CLOSE_BUTTON_ATTRIBUTE in values and (
+            tag == "button" or (tag == "input" and values.get("type") in ("button", "submit"))
+        ):
+            self.close_buttons += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.inline.append(data)
 
 
-def page_posts_close(page: requests.Response, session: Any, timeout: float) -> bool:
-    """Whether the page (inline, or in a script it loads) posts ``org.imsglobal.lti.close``,
-    as a browser would find out by running it."""
-    if CLOSE_SUBJECT in page.text:
-        return True
-    parser = _ScriptSources()
+def page_offers_close(page: requests.Response, session: Any, timeout: float) -> bool:
+    """Whether the page offers the admin a close button that posts ``org.imsglobal.lti.close``.
+
+    Moodle removes its registration dialog about 10 ms after the message, so a page that
+    posts it on load is never read. The demo LMS's static check: a button marked
+    ``data-lti-close``, and a script (inline, or one the page loads) that posts the message
+    and binds that mark. The browser tests click the button and watch the LMS close.
+    """
+    parser = _ClosePage()
     parser.feed(page.text)
+    if not parser.close_buttons:
+        return False
+    scripts = list(parser.inline)
     for src in parser.sources:
         try:
             script = session.get(urljoin(page.url, src), timeout=timeout)
         except requests.RequestException:
             continue
-        if script.status_code == 200 and CLOSE_SUBJECT in script.text:
-            return True
-    return False
+        if script.status_code == 200:
+            scripts.append(script.text)
+    return any(CLOSE_SUBJECT in text and CLOSE_BUTTON_ATTRIBUTE in text for text in scripts)
 
 
 def _flavour_base(lms_base_url: str, flavour: str) -> str:
@@ -104,8 +130,8 @@ def register_tool(
     granted ``scope``). ``update_client_id`` re-registers that tool as an update (Moodle's
     ``reg-update``). ``session`` is ``requests`` or a ``requests.Session``.
 
-    :raise RegistrationFailed: when the LMS or the tool fails, the tool's page lacks the
-        ``org.imsglobal.lti.close`` message, or no registration arrived.
+    :raise RegistrationFailed: when the LMS or the tool fails, the tool's page offers no
+        button that posts the ``org.imsglobal.lti.close`` message, or no registration arrived.
     """
     base = _flavour_base(lms_base_url, flavour)
     try:
@@ -127,9 +153,10 @@ def register_tool(
             f"the tool answered {page.status_code} to {tool_registration_url}: "
             f"{page.text[:300]!r}"
         )
-    if not page_posts_close(page, session, timeout):
+    if not page_offers_close(page, session, timeout):
         raise RegistrationFailed(
-            f"the tool's page never posts {{subject: '{CLOSE_SUBJECT}'}}: {page.text[:300]!r}"
+            f"the tool's page offers no {CLOSE_BUTTON_ATTRIBUTE} button that posts "
+            f"{{subject: '{CLOSE_SUBJECT}'}}: {page.text[:300]!r}"
         )
     # A new tool's client_id is the token's sub; an update's sub is the tool type id.
     client_id = update_client_id or jwt.decode(token, options={"verify_signature": False})["sub"]

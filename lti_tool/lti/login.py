@@ -31,8 +31,7 @@ from lti_tool.core.time import utcnow
 from lti_tool.errors import LaunchError
 from lti_tool.extensions import db
 from lti_tool.lti.models import LaunchState
-from lti_tool.platforms.models import Platform, PlatformStatus
-from lti_tool.platforms.services import find_platform
+from lti_tool.platforms.services import check_platform_active, find_platform
 from lti_tool.roster.launches import LaunchSession
 
 STATE_COOKIE_PREFIX = "lti1p3-state-"
@@ -138,25 +137,6 @@ def start_login(
         storage_target=login.lti_storage_target,
         cookie_ttl=ttl,
     )
-
-
-def check_platform_active(platform: Platform) -> None:
-    """:raise LaunchError: (403) the LMS registered itself without an invite and the tool's
-    admin has not approved it (or rejected it)."""
-    if platform.status == PlatformStatus.PENDING:
-        raise LaunchError(
-            f"Your LMS ({platform.issuer}) is registered with this tool but waits for the tool "
-            "administrator's approval; nobody can open the tool from it until then.",
-            hint="Ask the administrator of this Reciprocal installation to approve your LMS "
-            "on the tool's admin page, then open the activity again.",
-            status_code=403,
-        )
-    if platform.status != PlatformStatus.ACTIVE:
-        raise LaunchError(
-            f"The tool's administrator refused the registration of your LMS ({platform.issuer}).",
-            hint="Ask the administrator of this Reciprocal installation about it.",
-            status_code=403,
-        )
 
 
 def _same_origin(url: str, base: str) -> bool:

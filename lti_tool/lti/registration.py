@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 import requests
 from flask import current_app
 
-from lti_tool.core.http import check_outbound_url, http_session, http_timeout, remote_excerpt
+from lti_tool.core.excerpt import remote_excerpt
+from lti_tool.core.http import check_outbound_url, http_session, http_timeout
 from lti_tool.core.lti_spec import CANVAS_PRIVACY, PLATFORM_CONFIG, TOOL_CONFIG, TOOL_SCOPES
 from lti_tool.core.urls import jwks_url, launch_url, login_url, tool_base_url
 from lti_tool.errors import RegistrationError

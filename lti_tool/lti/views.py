@@ -39,6 +39,7 @@ from lti_tool.lti.login import (
 from lti_tool.lti.registration import register_with_platform
 from lti_tool.lti.registration_limits import registration_guard
 from lti_tool.lti.sessions import establish_launch
+from lti_tool.platforms.guidance import next_steps
 from lti_tool.platforms.invites import INVITE_PARAM, get_usable_invite, invite_url
 from lti_tool.platforms.keys import ensure_signing_key, jwks_document
 from lti_tool.roster.launches import LaunchSession
@@ -134,6 +135,14 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+@bp.get("/lti/launch", endpoint="launch_page")
+def launch_page() -> Response:
+    """A plain GET of the launch URL: Moodle's server checks whether an activity's URL is a
+    cartridge when a teacher saves it (MoodleBot), or someone opened a bookmark. Say where
+    the tool is opened from, harmlessly."""
+    return Response(render_template("lti/open_from_course.html"))
+
+
 @bp.post("/lti/launch")
 @csrf_exempt
 def launch() -> Response:
@@ -226,7 +235,8 @@ def register() -> Response:
         outcome.deployment_id,
         ", pending approval" if outcome.pending else "",
     )
-    return Response(render_template("lti/registered.html", outcome=outcome))
+    steps = next_steps(outcome.product_family, outcome.granted_scopes, outcome.platform.status)
+    return Response(render_template("lti/registered.html", outcome=outcome, steps=steps))
 
 
 @bp.get("/lti/canvas.json")

@@ -18,6 +18,8 @@ class PlatformStatus(enum.StrEnum):
     # Registered without an invite (open registration): no login or launch until approved.
     PENDING = "pending"
     REJECTED = "rejected"
+    # Switched off by a tool admin: no login, launch or in-tool page until enabled again.
+    DISABLED = "disabled"
 
 
 class Platform(db.Model):
@@ -61,6 +63,8 @@ class Platform(db.Model):
     def approve(self) -> None:
         if self.status == PlatformStatus.ACTIVE:
             raise DomainError("This LMS is already approved.")
+        if self.status == PlatformStatus.DISABLED:
+            raise DomainError("This LMS was approved and then disabled; enable it instead.")
         self.status = PlatformStatus.ACTIVE
         self.decided_at = utcnow()
 
@@ -68,6 +72,18 @@ class Platform(db.Model):
         if self.status == PlatformStatus.REJECTED:
             raise DomainError("This LMS is already rejected.")
         self.status = PlatformStatus.REJECTED
+        self.decided_at = utcnow()
+
+    def disable(self) -> None:
+        if self.status != PlatformStatus.ACTIVE:
+            raise DomainError(f"Only an active LMS can be disabled; this one is {self.status}.")
+        self.status = PlatformStatus.DISABLED
+        self.decided_at = utcnow()
+
+    def enable(self) -> None:
+        if self.status != PlatformStatus.DISABLED:
+            raise DomainError(f"Only a disabled LMS can be enabled; this one is {self.status}.")
+        self.status = PlatformStatus.ACTIVE
         self.decided_at = utcnow()
 
     def __repr__(self) -> str:

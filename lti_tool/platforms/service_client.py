@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import jwt
 import requests
 
-from lti_tool.core.http import http_session, http_timeout, remote_excerpt
+from lti_tool.core.excerpt import remote_excerpt
+from lti_tool.core.http import http_session, http_timeout
 from lti_tool.errors import PlatformServiceError
 from lti_tool.platforms.keys import ensure_signing_key, load_private_key
 from lti_tool.platforms.models import Platform

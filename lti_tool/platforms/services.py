@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from lti_tool.core.audit import changes, record_event
-from lti_tool.errors import DomainError, ValidationError
+from lti_tool.core.cascade import delete_with_dependents, dependent_counts
+from lti_tool.errors import DomainError, LaunchError, ValidationError
 from lti_tool.extensions import db
 from lti_tool.platforms.models import Deployment, DeploymentStatus, Platform, PlatformStatus
 
@@ -158,6 +159,63 @@ def decide_platform(platform: Platform, decision: str, *, actor: str) -> None:
     """
     platform.approve() if decision == "approve" else platform.reject()
     record_event(actor, f"platform.{decision}d", describe_platform(platform), {})
+
+
+def switch_platform(platform: Platform, enabled: bool, *, actor: str) -> None:
+    """Disable an active platform (its logins, launches and open launches are refused) or
+    enable it again; audited.
+
+    :raise DomainError: it is not active (to disable) or not disabled (to enable).
+    """
+    platform.enable() if enabled else platform.disable()
+    record_event(actor, "platform.enabled" if enabled else "platform.disabled",
+                 describe_platform(platform), {})
+
+
+def removal_summary(platform: Platform) -> dict[str, int]:
+    """Table name → how many rows go when the platform is removed (courses, launches, …)."""
+    table = Platform.__table__
+    return dependent_counts(db.session, table, table.c.id == platform.id)
+
+
+def remove_platform(platform: Platform, *, actor: str) -> dict[str, int]:
+    """Remove the platform with everything that belongs to it (deployments, courses with
+    their programs, launches); registration invites it used are kept, unlinked. The audit
+    event records what went. Returns the summary.
+    """
+    summary = removal_summary(platform)
+    record_event(actor, "platform.removed", describe_platform(platform),
+                 {"name": platform.name, "status": platform.status, "removed": summary})
+    table = Platform.__table__
+    delete_with_dependents(db.session, table, table.c.id == platform.id)
+    db.session.expunge(platform)
+    return summary
+
+
+def check_platform_active(platform: Platform) -> None:
+    """:raise LaunchError: (403) the LMS waits for approval (it registered itself without an
+    invite), was rejected, or was disabled by the tool's administrator."""
+    if platform.status == PlatformStatus.PENDING:
+        raise LaunchError(
+            f"Your LMS ({platform.issuer}) is registered with this tool but waits for the tool "
+            "administrator's approval; nobody can open the tool from it until then.",
+            hint="Ask the administrator of this Reciprocal installation to approve your LMS "
+            "on the tool's admin page, then open the activity again.",
+            status_code=403,
+        )
+    if platform.status == PlatformStatus.DISABLED:
+        raise LaunchError(
+            f"The tool's administrator has switched Reciprocal off for your LMS "
+            f"({platform.issuer}); nobody can open it from there until it is switched on again.",
+            hint="Ask the administrator of this Reciprocal installation to enable your LMS.",
+            status_code=403,
+        )
+    if platform.status != PlatformStatus.ACTIVE:
+        raise LaunchError(
+            f"The tool's administrator refused the registration of your LMS ({platform.issuer}).",
+            hint="Ask the administrator of this Reciprocal installation about it.",
+            status_code=403,
+        )
 
 
 def decide_deployment(deployment: Deployment, decision: str, *, actor: str) -> None:

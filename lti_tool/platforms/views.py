@@ -38,6 +38,7 @@ from lti_tool.platforms.access import (
     require_platform,
 )
 from lti_tool.platforms.admin_sessions import open_admin_session, revoke_admin_session
+from lti_tool.platforms.guidance import platform_next_steps, removal_lines
 from lti_tool.platforms.invites import invite_url, mint_invite, recent_invites, revoke_invite
 from lti_tool.platforms.keys import ensure_signing_key, published_keys, rotate_keys
 from lti_tool.platforms.models import Deployment, Platform, PlatformStatus, RegistrationInvite
@@ -51,11 +52,16 @@ from lti_tool.platforms.services import (
     edit_platform,
     list_platforms,
     pending_deployments,
+    removal_summary,
+    remove_platform,
+    switch_platform,
 )
 
 bp = Blueprint("platforms", __name__, url_prefix="/admin")
 log = logging.getLogger(__name__)
 
+# A platform's next steps in its LMS are shown unfolded for this long after it registered.
+RECENT_REGISTRATION = dt.timedelta(days=7)
 FORM_FIELDS = ("name", "issuer", "client_id", "auth_login_url", "auth_token_url", "key_set_url")
 
 
@@ -126,7 +132,10 @@ def dashboard() -> str:
         "platforms/dashboard.html",
         installation=installation,
         tool_values=tool_values(),
-        platforms=[(p, scope_labels(p.granted_scopes or [])) for p in platforms],
+        platforms=[{"platform": p, "services": scope_labels(p.granted_scopes or []),
+                    "steps": platform_next_steps(p),
+                    "recent": now - p.created_at < RECENT_REGISTRATION}
+                   for p in platforms],
         pending_platforms=[p for p in platforms if p.status == PlatformStatus.PENDING]
         if installation else [],
         pending=pending_deployments(scope.platform_id),
@@ -228,6 +237,46 @@ def decide_platform_page(platform_pk: int, decision: str) -> Response:
     db.session.commit()
     flash(f"LMS {platform.name} {decision}d.")
     return _back()
+
+
+@bp.post("/platforms/<int:platform_pk>/<any(disable, enable):switch>", endpoint="switch_platform")
+@admin_required
+def switch_platform_page(platform_pk: int, switch: str) -> Response:
+    """Disable an LMS (nobody can open the tool from it: logins, launches and open launches
+    are refused) or enable it again.
+
+    :raise AccessDenied: an LMS administrator may not switch LMSs on or off.
+    :raise DomainError: the LMS is not active (to disable) or not disabled (to enable).
+    """
+    scope = require_installation()
+    platform = db.get_or_404(Platform, platform_pk)
+    switch_platform(platform, switch == "enable", actor=scope.actor)
+    db.session.commit()
+    flash(f"LMS {platform.name} {switch}d." + (
+        " Nobody can open the tool from it until you enable it." if switch == "disable" else ""))
+    return _back()
+
+
+@bp.route("/platforms/<int:platform_pk>/remove", methods=["GET", "POST"],
+          endpoint="remove_platform")
+@admin_required
+def remove_platform_page(platform_pk: int) -> Response | str:
+    """Say what goes with the LMS (courses, programs, launches…), then remove it when the
+    admin confirms; the audit log keeps what was removed.
+
+    :raise AccessDenied: an LMS administrator may not remove LMSs.
+    """
+    scope = require_installation()
+    platform = db.get_or_404(Platform, platform_pk)
+    if request.method == "POST":
+        name = platform.name
+        remove_platform(platform, actor=scope.actor)
+        db.session.commit()
+        flash(f"LMS {name} removed with everything that belonged to it.")
+        return _back()
+    return render_template("platforms/remove.html", platform=platform,
+                           lines=removal_lines(removal_summary(platform)),
+                           admin_launch=g.get("admin_launch_id"))
 
 
 @bp.post("/deployments/<int:deployment_pk>/<any(approve, reject):decision>",

@@ -18,6 +18,7 @@ from lti_tool.core.time import UTCDateTime, utcnow
 from lti_tool.errors import SessionExpired
 from lti_tool.extensions import db
 from lti_tool.platforms.models import Platform
+from lti_tool.platforms.services import check_platform_active
 from lti_tool.roster.models import Course, Person
 
 
@@ -69,12 +70,14 @@ def get_launch_session(launch_id: str) -> LaunchSession:
     """The launch with who, where and from which platform, in one query.
 
     :raise SessionExpired: unknown or expired launch id.
+    :raise LaunchError: (403) its platform has been disabled (or rejected) since.
     """
     session = None
     if launch_id:
         session = db.session.scalars(_launch_session_query(), {"launch_id": launch_id}).first()
     if session is None or session.expires_at < utcnow():
         raise SessionExpired("This page belongs to a launch that has ended or never existed.")
+    check_platform_active(session.platform)  # disabled (or rejected) since this launch
     return session
 
 

@@ -104,7 +104,11 @@ def test_moodle_admin_updates_the_tools_registration(
     before = rows.count()
     page.get_by_role("button", name=re.compile(re.escape(f"({fresh.client_id})"))).click()
     page.wait_for_url(f"{lms_url}/moodle/admin/register", timeout=5000)
-    # The tool's page posts org.imsglobal.lti.close; the LMS then reloads its list.
+    frame = tool_frame(page, "/lti/register")
+    frame.get_by_role("heading", name="Reciprocal's registration is updated").wait_for()
+    # The tool's page posts org.imsglobal.lti.close when the admin clicks Done; the LMS then
+    # reloads its list.
+    frame.get_by_role("button", name="Done").click()
     page.wait_for_url(f"{lms_url}/moodle/admin/registrations", timeout=10_000)
     assert rows.count() == before  # updated in place, not registered twice
     assert page.locator("td code", has_text=fresh.client_id).count() == 1

@@ -18,7 +18,6 @@ from lti_tool.core.http import (
     is_public_address,
     outbound_budget,
     parse_networks,
-    remote_excerpt,
 )
 from lti_tool.errors import PlatformServiceError
 from tests.support.hostile import Answer, DrippingHost, HangingHost, HostileServer
@@ -147,15 +146,3 @@ def test_a_dripping_host_is_cut_off_at_the_deadline(ctx: Flask) -> None:
         assert time.monotonic() - started < 2.5
     finally:
         dripping.stop()
-
-
-def test_remote_excerpt_is_short_plain_text() -> None:
-    page = ("<html><head><style>body{color:red}</style><script>alert('x')</script></head>"
-            "<body><h1>Invalid token</h1><p>Fish &amp;lt;chips&amp;gt; &eacute;t&eacute;</p>"
-            "<!-- hidden --><script>document.cookie</script>" + "word " * 500 + "</body>")
-    excerpt = remote_excerpt(page)
-    assert excerpt.startswith("Invalid token Fish &lt;chips&gt; été word")
-    assert "alert" not in excerpt and "color" not in excerpt and "cookie" not in excerpt
-    assert "hidden" not in excerpt
-    assert len(excerpt) <= 161 and excerpt.endswith("…")
-    assert remote_excerpt("   ") == "no reason given"

@@ -47,7 +47,9 @@ class FakeTool:
     port: int = 0
     # Changes applied to the next registration document (tests of the LMS's validation).
     registration_overrides: dict[str, Any] = field(default_factory=dict)
-    close_message: bool = True
+    # How the registration page closes the LMS's dialog: "button" (the admin clicks Done),
+    # "on load" (Moodle closes it before anyone reads it), or "" (never).
+    close_message: str = "button"
     # Answer 200 to the registration page even when the LMS refused (a tool bug).
     hide_registration_errors: bool = False
     launches: list[dict[str, str]] = field(default_factory=list)
@@ -155,10 +157,14 @@ class FakeTool:
         def register():
             answer = self.register_from(request.args["openid_configuration"],
                                         request.args["registration_token"])
-            script = "window.parent.postMessage({subject: 'org.imsglobal.lti.close'}, '*');"
+            post = "window.parent.postMessage({subject: 'org.imsglobal.lti.close'}, '*');"
             body = f"<p>{answer.status_code}</p>"
-            if self.close_message:
-                body += f"<script>{script}</script>"
+            if self.close_message == "button":
+                body += ("<button type=button data-lti-close>Done</button><script>"
+                         "document.querySelector('[data-lti-close]').addEventListener("
+                         f"'click', function () {{ {post} }});</script>")
+            elif self.close_message == "on load":  # what Moodle closes before anyone reads
+                body += f"<script>{post}</script>"
             return body, 200 if answer.ok or self.hide_registration_errors else 400
 
         return app

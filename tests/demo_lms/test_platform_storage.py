@@ -53,12 +53,19 @@ def test_put_and_get_data_by_post_message(chromium_context, lms_url, fake_tool: 
 
 def test_admin_registration_page_waits_for_the_close_message(chromium_context, lms_url,
                                                              fake_tool: FakeTool) -> None:
+    """The LMS keeps the tool's registration page up until the tool posts the close message
+    (here: when the admin clicks the page's Done button), then reloads its list."""
     page = chromium_context.new_page()
     page.goto(f"{lms_url}/spec/admin/registrations")
     before = page.locator("table tbody tr").count()
     page.fill("#registration_url", f"{fake_tool.url}/register")
     page.click("button[type=submit]")
     page.wait_for_url(f"{lms_url}/spec/admin/register", timeout=5000)
+    frame = wait_for_frame(page, "/register?")
+    frame.get_by_role("button", name="Done").wait_for()
+    page.wait_for_timeout(300)
+    assert page.url == f"{lms_url}/spec/admin/register"  # nothing posted yet: still open
+    frame.get_by_role("button", name="Done").click()
     page.wait_for_url(f"{lms_url}/spec/admin/registrations", timeout=5000)
     assert page.locator("table tbody tr").count() == before + 1
     page.close()

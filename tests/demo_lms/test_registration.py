@@ -161,13 +161,18 @@ def test_missing_bearer_is_unauthorized(lms_url: str, fake_tool: FakeTool) -> No
     assert response.status_code == 401
 
 
-def test_register_tool_needs_the_close_message(lms_url: str, fake_tool: FakeTool) -> None:
-    fake_tool.close_message = False
+@pytest.mark.parametrize("close_message", ["", "on load"])
+def test_register_tool_needs_a_button_that_posts_the_close_message(
+    lms_url: str, fake_tool: FakeTool, close_message: str
+) -> None:
+    """A page that never posts the close message, or posts it on load (Moodle closes the
+    dialog 10 ms later, unread), fails the registration."""
+    fake_tool.close_message = close_message
     try:
-        with pytest.raises(RegistrationFailed, match=r"org\.imsglobal\.lti\.close"):
+        with pytest.raises(RegistrationFailed, match=r"data-lti-close button .*org\.imsglobal"):
             register_tool(lms_url, "spec", f"{fake_tool.url}/register")
     finally:
-        fake_tool.close_message = True
+        fake_tool.close_message = "button"
 
 
 def test_register_tool_reports_the_tools_error_status(lms_url: str, fake_tool: FakeTool):

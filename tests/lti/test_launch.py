@@ -99,3 +99,17 @@ def test_expired_launch_session_is_refused(spec: Platform) -> None:
         db.session.commit()
     again = requests.get(page.url, timeout=10)
     assert again.status_code == 401 and "Your session has expired" in again.text
+
+
+@pytest.mark.parametrize("user_agent", ["MoodleBot/1.0", "Mozilla/5.0 (a bookmark)"])
+def test_plain_get_of_the_launch_url_says_to_open_the_tool_from_the_course(
+    live_server, user_agent: str
+) -> None:
+    """Moodle's server GETs an activity's tool URL when a teacher saves it (is it a
+    cartridge?); a bookmark does the same. Neither is an error."""
+    page = requests.get(f"{live_server.tool_url}/lti/launch", timeout=10,
+                        headers={"User-Agent": user_agent})
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert "Open Reciprocal from your course" in page.text
+    assert requests.head(f"{live_server.tool_url}/lti/launch", timeout=10).status_code == 200

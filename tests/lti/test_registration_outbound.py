@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -185,13 +186,30 @@ def test_refused_registration_shows_only_a_short_plain_excerpt(live_server: Live
     try:
         page = register(live_server, f"{platform.origin}/config")
         assert page.status_code == 400
-        assert "Your LMS refused the registration (404): Error Invalid token" in page.text
+        assert "Your LMS refused the registration (404): Invalid token" in page.text
         # Entities decoded once, then escaped by the template: shown as text, never markup.
         assert "Invalid token &amp;lt;b&amp;gt;bold" in page.text
         assert "<b>" not in page.text
         for fragment in ("alert(", "document.cookie", "/steal", "color:red"):
             assert fragment not in page.text
         assert page.text.count("filler text") < 20
+    finally:
+        platform.stop()
+
+
+def test_moodles_html_error_page_shows_as_its_message(live_server: LiveServer) -> None:
+    """Moodle answers a bad or expired registration token with its whole HTML error page
+    (404): the admin reads the error box's message, not the page."""
+    moodle_page = (Path(__file__).parents[1] / "fixtures" / "moodle_error_page.html").read_text()
+    platform = FakePlatform(register_answer=Answer(404, moodle_page,
+                                                   {"Content-Type": "text/html"}))
+    try:
+        page = register(live_server, f"{platform.origin}/config")
+        assert page.status_code == 400
+        assert "Your LMS refused the registration (404): Exception - Expired token" in page.text
+        for fragment in ("×", "&amp;times;", "maintenance", "M.cfg", "YUI_config", "Skip to main",
+                         "More information about this error", "font-weight"):
+            assert fragment not in page.text
     finally:
         platform.stop()
 

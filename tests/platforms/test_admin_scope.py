@@ -114,9 +114,17 @@ def test_dashboard_shows_only_the_admins_own_platform(
     ("post", "/admin/invites"),
     ("get", "/admin/platforms/new"),
     ("post", "/admin/platforms/new"),
+    ("post", "/admin/platforms/{spec}/disable"),
+    ("post", "/admin/platforms/{moodle}/disable"),
+    ("post", "/admin/platforms/{spec}/enable"),
+    ("get", "/admin/platforms/{spec}/remove"),
+    ("post", "/admin/platforms/{spec}/remove"),
+    ("post", "/admin/platforms/{moodle}/remove"),
 ], ids=["see-other-platform", "edit-other-platform", "approve-other-deployment",
         "reject-other-deployment", "approve-platform", "reject-own-platform", "rotate-keys",
-        "mint-invite", "add-platform-form", "add-platform"])
+        "mint-invite", "add-platform-form", "add-platform", "disable-own-platform",
+        "disable-other-platform", "enable-own-platform", "remove-own-platform-form",
+        "remove-own-platform", "remove-other-platform"])
 def test_lms_admin_cannot_reach_beyond_their_platform(
         spec_admin: LmsAdmin, platforms: dict[str, DemoPlatform], moodle_pending_deployment: int,
         method: str, path: str) -> None:
@@ -176,3 +184,22 @@ def test_lms_admin_manages_their_own_platform(
         assert event.actor.startswith("LMS administrator") and f"platform {spec.id}" in event.actor
         db.session.delete(db.session.get(Deployment, pk))
         db.session.commit()
+
+
+def test_lms_admin_renames_their_own_platform_but_sees_no_disable_or_remove(
+        spec_admin: LmsAdmin, platforms: dict[str, DemoPlatform]) -> None:
+    spec = row_of(platforms["spec"])
+    page = spec_admin.get("/admin/").text
+    assert "Rename or edit" in page
+    assert f"/admin/platforms/{spec.id}/disable" not in page
+    assert f"/admin/platforms/{spec.id}/remove" not in page
+    values = {"auth_login_url": spec.auth_login_url, "auth_token_url": spec.auth_token_url,
+              "key_set_url": spec.key_set_url, "auth_audience": spec.auth_audience or ""}
+    try:
+        renamed = spec_admin.post(f"/admin/platforms/{spec.id}/edit", name="Spec (renamed)",
+                                  **values)
+        assert renamed.status_code == 303
+        assert "Spec (renamed)" in spec_admin.get("/admin/").text
+    finally:
+        spec_admin.post(f"/admin/platforms/{spec.id}/edit", name=spec.name, **values)
+    assert row_of(platforms["spec"]).name == spec.name
