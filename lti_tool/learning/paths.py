@@ -10,12 +10,17 @@ import sqlalchemy as sa
 from lti_tool.errors import DomainError, NotFoundError, ValidationError
 from lti_tool.extensions import db
 from lti_tool.learning.models import (
+    AgreementSignature,
     Audience,
+    Completion,
     LineItemLink,
+    MeetingLog,
     Path,
     QuestionKind,
+    Reflection,
     Step,
     StepKind,
+    SurveyAnswer,
     SurveyQuestion,
     SurveyResponse,
 )
@@ -353,11 +358,22 @@ def remove_step(step: Step) -> StepRemoval:
         title=step.title, public_id=step.public_id,
         line_item_urls=tuple(link.line_item_url for link in _links(step) if link.line_item_url),
     )
+    _delete_taken(step)
     path.steps.remove(step)
     db.session.delete(step)
     _renumber(ordered_steps(path))
     db.session.flush()
     return removal
+
+
+def _delete_taken(step: Step) -> None:
+    """What learners did on ``step`` and its gradebook links (the foreign keys cascade on
+    PostgreSQL; SQLite does not enforce them, so say it explicitly)."""
+    responses = sa.select(SurveyResponse.id).where(SurveyResponse.step_id == step.id)
+    db.session.execute(sa.delete(SurveyAnswer).where(SurveyAnswer.response_id.in_(responses)))
+    for model in (SurveyResponse, Completion, AgreementSignature, MeetingLog, Reflection,
+                  LineItemLink):
+        db.session.execute(sa.delete(model).where(model.step_id == step.id))
 
 
 def _renumber(steps: list[Step]) -> None:
