@@ -203,6 +203,9 @@ def _progress(pair: _PairRow, steps: list[StepSummary], versions: dict[int, int]
               facts: _Facts, today: dt.date, viewer_id: int | None) -> PairProgress:
     cells = [_step_progress(s, versions[s.id], pair, facts, today, viewer_id) for s in steps]
     mine = [c for c in cells if c.for_viewer]
+    # A partner's next step is the first whose part is theirs to do; the designer's, the
+    # pair's first step not done.
+    finished = {StepState.DONE} | ({StepState.WAITING_FOR_PARTNER} if viewer_id else set())
     confirmed = [
         log[3] for (pair_id, _), logs in facts.meetings.items() if pair_id == pair.id
         for log in logs if log[1] == MeetingStatus.CONFIRMED
@@ -213,7 +216,7 @@ def _progress(pair: _PairRow, steps: list[StepSummary], versions: dict[int, int]
         done=sum(c.state == StepState.DONE for c in mine), total=len(mine),
         waiting=sum(c.state == StepState.WAITING_FOR_PARTNER for c in mine),
         overdue=sum(c.state == StepState.OVERDUE for c in mine),
-        next_step=next((c for c in mine if c.state != StepState.DONE), None),
+        next_step=next((c for c in mine if c.state not in finished), None),
         last_confirmed_meeting_on=max(confirmed, default=None),
     )
 
@@ -236,9 +239,8 @@ def _pair_rows(where: sa.ColumnElement[bool]) -> list[_PairRow]:
 
 
 def _versions(path: Path) -> dict[int, int]:
-    return dict(db.session.execute(
-        sa.select(Step.id, Step.version).where(Step.path_id == path.id)
-    ).tuples())
+    rows = db.session.execute(sa.select(Step.id, Step.version).where(Step.path_id == path.id))
+    return {step_id: version for step_id, version in rows}
 
 
 def pair_progress(path: Path, pair: Pair, today: dt.date,
