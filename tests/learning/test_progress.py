@@ -86,7 +86,8 @@ def test_matrix_of_pairs_by_steps() -> None:
     column = [s.id for s in matrix.steps].index(agreement.id)
     assert rows[first.id].steps[column].state == StepState.DONE
     assert rows[second.id].steps[column].state == StepState.OVERDUE  # due day 14, half signed
-    assert rows[second.id].steps[column].mentee_done and not rows[second.id].steps[column].mentor_done
+    half = rows[second.id].steps[column]
+    assert half.mentee_done and not half.mentor_done
     assert rows[first.id].last_confirmed_meeting_on == MET.met_on
     assert rows[third.id].pair_status == "ended"
     assert matrix.count(agreement.id, StepState.DONE) == 1
