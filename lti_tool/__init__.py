@@ -102,6 +102,7 @@ def import_models() -> None:
     """Import every model module so metadata (and Alembic autogenerate) sees all tables."""
     from lti_tool.core import audit as _audit  # noqa: F401
     from lti_tool.demo_lms import models as _demo_models  # noqa: F401
+    from lti_tool.learning import models as _learning_models  # noqa: F401
     from lti_tool.lti import models as _lti_models  # noqa: F401
     from lti_tool.matching import models as _matching_models  # noqa: F401
     from lti_tool.platforms import admin_sessions as _admin_sessions  # noqa: F401
