@@ -93,7 +93,13 @@ def secure_file(path: str | Path) -> None:
     path = Path(path)
     if not path.parent.exists():
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    # Never open an existing database here: closing any descriptor of a SQLite file drops
+    # every POSIX lock this process holds on it, which corrupts the database under another
+    # connection of the same process (sqlite.org/howtocorrupt.html, section 2.2).
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
     for suffix in PRIVATE_SUFFIXES:
         companion = path.with_name(path.name + suffix)
         if companion.exists() and companion.stat().st_mode & 0o077:
