@@ -1,9 +1,9 @@
 """Matching jobs: a big cohort's matching run goes through the queue, not the request.
 
-The run is a queued ``MatchingRun`` row first, so its page can show it waiting; the job
-commits "running" (the page sees it start), then the pairs together with "done" — or, on any
-error, rolls back and records "failed" with the reason in words.
-"""
+The run is a queued ``MatchingRun`` row first, so its page can show it waiting. The job is
+one unit of work (the pairs together with "done"); "running" (the page sees it start) and —
+after the job's own work is discarded — "failed" with the reason in words are written in
+separate units (``core.transaction.separate_unit``)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import logging
 
 from flask import Flask
 
+from lti_tool.core.transaction import discard, separate_unit
 from lti_tool.errors import ReciprocalError
 from lti_tool.extensions import db
 from lti_tool.jobs import job
@@ -30,11 +31,11 @@ def run_matching_job(run_id: int) -> None:
         log.info("Matching run %s is gone or already %s; skipped", run_id,
                  run.status if run else "deleted")
         return
-    run.start()
-    db.session.commit()
+    with separate_unit():  # the run's page sees "running" at once
+        db.session.get(MatchingRun, run_id).start()
+    db.session.refresh(run)
     try:
         execute_run(run)
-        db.session.commit()
     except ReciprocalError as error:
         _record_failure(run_id, error.message)
     except Exception:
@@ -46,11 +47,11 @@ def run_matching_job(run_id: int) -> None:
 
 
 def _record_failure(run_id: int, message: str) -> None:
-    db.session.rollback()  # none of the run's pairs are kept
-    run = db.session.get(MatchingRun, run_id)
-    if run is not None and run.is_pending:
-        run.fail(message)
-        db.session.commit()
+    discard()  # none of the run's pairs are kept
+    with separate_unit():  # the failure stands even when the job then raises
+        run = db.session.get(MatchingRun, run_id)
+        if run is not None and run.is_pending:
+            run.fail(message)
     log.warning("Matching run %s failed: %s", run_id, message)
 
 

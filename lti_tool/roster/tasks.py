@@ -1,9 +1,10 @@
 """Roster jobs: sync a course's members over NRPS, and keep every course fresh on a schedule.
 
 A sync is a ``RosterSync`` row first (so a page can show it queued), then a job sent after
-the commit. The job commits three times, each a complete unit: "running" (so the page sees
-it start), progress while the pages come in (only that row), and finally the roster changes
-together with "done" — or, on any error, a rollback and "failed" with the reason.
+the commit. The job is one unit of work (the roster changes together with "done"), with the
+sync's state written beside it in separate units (``core.transaction.separate_unit``), so
+the progress page sees them while the job runs: "running", progress while the pages come in,
+and — after the job's own work is discarded — "failed" with the reason.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from huey import crontab
 
 from lti_tool.core.roles import Audience, audience_for
 from lti_tool.core.time import utcnow
+from lti_tool.core.transaction import discard, separate_unit
 from lti_tool.errors import PlatformServiceError
 from lti_tool.extensions import db
 from lti_tool.jobs import job, periodic_job
@@ -49,8 +51,9 @@ def run_roster_sync(sync_id: int) -> None:
         return
     course = sync.course
     differences_url = None if sync.kind == FULL else last_differences_url(course)
-    sync.start(INCREMENTAL if differences_url else FULL)
-    db.session.commit()
+    with separate_unit():  # the progress page sees "running" at once
+        db.session.get(RosterSync, sync_id).start(INCREMENTAL if differences_url else FULL)
+    db.session.refresh(sync)
     try:
         outcome = sync_memberships(
             course,
@@ -63,7 +66,6 @@ def run_roster_sync(sync_id: int) -> None:
                     members_seen=outcome.members_seen, added=outcome.added,
                     updated=outcome.updated, left=outcome.left,
                     differences_url=outcome.differences_url)
-        db.session.commit()
     except PlatformServiceError as exc:
         _record_failure(sync_id, exc.message)
     except Exception:
@@ -76,19 +78,20 @@ def run_roster_sync(sync_id: int) -> None:
 
 
 def _record_failure(sync_id: int, message: str) -> None:
-    db.session.rollback()  # nothing of the roster is applied
-    sync = db.session.get(RosterSync, sync_id)
-    if sync is not None and not sync.is_finished:
-        sync.fail(message)
-        db.session.commit()
+    discard()  # nothing of the roster is applied
+    with separate_unit():  # the failure stands even when the job then raises
+        sync = db.session.get(RosterSync, sync_id)
+        if sync is not None and not sync.is_finished:
+            sync.fail(message)
     log.warning("Roster sync %s failed: %s", sync_id, message)
 
 
 class _ProgressWriter:
-    """Commits pages read / members seen on the sync's row, at most every half second.
+    """Writes pages read / members seen on the sync's row, at most every half second, each
+    time in a separate unit (the job's own unit commits only at its end).
 
-    Only during the read phase, when the session holds nothing else: the roster itself is
-    written later, in the final commit."""
+    Only during the read phase, while the job's unit has written nothing: the roster itself
+    is written later, at the job's end."""
 
     def __init__(self, sync: RosterSync) -> None:
         self.sync = sync
@@ -99,8 +102,8 @@ class _ProgressWriter:
         if now - self.last < PROGRESS_EVERY_SECONDS:
             return
         self.last = now
-        self.sync.record_progress(pages_read, members_seen)
-        db.session.commit()
+        with separate_unit():
+            db.session.get(RosterSync, self.sync.id).record_progress(pages_read, members_seen)
 
 
 @periodic_job(lambda config: crontab(minute=f"*/{config['ROSTER_SYNC_CHECK_MINUTES']}"))
@@ -114,7 +117,6 @@ def schedule_roster_syncs() -> None:
     )
     for course in due:
         queue_roster_sync(course, trigger="schedule")
-    db.session.commit()
     if due:
         log.info("Queued scheduled roster syncs for %d course(s)", len(due))
 

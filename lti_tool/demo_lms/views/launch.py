@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, render_template, request, session, url_for
 
 from lti_tool.core.time import utcnow
+from lti_tool.core.transaction import discard
 from lti_tool.demo_lms import directory
 from lti_tool.demo_lms.flavours import (
     AUTH_BAD_HINT,
@@ -95,7 +96,6 @@ def launch_frame(flavour_name: str) -> str:
         DEEP_LINKING_REQUEST if is_deep_link else RESOURCE_LINK_REQUEST,
     )
     fields = login_initiation_params(flavour, lms_base_url(), hint)
-    db.session.commit()
     return render_template(
         "demo_lms/form_post.html", action=registration.initiate_login_uri, fields=fields,
         title="Opening the tool…",
@@ -153,7 +153,7 @@ def authorize(flavour_name: str) -> str | Response:
     if problem is None and not spend_message_hint(hint.id):  # type: ignore[union-attr]
         problem = AUTH_BAD_HINT, "lti_message_hint was already used"
     if problem is not None:
-        db.session.rollback()
+        discard()  # the refusal may go back to the tool as a 200 form post: nothing stands
         kind, description = problem
         error = flavour.auth_errors.get(kind)
         if error is None:
@@ -179,7 +179,6 @@ def authorize(flavour_name: str) -> str | Response:
         hint_id=hint.id,
     )
     id_token = sign_id_token(flavour, claims)
-    db.session.commit()
     return render_template(
         "demo_lms/form_post.html", action=redirect_uri,
         fields={"id_token": id_token, "state": p["state"]}, title="Opening the tool…",
