@@ -78,6 +78,8 @@ def launch_page(flavour_name: str, course_id: int) -> str:
 @bp.get("/<flavour_name>/launch/frame")
 def launch_frame(flavour_name: str) -> str:
     """Inside the iframe: start a launch and auto-post the login initiation to the tool.
+    A GET that writes (the launch's message hint), as an LMS's launch link does: the iframe
+    can only be opened with a GET.
 
     Query: ``user`` (required), ``course`` (default: the pilot), ``link``, ``client_id``,
     ``message=deep_linking``.
@@ -130,6 +132,7 @@ def _auth_problem(
 
 def authorize(flavour_name: str) -> str | Response:
     """OIDC authorization endpoint: answer the tool's auth request with an id_token form post.
+    It writes (the message hint is spent) even on GET: OIDC lets the tool redirect here.
 
     An unregistered ``redirect_uri`` gets the LMS's own error page (it never reaches the
     tool); other problems are posted to the tool or shown, as the flavour does.
