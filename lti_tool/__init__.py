@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config.settings import ROOT, config_for
 from lti_tool.core import sqlite
 from lti_tool.core.logs import install_log_safety
+from lti_tool.core.transaction import App
 from lti_tool.extensions import db, migrate
 
 
@@ -25,7 +26,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     ``config`` is an environment name (``development``, ``testing``, ``production``) or a
     mapping of settings applied over the testing/env defaults.
     """
-    app = Flask(
+    app = App(  # every request one unit of work: core/transaction.py
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "lti_tool" / "static"),
@@ -132,9 +133,11 @@ def connect_signal_receivers() -> None:
     Connecting the same function again (another ``create_app``) is a no-op in blinker.
     """
     from lti_tool.matching.leavers import on_members_left
-    from lti_tool.roster.signals import members_left
+    from lti_tool.matching.profiles import on_launch_established
+    from lti_tool.roster.signals import launch_established, members_left
 
     members_left.connect(on_members_left)
+    launch_established.connect(on_launch_established)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -7,8 +7,8 @@ import datetime as dt
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask.cli import AppGroup
 
+from lti_tool.core.transaction import CommandGroup
 from lti_tool.errors import DomainError
 from lti_tool.extensions import db
 from lti_tool.platforms.invites import invite_url, mint_invite
@@ -23,15 +23,15 @@ from lti_tool.platforms.services import (
 
 CLI_ACTOR = "command line (flask)"
 
-keys_cli = AppGroup("keys", help="The tool's signing keys.")
-platforms_cli = AppGroup("platforms", help="LMS platforms the tool is registered with.")
+# Each command is one unit of work: committed when it returns, rolled back when it fails.
+keys_cli = CommandGroup("keys", help="The tool's signing keys.")
+platforms_cli = CommandGroup("platforms", help="LMS platforms the tool is registered with.")
 
 
 @keys_cli.command("ensure")
 def keys_ensure() -> None:
     """Make the first signing key if there is none."""
     key = ensure_signing_key()
-    db.session.commit()
     click.echo(f"Signing key: {key.kid}")
 
 
@@ -50,7 +50,6 @@ def keys_rotate(grace_seconds: int | None) -> None:
         else current_app.config["KEY_ROTATION_GRACE_SECONDS"]
     )
     new_key, retired = rotate_keys(dt.timedelta(seconds=seconds))
-    db.session.commit()
     click.echo(f"New signing key: {new_key.kid}")
     for key in retired:
         click.echo(f"Retired {key.kid}; published until {key.published_until:%Y-%m-%d %H:%M UTC}")
@@ -106,7 +105,6 @@ def platforms_add(
             f"{exc.message} To change its values, edit it on the admin page: "
             f"/admin/platforms/{exc.platform.id}/edit"
         ) from exc
-    db.session.commit()
     click.echo(f"Saved {platform.name}: {platform.issuer} client {platform.client_id}")
 
 
@@ -127,7 +125,6 @@ def platforms_invite(issuer: str | None, days: int | None, note: str | None,
         raise click.UsageError("Give --tool-url (or set TOOL_BASE_URL): the URL the LMS will open.")
     days = days or current_app.config["REGISTRATION_INVITE_DAYS"]
     minted = mint_invite(actor=CLI_ACTOR, ttl=dt.timedelta(days=days), issuer=issuer, note=note)
-    db.session.commit()
     url = invite_url(f"{base}/lti/register", minted.token)
     if quiet:
         click.echo(url)
@@ -149,7 +146,6 @@ def platforms_approve(platform_id: int) -> None:
         decide_platform(platform, "approve", actor=CLI_ACTOR)
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
-    db.session.commit()
     click.echo(f"Approved {platform.name}: {platform.issuer} client {platform.client_id}")
 
 

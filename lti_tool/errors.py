@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, SecurityError
 
@@ -95,6 +96,34 @@ class PlatformServiceError(ReciprocalError):
         "to check the tool's registration."
 
 
+class DatabaseConflict(ReciprocalError):
+    """The database refused the change: someone else changed the same thing meanwhile."""
+
+    status_code = 409
+    title = "That was changed at the same time"
+    hint = "Reload the page to see what is stored now, and try again if it is still needed."
+
+
+class DatabaseUnavailable(ReciprocalError):
+    """The database could not be reached, or was too busy to take the change."""
+
+    status_code = 503
+    title = "The tool's database is not available"
+    hint = "Try again in a minute; if it keeps happening, tell the tool's administrator."
+    retry_after = 30
+
+
+def database_error(exc: sa.exc.SQLAlchemyError) -> ReciprocalError:
+    """What a person is told when the database refused a unit's work (nothing was saved)."""
+    if isinstance(exc, sa.exc.IntegrityError):
+        log.warning("Conflict in the database: %s", exc.orig)
+        return DatabaseConflict("Nothing was saved: the change conflicts with one made at "
+                                "the same time.")
+    log.error("Database error, nothing was saved", exc_info=exc)
+    return DatabaseUnavailable("Nothing was saved: the tool could not reach its database "
+                               "or it was too busy.")
+
+
 def wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return request.is_json or (
@@ -136,6 +165,12 @@ def register_error_handlers(app: Flask) -> None:
             response = Response(f"{message} {hint}\n", mimetype="text/plain")
         response.status_code = 400
         return response
+
+    @app.errorhandler(sa.exc.IntegrityError)
+    @app.errorhandler(sa.exc.OperationalError)
+    @app.errorhandler(sa.exc.InterfaceError)
+    def handle_database_error(error: sa.exc.SQLAlchemyError) -> Response:
+        return handle_reciprocal_error(database_error(error))
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException) -> Response:

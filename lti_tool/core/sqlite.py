@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import sqlite3
@@ -96,10 +97,8 @@ def secure_file(path: str | Path) -> None:
     # Never open an existing database here: closing any descriptor of a SQLite file drops
     # every POSIX lock this process holds on it, which corrupts the database under another
     # connection of the same process (sqlite.org/howtocorrupt.html, section 2.2).
-    try:
+    with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
     for suffix in PRIVATE_SUFFIXES:
         companion = path.with_name(path.name + suffix)
         if companion.exists() and companion.stat().st_mode & 0o077:

@@ -78,10 +78,11 @@ class HostDispatcher:
 
 def create_demo_lms_app(tool_app: Flask) -> Flask:
     """Build the demo LMS app with the tool app's database and secrets."""
+    from lti_tool.core.transaction import App
     from lti_tool.demo_lms.views import register_views
     from lti_tool.extensions import db
 
-    lms = Flask(
+    lms = App(  # every request one unit of work, as in the tool
         "lti_tool.demo_lms",
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "lti_tool" / "demo_lms" / "static"),

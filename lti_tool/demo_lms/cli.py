@@ -6,12 +6,12 @@ import datetime as dt
 import time
 
 import click
-from flask.cli import AppGroup
 
+from lti_tool.core.transaction import CommandGroup, separate_unit
 from lti_tool.demo_lms.flavours import FLAVOURS
 from lti_tool.extensions import db
 
-demo_cli = AppGroup("demo", help="The built-in demo LMS (seed data, keys, registration).")
+demo_cli = CommandGroup("demo", help="The built-in demo LMS (seed data, keys, registration).")
 
 
 @demo_cli.command("seed")
@@ -22,7 +22,6 @@ def seed_command(tool_url: str | None, lms_url: str | None) -> None:
     from lti_tool.demo_lms.seed import seed_demo
 
     course = seed_demo(tool_url, lms_url)
-    db.session.commit()
     click.echo(f"Demo LMS seeded: course {course.title!r} ({course.context_id}), "
                f"flavours {', '.join(FLAVOURS)}.")
 
@@ -47,7 +46,6 @@ def big_course_command(members: int, context_id: str | None) -> None:
         ).first()
         if has_link is None:
             add_default_activity(registration, course)
-    db.session.commit()
     click.echo(f"Course {course.context_id} (id {course.id}) has {members} members "
                f"({time.perf_counter() - started:.1f} s).")
 
@@ -59,7 +57,6 @@ def rotate_key_command(flavour: str) -> None:
     from lti_tool.demo_lms.keys import rotate_platform_key
 
     key = rotate_platform_key(flavour)
-    db.session.commit()
     click.echo(f"{flavour}: new platform key {key.kid} signs from now on.")
 
 
@@ -68,15 +65,16 @@ DEMO_INVITE_TTL = dt.timedelta(hours=1)
 
 def demo_registration_url(tool_url: str, lms_url: str, flavour: str, actor: str) -> str:
     """A fresh registration URL (invite) for ``flavour``'s issuer only, as a tool admin would
-    make it; needs an app context, and commits so the running tool sees it."""
+    make it; needs an app context. The invite is committed at once, in a unit of its own: the
+    running tool must see it when the LMS registers with it."""
     from lti_tool.demo_lms.urls import platform_urls
     from lti_tool.platforms.invites import invite_url, mint_invite
 
-    minted = mint_invite(actor=actor, ttl=DEMO_INVITE_TTL,
-                         issuer=platform_urls(lms_url, flavour).issuer,
-                         note=f"demo LMS, {flavour} flavour")
-    db.session.commit()
-    return invite_url(tool_url.rstrip("/") + "/lti/register", minted.token)
+    with separate_unit():
+        token = mint_invite(actor=actor, ttl=DEMO_INVITE_TTL,
+                            issuer=platform_urls(lms_url, flavour).issuer,
+                            note=f"demo LMS, {flavour} flavour").token
+    return invite_url(tool_url.rstrip("/") + "/lti/register", token)
 
 
 @demo_cli.command("register")

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from lti_tool.demo_lms.directory import NotFoundInDemo
 from lti_tool.demo_lms.flavours import FLAVOURS, Flavour
 from lti_tool.demo_lms.keys import NoPlatformKey
+from lti_tool.errors import ReciprocalError
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,12 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             return json_error(404, "not_found", str(error))
         return lms_page_error(None, 404, str(error))
+
+    @app.errorhandler(ReciprocalError)
+    def handle_refusal(error: ReciprocalError) -> Response:  # e.g. a commit that failed
+        if wants_json():
+            return json_error(error.status_code, type(error).__name__, error.message)
+        return lms_page_error(None, error.status_code, error.message)
 
     @app.errorhandler(NoPlatformKey)
     def handle_no_key(error: NoPlatformKey) -> Response:

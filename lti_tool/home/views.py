@@ -15,9 +15,8 @@ from flask import (
 
 from lti_tool.core.auth import launch_required
 from lti_tool.core.roles import Audience, is_lms_admin, short_role_names
-from lti_tool.extensions import db
 from lti_tool.matching.learner_home import learner_programs
-from lti_tool.matching.profiles import check_learner_launch, custom_claims
+from lti_tool.matching.profiles import intake_due
 from lti_tool.matching.programs import list_programs
 from lti_tool.roster.launches import LaunchSession
 
@@ -44,11 +43,8 @@ def index(launch: LaunchSession) -> Response | str:
     if launch.course_id is not None and g.audience == Audience.DESIGNER:
         programs = list_programs(launch.course_id)
     elif launch.course_id is not None:
-        due, changed = check_learner_launch(
-            launch.course_id, launch.person_id, custom_claims(launch.claims)
-        )
-        if changed:
-            db.session.commit()
+        # Only reads: the launch itself refreshed the profiles' claim values.
+        due = intake_due(launch.course_id, launch.person_id)
         if due is not None:
             return redirect(url_for("matching.intake", launch_id=launch.id, program_id=due))
         programs = learner_programs(launch.course_id, launch.person_id)

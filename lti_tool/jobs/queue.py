@@ -7,8 +7,9 @@ several machines), or ``memory://`` (tests: jobs wait in this process until they
 
 Jobs are plain functions registered with ``@job`` / ``@periodic_job`` in a domain's
 ``tasks.py``, which ``create_app`` imports (the queue imports no domain). Each run gets its
-own app context, hence its own database session, and follows STYLE.md: load rows by id, call
-a service, commit.
+own app context, hence its own database session, and is one unit of work
+(``core.transaction``): a job loads rows by id and calls a service; the run commits when the
+job returns and rolls back when it raises.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 from huey.api import TaskWrapper
 
 from lti_tool.core.sqlite import secure_file
-from lti_tool.jobs import outbox
+from lti_tool.core.transaction import unit_of_work
+from lti_tool.jobs import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +56,12 @@ class Job:
         Arguments must be JSON-like values (ids, not rows): the row is loaded by the job.
         """
         task = jobs_of(current_app).tasks[self.name]
-        outbox.hold(lambda: task(*args), f"{self.name}{args!r}")
+        after_commit.hold(lambda: task(*args), f"{self.name}{args!r}")
 
     def __call__(self, *args: Any) -> Any:
-        """Run the job here and now, in the current app context (CLI, tests)."""
-        return self.func(*args)
+        """Run the job here and now, as a worker would: in an app context and unit of work
+        of its own, committed before this returns (CLI, tests)."""
+        return run_in_unit(current_app._get_current_object(), self.func, args)
 
 
 _REGISTRY: dict[str, Job] = {}
@@ -136,10 +139,15 @@ def init_jobs(app: Flask) -> Jobs:
     return jobs
 
 
+def run_in_unit(app: Flask, func: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    """``func(*args)`` in a fresh app context (a fresh database session) as one unit of work."""
+    with app.app_context(), unit_of_work():
+        return func(*args)
+
+
 def _bind(app: Flask, huey: Huey, registered: Job) -> TaskWrapper:
     def run(*args: Any) -> Any:
-        with app.app_context():  # a fresh app context: a fresh database session
-            return registered.func(*args)
+        return run_in_unit(app, registered.func, args)
 
     run.__module__ = registered.func.__module__
     run.__doc__ = registered.func.__doc__

@@ -9,7 +9,6 @@ from __future__ import annotations
 from huey import crontab
 
 from lti_tool.core.time import utcnow
-from lti_tool.extensions import db
 from lti_tool.jobs.queue import periodic_job
 from lti_tool.jobs.tracked import reap_lost, tracked_models
 
@@ -20,4 +19,3 @@ def reap_lost_jobs() -> None:
     now = utcnow()
     for model in tracked_models():
         reap_lost(model, now)
-    db.session.commit()

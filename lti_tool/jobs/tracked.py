@@ -295,11 +295,12 @@ class Pulse:
                                        name=f"heartbeat-{self.table.name}-{job.id}")
 
     def report(self, *, done: int | None = None, total: int | None = None,
-               phase: str | None = None) -> None:
+               phase: str | None = None, **columns: Any) -> None:
         """Progress for the row, written by the thread right away (not in the job's
-        transaction, which may hold the job's results until it commits)."""
+        transaction, which may hold the job's results until it commits); ``columns`` are
+        further progress columns of the job's own table (a sync's ``pages_read``)."""
         values = {"progress_done": done, "progress_total": total,
-                  "phase": phase[:200] if phase is not None else None}
+                  "phase": phase[:200] if phase is not None else None, **columns}
         with self.lock:
             self.progress.update({k: v for k, v in values.items() if v is not None})
         self.wake.set()

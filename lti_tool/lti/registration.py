@@ -28,6 +28,7 @@ from lti_tool.lti.registration_store import (
     store_registration,
 )
 from lti_tool.platforms.invites import get_usable_invite
+from lti_tool.platforms.keys import ensure_signing_key
 from lti_tool.platforms.models import Platform
 from lti_tool.platforms.services import PlatformValues
 
@@ -77,6 +78,7 @@ def register_with_platform(
         )
     # An unknown, used or expired invite is refused before the tool calls anyone.
     invite = get_usable_invite(invite_token) if invite_token else None
+    ensure_signing_key()  # published before the platform learns where our key set is
     if invite is None:
         admit_without_invite(openid_configuration_url, registration_token, open_registration)
     config = fetch_platform_configuration(openid_configuration_url, registration_token)

@@ -21,6 +21,7 @@ from lti_tool.platforms.models import Platform
 from lti_tool.roster.launches import LaunchSession, ResourceLink
 from lti_tool.roster.models import Course, Membership, Person
 from lti_tool.roster.services import upsert_course, upsert_membership, upsert_person
+from lti_tool.roster.signals import launch_established
 
 # Claims later pages may need; everything else in the token is dropped.
 KEPT_CLAIMS = (
@@ -106,6 +107,10 @@ def _establish(platform: Platform, claims: dict, ttl_seconds: int) -> Establishe
         "created_at": now,
         "expires_at": now + dt.timedelta(seconds=ttl_seconds),
     })
+    if course is not None:  # e.g. a learner's claim values refresh their profiles
+        launch_established.send(course.id, person_id=person.id, roles=roles,
+                                message_type=launch.message_type,
+                                custom=claims.get(CLAIM + "custom"))
     return launch
 
 

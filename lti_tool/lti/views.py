@@ -20,9 +20,9 @@ from flask import (
 from lti_tool.core.auth import launch_required
 from lti_tool.core.roles import Audience
 from lti_tool.core.security import csrf_exempt
+from lti_tool.core.transaction import keep_work
 from lti_tool.core.urls import launch_url, tool_base_url
 from lti_tool.errors import LaunchError, PlatformErrorReport
-from lti_tool.extensions import db
 from lti_tool.lti import deep_linking
 from lti_tool.lti.canvas_config import canvas_developer_key
 from lti_tool.lti.launch import HardenedMessageLaunch
@@ -41,7 +41,7 @@ from lti_tool.lti.registration_limits import registration_guard
 from lti_tool.lti.sessions import establish_launch
 from lti_tool.platforms.guidance import next_steps
 from lti_tool.platforms.invites import INVITE_PARAM, get_usable_invite, invite_url
-from lti_tool.platforms.keys import ensure_signing_key, jwks_document
+from lti_tool.platforms.keys import jwks_document
 from lti_tool.roster.launches import LaunchSession
 from lti_tool.roster.tasks import queue_sync_after_launch
 
@@ -53,17 +53,26 @@ JWKS_MAX_AGE = 300
 
 @bp.get("/.well-known/jwks.json")
 def jwks() -> Response:
-    """Every published tool key, by kid (active ones and retired ones in their grace period)."""
-    ensure_signing_key()
-    response = jsonify(jwks_document())
-    response.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE}"
+    """Every published tool key, by kid (active ones and retired ones in their grace period).
+
+    Only reads: the first key is made by ``flask keys ensure``, by a registration, or just
+    before the tool first signs something. Until then the set is empty and not cached, so a
+    platform that looked too early asks again.
+    """
+    document = jwks_document()
+    response = jsonify(document)
+    response.headers["Cache-Control"] = (
+        f"public, max-age={JWKS_MAX_AGE}" if document["keys"] else "no-store"
+    )
     return response
 
 
 @bp.route("/lti/login", methods=["GET", "POST"])
 @csrf_exempt
 def login() -> Response:
-    """OIDC third-party login initiation.
+    """OIDC third-party login initiation. It writes the login's state even on GET: the OIDC
+    spec lets the platform initiate the login with a GET, and the state must be stored
+    before the browser is sent on to the platform.
 
     :raise LaunchError: missing parameters, unknown platform, foreign target link.
     """
@@ -77,7 +86,6 @@ def login() -> Response:
         user_agent=request.user_agent.string,
         ttl=ttl,
     )
-    db.session.commit()
     if start.storage_target:
         response = Response(
             render_template(
@@ -184,8 +192,9 @@ def launch() -> Response:
     try:
         message_launch.validate()
     except LaunchError:
-        # Keep what the refusal taught us (a pending deployment, a fresh JWKS).
-        db.session.commit()
+        # Keep what the refusal taught us (a pending deployment, a fresh JWKS): this
+        # request's unit is committed although it ends in the refusal's error page.
+        keep_work()
         raise
     session = establish_launch(
         launch_state.platform, message_launch.claims, config["LAUNCH_SESSION_TTL_SECONDS"]
@@ -193,12 +202,10 @@ def launch() -> Response:
     # A designer's launch refreshes a stale roster in the background (sent after the commit).
     queue_sync_after_launch(session.course, session.person, session.roles,
                             max_age_minutes=config["ROSTER_SYNC_ON_LAUNCH_MINUTES"])
-    # Read before the commit, which expires every loaded object.
     home, message_type = url_for("home.index", launch_id=session.id), session.message_type
-    # The writes come last and are committed at once: SQLite's single writer lock is held
-    # only for these statements.
+    # The writes come last and the request's unit commits right after: SQLite's single
+    # writer lock is held only for these statements.
     consume_state(launch_state)
-    db.session.commit()
     log.info("Launch %s (binding: %s)", message_type, binding.value)
     return redirect(home, code=303)
 
@@ -208,6 +215,8 @@ def register() -> Response:
     """Dynamic Registration: what Moodle's 'register by URL' and Canvas open in a dialog.
     The registration URL carries a tool admin's invite (``?invite=…``); without one, only
     open registration (pending approval) or an update signed by a registered LMS is accepted.
+    A GET that writes (the platform, the spent invite, the tool's first key): the LTI Dynamic
+    Registration spec has the platform open this URL with a GET.
 
     :raise RegistrationError: the invite, the platform's configuration or its answer is
         unusable, or the registration claims another platform.
@@ -226,7 +235,6 @@ def register() -> Response:
             config_url, request.args.get("registration_token"), invite_token=invite_token,
             open_registration=current_app.config["OPEN_REGISTRATION"],
         )
-    db.session.commit()
     log.info(
         "%s with %s (client %s, deployment %s)%s",
         "Registration updated" if outcome.updated else "Registered",
@@ -268,6 +276,5 @@ def deep_link(launch: LaunchSession) -> Response:
         launch, request.form.getlist("item"), launch_url()
     )
     deep_linking.mark_answered(launch)
-    db.session.commit()
     return Response(render_template("lti/autopost.html", action=return_url, fields={"JWT": token},
                                     title="Adding to your course…"))

@@ -15,6 +15,7 @@ from functools import cache
 import sqlalchemy as sa
 
 from lti_tool.core.lti_spec import CUSTOM_CLAIM
+from lti_tool.core.roles import Audience, audience_for
 from lti_tool.extensions import db
 from lti_tool.matching.models import (
     Profile,
@@ -156,6 +157,24 @@ def apply_claims(program: Program, profile: Profile, custom: Mapping) -> bool:
         profile.set_department(department, SenioritySource.CLAIM)
         changed = True
     return changed
+
+
+def on_launch_established(course_id: int, *, person_id: int, roles: list[str],
+                          message_type: str, custom: object = None, **_: object) -> None:
+    """A learner's launch brings new claim values (seniority, department): their submitted
+    profiles take them now, in the launch's own transaction (the home page only reads).
+    No query unless the launch carries custom claims."""
+    custom = custom if isinstance(custom, dict) else {}
+    if (not custom or message_type != "LtiResourceLinkRequest"
+            or audience_for(roles) == Audience.DESIGNER):
+        return
+    check_learner_launch(course_id, person_id, custom)
+
+
+def intake_due(course_id: int, person_id: int) -> int | None:
+    """The id of a program of the course taking intake that still needs this person's
+    profile, or None (reads only)."""
+    return check_learner_launch(course_id, person_id, {})[0]
 
 
 def check_learner_launch(

@@ -1,10 +1,11 @@
 """Matching jobs: a big cohort's matching run goes through the queue, not the request.
 
-The run is a queued ``MatchingRun`` row first, so its page can show it waiting; the job
-commits "running" (the page sees it start), then the pairs together with "done" — or, on any
-error, rolls back and records "failed" with the reason in words. A run is a tracked job
-(``lti_tool.jobs.tracked``): its phases and a heartbeat are written beside the run's own
-transaction; if it is declared lost while its worker still runs, its pairs are refused.
+The run is a queued ``MatchingRun`` row first, so its page can show it waiting. The job is
+one unit of work (the pairs together with "done"); "running" (the page sees it start) and —
+after the job's own work is discarded — "failed" with the reason in words are written in
+separate units (``core.transaction.separate_unit``). A run is a tracked job
+(``lti_tool.jobs.tracked``): its phases and a heartbeat are written by a side thread; if it is
+declared lost while its worker still runs, its finish is refused and its pairs discarded.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 
 from flask import Flask
 
+from lti_tool.core.transaction import discard, separate_unit
 from lti_tool.errors import ReciprocalError
 from lti_tool.extensions import db
 from lti_tool.jobs import job
@@ -33,17 +35,19 @@ def run_matching_job(run_id: int) -> None:
         log.info("Matching run %s is gone or already %s; skipped", run_id,
                  run.status if run else "deleted")
         return
+    with separate_unit():  # the run's page sees "running" at once
+        db.session.get(MatchingRun, run_id).start()
+    db.session.refresh(run)
     try:
-        run.start()
-        db.session.commit()
         with keep_alive(run) as pulse:
             execute_run(run, lambda done, total, words: pulse.report(
                 done=done, total=total, phase=words))
-            db.session.commit()
+            db.session.flush()  # a finish refused (declared lost meanwhile) raises here
     except REFUSED:
-        db.session.rollback()  # declared lost meanwhile: its pairs are not kept
+        discard()  # declared lost meanwhile: its pairs are not kept
         log.warning("Matching run %s was declared lost while its worker still ran; "
                     "its pairs are discarded", run_id)
+        return
     except ReciprocalError as error:
         _record_failure(run_id, error.message)
     except Exception:
@@ -55,14 +59,14 @@ def run_matching_job(run_id: int) -> None:
 
 
 def _record_failure(run_id: int, message: str) -> None:
-    db.session.rollback()  # none of the run's pairs are kept
-    run = db.session.get(MatchingRun, run_id)
-    if run is not None and run.is_pending:
-        run.fail(message)
-        try:
-            db.session.commit()
-        except REFUSED:  # declared lost meanwhile; that verdict stands
-            db.session.rollback()
+    discard()  # none of the run's pairs are kept
+    try:
+        with separate_unit():  # the failure stands even when the job then raises
+            run = db.session.get(MatchingRun, run_id)
+            if run is not None and run.is_pending:
+                run.fail(message)
+    except REFUSED:  # declared lost meanwhile; that verdict stands
+        pass
     log.warning("Matching run %s failed: %s", run_id, message)
 
 

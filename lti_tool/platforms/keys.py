@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from lti_tool.core.time import utcnow
+from lti_tool.core.transaction import separate_unit
 from lti_tool.extensions import db
 from lti_tool.platforms.models import ToolKey
 
@@ -65,25 +66,18 @@ def find_signing_key() -> ToolKey | None:
 
 
 def ensure_signing_key() -> ToolKey:
-    """The current signing key, made on first use if the tool has none yet.
+    """The current signing key, made on first use if the tool has none yet (``flask keys
+    ensure``, a registration, the first signature).
 
-    The first key is written in its own short transaction, not the caller's: whatever the
-    key signs is checked by a platform fetching our JWKS, which must already publish it —
-    a key that sat in an uncommitted transaction would be invisible there (and on SQLite the
-    JWKS request would wait on the caller's write lock).
+    The first key is written in a separate unit, not the caller's: whatever the key signs is
+    checked by a platform fetching our JWKS, which must already publish it — a key that sat
+    in an uncommitted transaction would be invisible there (and on SQLite the JWKS request
+    would wait on the caller's write lock). Call it before the caller's unit writes.
     """
     key = find_signing_key()
     if key is None:
-        first = new_tool_key()
-        with db.engine.begin() as connection:
-            connection.execute(
-                sa.insert(ToolKey).values(
-                    kid=first.kid,
-                    private_key_pem=first.private_key_pem,
-                    public_jwk=first.public_jwk,
-                    created_at=utcnow(),
-                )
-            )
+        with separate_unit():
+            db.session.add(new_tool_key())
         key = find_signing_key()
         assert key is not None
     return key

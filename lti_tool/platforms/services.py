@@ -14,6 +14,7 @@ from lti_tool.core.audit import changes, record_event
 from lti_tool.core.cascade import delete_with_dependents, dependent_counts
 from lti_tool.errors import DomainError, LaunchError, ValidationError
 from lti_tool.extensions import db
+from lti_tool.platforms.keys import ensure_signing_key
 from lti_tool.platforms.models import Deployment, DeploymentStatus, Platform, PlatformStatus
 
 
@@ -95,6 +96,7 @@ def add_platform(
     :raise ValidationError: a value is missing or not a URL.
     :raise PlatformExists: this issuer + client id is registered already (edit it instead).
     """
+    ensure_signing_key()  # published before the platform fetches our key set
     _raise_for(values)
     existing = find_platform(values.issuer.strip(), values.client_id.strip())
     if existing is not None:

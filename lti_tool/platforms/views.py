@@ -40,7 +40,7 @@ from lti_tool.platforms.access import (
 from lti_tool.platforms.admin_sessions import open_admin_session, revoke_admin_session
 from lti_tool.platforms.guidance import platform_next_steps, removal_lines
 from lti_tool.platforms.invites import invite_url, mint_invite, recent_invites, revoke_invite
-from lti_tool.platforms.keys import ensure_signing_key, published_keys, rotate_keys
+from lti_tool.platforms.keys import published_keys, rotate_keys
 from lti_tool.platforms.models import Deployment, Platform, PlatformStatus, RegistrationInvite
 from lti_tool.platforms.services import (
     EDITABLE_FIELDS,
@@ -98,7 +98,6 @@ def login() -> Response | tuple[str, int]:
             token, row = open_admin_session(
                 request.remote_addr, current_app.config["ADMIN_SESSION_TTL_SECONDS"]
             )
-            db.session.commit()
             session.clear()
             session[ADMIN_SESSION_KEY] = token
             log.info("Admin signed in from %s (admin session %s)", request.remote_addr, row.id)
@@ -112,7 +111,6 @@ def login() -> Response | tuple[str, int]:
 def logout() -> Response:
     row = revoke_admin_session(session.get(ADMIN_SESSION_KEY))
     if row is not None:
-        db.session.commit()
         log.info("Admin signed out from %s (admin session %s)", request.remote_addr, row.id)
     session.clear()
     return redirect(url_for("platforms.login"), code=303)
@@ -125,8 +123,6 @@ def dashboard() -> str:
     scope = g.admin_scope
     now = utcnow()
     installation = scope.is_installation
-    if installation:
-        ensure_signing_key()
     platforms = list_platforms(scope.platform_id)
     return render_template(
         "platforms/dashboard.html",
@@ -178,7 +174,6 @@ def add_platform_page() -> Response | tuple[str, int] | str:
             except PlatformExists as exc:
                 conflict = exc.platform
             else:
-                db.session.commit()
                 flash(f"Platform {candidate.name} saved.")
                 return _back()
     status = 409 if conflict else 422 if errors else 200
@@ -214,7 +209,6 @@ def edit_platform_page(platform_pk: int) -> Response | tuple[str, int] | str:
         except ValidationError as exc:
             error, status = exc.message, 422
         else:
-            db.session.commit()
             flash(f"{platform.name}: changed {', '.join(changed).replace('_', ' ')}."
                   if changed else f"{platform.name}: nothing changed.")
             return _back()
@@ -234,7 +228,6 @@ def decide_platform_page(platform_pk: int, decision: str) -> Response:
     scope = require_installation()
     platform = db.get_or_404(Platform, platform_pk)
     decide_platform(platform, decision, actor=scope.actor)
-    db.session.commit()
     flash(f"LMS {platform.name} {decision}d.")
     return _back()
 
@@ -251,7 +244,6 @@ def switch_platform_page(platform_pk: int, switch: str) -> Response:
     scope = require_installation()
     platform = db.get_or_404(Platform, platform_pk)
     switch_platform(platform, switch == "enable", actor=scope.actor)
-    db.session.commit()
     flash(f"LMS {platform.name} {switch}d." + (
         " Nobody can open the tool from it until you enable it." if switch == "disable" else ""))
     return _back()
@@ -271,7 +263,6 @@ def remove_platform_page(platform_pk: int) -> Response | str:
     if request.method == "POST":
         name = platform.name
         remove_platform(platform, actor=scope.actor)
-        db.session.commit()
         flash(f"LMS {name} removed with everything that belonged to it.")
         return _back()
     return render_template("platforms/remove.html", platform=platform,
@@ -288,7 +279,6 @@ def decide_deployment_page(deployment_pk: int, decision: str) -> Response:
     deployment = db.get_or_404(Deployment, deployment_pk)
     scope = require_platform(deployment.platform_id)
     decide_deployment(deployment, decision, actor=scope.actor)
-    db.session.commit()
     flash(f"Deployment {deployment.deployment_id} {decision}d.")
     return _back()
 
@@ -309,7 +299,6 @@ def mint_invite_page() -> tuple[str, int]:
         actor=scope.actor, issuer=issuer, note=request.form.get("note"),
         ttl=dt.timedelta(days=current_app.config["REGISTRATION_INVITE_DAYS"]),
     )
-    db.session.commit()
     return render_template("platforms/invite.html", invite=minted.invite,
                            url=invite_url(absolute("lti.register"), minted.token)), 201
 
@@ -321,7 +310,6 @@ def revoke_invite_page(invite_pk: int) -> Response:
     scope = require_installation()
     invite = db.get_or_404(RegistrationInvite, invite_pk)
     revoke_invite(invite, scope.actor)
-    db.session.commit()
     flash(f"Registration URL {invite.id} revoked.")
     return _back()
 
@@ -335,6 +323,5 @@ def rotate() -> Response:
     new_key, retired = rotate_keys(grace)
     record_event(scope.actor, "keys.rotated", f"tool key {new_key.kid}",
                  {"retired": [k.kid for k in retired]})
-    db.session.commit()
     flash(f"New signing key {new_key.kid}; {len(retired)} key(s) retired after the grace period.")
     return _back()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import click
 import sqlalchemy as sa
-from flask.cli import AppGroup
 
+from lti_tool.core.transaction import CommandGroup, separate_unit
 from lti_tool.extensions import db
 from lti_tool.roster.models import Course, Membership, RosterSync
 from lti_tool.roster.sync import new_sync
 from lti_tool.roster.tasks import queue_roster_sync, run_roster_sync
 
-roster_cli = AppGroup("roster", help="Course rosters, kept in step with the LMS over NRPS.")
+roster_cli = CommandGroup("roster", help="Course rosters, kept in step with the LMS over NRPS.")
 
 
 @roster_cli.command("courses")
@@ -46,12 +46,13 @@ def sync_command(course_id: int, full: bool, use_queue: bool) -> None:
     if course is None:
         raise click.ClickException(f"No course {course_id}; see `flask roster courses`.")
     if use_queue:
-        sync = queue_roster_sync(course, trigger="cli", full=full)
-        db.session.commit()
+        sync = queue_roster_sync(course, trigger="cli", full=full)  # sent after the commit
         click.echo(f"Roster sync {sync.id} is {sync.status}; `flask worker` runs it.")
         return
-    sync_id = new_sync(course, trigger="cli", full=full).id  # run here, not sent to the queue
-    db.session.commit()
+    # Run here, not sent to the queue: the sync is committed first (a unit of its own), then
+    # the job runs in its own unit, as a worker would run it.
+    with separate_unit():
+        sync_id = new_sync(db.session.get(Course, course_id), trigger="cli", full=full).id
     run_roster_sync(sync_id)
     sync = db.session.get(RosterSync, sync_id)
     if sync.status == RosterSync.FAILED:

@@ -18,6 +18,12 @@ from blinker import Namespace
 
 _signals = Namespace()
 
+launch_established = _signals.signal(
+    "roster.launch-established",
+    doc="Sent with (course_id, person_id=…, roles=[…], message_type=…, custom={…}) inside "
+        "the launch's transaction, when a launch from a course is recorded.",
+)
+
 members_left = _signals.signal(
     "roster.members-left",
     doc="Sent with (course_id, person_ids=[…]) when members leave a course.",

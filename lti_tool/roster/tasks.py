@@ -1,11 +1,12 @@
 """Roster jobs: sync a course's members over NRPS, and keep every course fresh on a schedule.
 
 A sync is a ``RosterSync`` row first (so a page can show it queued), then a job sent after
-the commit. The job commits three times, each a complete unit: "running" (so the page sees
-it start), progress while the pages come in (only that row; each a heartbeat), and finally
-the roster changes together with "done" — or, on any error, a rollback and "failed" with the
-reason. A sync is a tracked job (``lti_tool.jobs.tracked``): one whose worker stopped is
-declared lost and replaced; if its worker was alive after all, its writes are refused.
+the commit. The job is one unit of work (the roster changes together with "done"). Beside it,
+in separate units the progress page sees while the job runs: "running", and — after the
+job's own work is discarded — "failed" with the reason; progress and the heartbeat are
+written by the tracked job's side thread (``lti_tool.jobs.tracked.keep_alive``). A sync whose
+worker stopped is declared lost and replaced; if its worker was alive after all, its finish
+is refused and its work discarded.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from huey import crontab
 
 from lti_tool.core.roles import Audience, audience_for
 from lti_tool.core.time import utcnow
+from lti_tool.core.transaction import discard, separate_unit
 from lti_tool.errors import PlatformServiceError
 from lti_tool.extensions import db
 from lti_tool.jobs import job, periodic_job
-from lti_tool.jobs.tracked import REFUSED, keep_alive, pending_unless_lost
+from lti_tool.jobs.tracked import REFUSED, Pulse, keep_alive, pending_unless_lost
 from lti_tool.roster.models import Course, Person, RosterSync
 from lti_tool.roster.sync import (
     FULL,
@@ -49,27 +51,29 @@ def run_roster_sync(sync_id: int) -> None:
         return
     course = sync.course
     differences_url = None if sync.kind == FULL else last_differences_url(course)
+    with separate_unit():  # the progress page sees "running" at once
+        db.session.get(RosterSync, sync_id).start(INCREMENTAL if differences_url else FULL)
+    db.session.refresh(sync)
     try:
-        sync.start(INCREMENTAL if differences_url else FULL)
-        db.session.commit()
-        with keep_alive(sync):
+        with keep_alive(sync) as pulse:
             outcome = sync_memberships(
                 course,
                 full=differences_url is None,
                 differences_url=differences_url,
                 page_size=current_app.config["ROSTER_SYNC_PAGE_SIZE"],
-                progress=_ProgressWriter(sync),
+                progress=_ProgressWriter(pulse),
             )
             sync.finish(kind=outcome.kind, pages_read=outcome.pages_read,
                         members_seen=outcome.members_seen, added=outcome.added,
                         updated=outcome.updated, left=outcome.left,
                         differences_url=outcome.differences_url, skipped=outcome.skipped,
                         skipped_reasons=outcome.skipped_reasons)
-            db.session.commit()
+            db.session.flush()  # a finish refused (declared lost meanwhile) raises here
     except REFUSED:
-        db.session.rollback()  # declared lost meanwhile: a newer sync owns the course now
+        discard()  # declared lost meanwhile: a newer sync owns the course now
         log.warning("Roster sync %s was declared lost while its worker still ran; "
                     "its work is discarded", sync_id)
+        return
     except PlatformServiceError as exc:
         _record_failure(sync_id, exc.message)
     except Exception:
@@ -82,26 +86,27 @@ def run_roster_sync(sync_id: int) -> None:
 
 
 def _record_failure(sync_id: int, message: str) -> None:
-    db.session.rollback()  # nothing of the roster is applied
-    sync = db.session.get(RosterSync, sync_id)
-    if sync is not None and not sync.is_finished:
-        sync.fail(message)
-        try:
-            db.session.commit()
-        except REFUSED:  # declared lost meanwhile; that verdict stands
-            db.session.rollback()
+    discard()  # nothing of the roster is applied
+    try:
+        with separate_unit():  # the failure stands even when the job then raises
+            sync = db.session.get(RosterSync, sync_id)
+            if sync is not None and not sync.is_finished:
+                sync.fail(message)
+    except REFUSED:  # declared lost meanwhile; that verdict stands
+        pass
     log.warning("Roster sync %s failed: %s", sync_id, message)
 
 
 class _ProgressWriter:
-    """Commits pages read / members seen on the sync's row — a heartbeat — at most every
-    half second.
+    """Reports pages read / members seen to the tracked job's side thread, which writes
+    them with the heartbeat on its own connection (never the job's unit, which commits only at
+    its end, and never ``row_version``, so the job's finish is not refused for it).
 
-    Only during the read phase, when the session holds nothing else: the roster itself is
-    written later, in the final commit."""
+    Only during the read phase, while the job's unit has written nothing: the roster itself
+    is written later, at the job's end."""
 
-    def __init__(self, sync: RosterSync) -> None:
-        self.sync = sync
+    def __init__(self, pulse: Pulse) -> None:
+        self.pulse = pulse
         self.last = 0.0
 
     def __call__(self, pages_read: int, members_seen: int) -> None:
@@ -109,8 +114,7 @@ class _ProgressWriter:
         if now - self.last < PROGRESS_EVERY_SECONDS:
             return
         self.last = now
-        self.sync.record_progress(pages_read, members_seen)
-        db.session.commit()
+        self.pulse.report(done=members_seen, pages_read=pages_read)
 
 
 @periodic_job(lambda config: crontab(minute=f"*/{config['ROSTER_SYNC_CHECK_MINUTES']}"))
@@ -123,7 +127,6 @@ def schedule_roster_syncs() -> None:
     )
     for course in due:
         queue_roster_sync(course, trigger="schedule")
-    db.session.commit()
     if due:
         log.info("Queued scheduled roster syncs for %d course(s)", len(due))
 

@@ -84,7 +84,6 @@ def sync_now(launch: LaunchSession) -> Response:
     course = _course_of(launch)
     sync = queue_roster_sync(course, trigger="manual", requested_by=launch.person,
                              full=request.form.get("full") == "1")
-    db.session.commit()
     return redirect(url_for(".sync_progress", launch_id=launch.id, sync_id=sync.id), code=303)
 
 

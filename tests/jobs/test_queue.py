@@ -23,7 +23,7 @@ from flask import Flask
 from lti_tool import create_app
 from lti_tool.extensions import db
 from lti_tool.jobs import get_huey, job, run_pending_jobs
-from lti_tool.jobs.outbox import pending
+from lti_tool.jobs.after_commit import pending
 from lti_tool.platforms.models import Platform
 from lti_tool.roster.models import Course
 
@@ -164,13 +164,13 @@ def test_a_queue_that_is_down_does_not_undo_the_commit(
     make_queue_app, caplog, monkeypatch
 ) -> None:
     # Alembic's fileConfig (the suite ran the migrations) disables existing loggers.
-    monkeypatch.setattr(logging.getLogger("lti_tool.jobs.outbox"), "disabled", False)
+    monkeypatch.setattr(logging.getLogger("lti_tool.jobs.after_commit"), "disabled", False)
     queued = make_queue_app("redis://127.0.0.1:1/0")
     with queued.app_context():
         course_id = new_course()
         db.session.get(Course, course_id).title = "Committed"
         retitle_course.enqueue(course_id, "Lost")
-        with caplog.at_level(logging.ERROR, logger="lti_tool.jobs.outbox"):
+        with caplog.at_level(logging.ERROR, logger="lti_tool.jobs.after_commit"):
             db.session.commit()
         assert title_of(course_id) == "Committed"
     assert "Could not send job" in caplog.text

@@ -59,7 +59,6 @@ def ags_view(*scopes: str) -> Callable:
             except ServiceAuthError as exc:
                 return exc.response()
             except (AgsInvalid, BadPageRequest) as exc:
-                db.session.rollback()
                 return json_error(400, "invalid_request", str(exc))
 
         return wrapper
@@ -129,7 +128,6 @@ def list_line_items(flavour: Flavour, caller: ServiceCaller, course_id: int) -> 
 def add_line_item(flavour: Flavour, caller: ServiceCaller, course_id: int) -> Response:
     """Create a line item → 201 with its representation."""
     item = create_line_item(caller.registration, get_course(course_id), _json_body())
-    db.session.commit()
     url = _item_url(flavour, caller, item)
     response = jsonify(line_item_json(flavour, item, url))
     response.status_code = 201
@@ -149,11 +147,9 @@ def line_item(flavour: Flavour, caller: ServiceCaller, course_id: int, item_id: 
         return json_error(403, "insufficient_scope", f"needs {SCOPE_LINEITEM}")
     if request.method == "DELETE":
         db.session.delete(item)
-        db.session.commit()
         return Response(status=204)
     if request.method == "PUT":
         apply_line_item(item, _json_body())
-        db.session.commit()
     response = jsonify(line_item_json(flavour, item, _item_url(flavour, caller, item)))
     response.content_type = LINEITEM
     return response
@@ -167,7 +163,6 @@ def post_score(flavour: Flavour, caller: ServiceCaller, course_id: int, item_id:
     if item is None:
         return json_error(404, "not_found", "No such line item for this tool.")
     record_score(flavour, item, _json_body())
-    db.session.commit()
     if flavour.score_reply == "200-empty":
         return Response("", status=200)
     if flavour.score_reply == "200-json":

@@ -35,10 +35,8 @@ def deep_link_return(flavour_name: str, hint_id: str) -> str | Response:
             flavour, hint.registration, hint.course, claims.get(DL_CLAIM + "content_items", [])
         )
     except DeepLinkRejected as exc:
-        db.session.rollback()
         return lms_page_error(flavour, 400, f"The tool's deep-linking response was refused: {exc}")
     hint.returned_at = utcnow()
-    db.session.commit()
     return render_template(
         "demo_lms/deep_link_done.html",
         flavour=flavour,

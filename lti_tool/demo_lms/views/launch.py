@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, render_template, request, session, url_for
 
 from lti_tool.core.time import utcnow
+from lti_tool.core.transaction import discard
 from lti_tool.demo_lms import directory
 from lti_tool.demo_lms.flavours import (
     AUTH_BAD_HINT,
@@ -77,6 +78,8 @@ def launch_page(flavour_name: str, course_id: int) -> str:
 @bp.get("/<flavour_name>/launch/frame")
 def launch_frame(flavour_name: str) -> str:
     """Inside the iframe: start a launch and auto-post the login initiation to the tool.
+    A GET that writes (the launch's message hint), as an LMS's launch link does: the iframe
+    can only be opened with a GET.
 
     Query: ``user`` (required), ``course`` (default: the pilot), ``link``, ``client_id``,
     ``message=deep_linking``.
@@ -95,7 +98,6 @@ def launch_frame(flavour_name: str) -> str:
         DEEP_LINKING_REQUEST if is_deep_link else RESOURCE_LINK_REQUEST,
     )
     fields = login_initiation_params(flavour, lms_base_url(), hint)
-    db.session.commit()
     return render_template(
         "demo_lms/form_post.html", action=registration.initiate_login_uri, fields=fields,
         title="Opening the tool…",
@@ -130,6 +132,7 @@ def _auth_problem(
 
 def authorize(flavour_name: str) -> str | Response:
     """OIDC authorization endpoint: answer the tool's auth request with an id_token form post.
+    It writes (the message hint is spent) even on GET: OIDC lets the tool redirect here.
 
     An unregistered ``redirect_uri`` gets the LMS's own error page (it never reaches the
     tool); other problems are posted to the tool or shown, as the flavour does.
@@ -153,7 +156,7 @@ def authorize(flavour_name: str) -> str | Response:
     if problem is None and not spend_message_hint(hint.id):  # type: ignore[union-attr]
         problem = AUTH_BAD_HINT, "lti_message_hint was already used"
     if problem is not None:
-        db.session.rollback()
+        discard()  # the refusal may go back to the tool as a 200 form post: nothing stands
         kind, description = problem
         error = flavour.auth_errors.get(kind)
         if error is None:
@@ -179,7 +182,6 @@ def authorize(flavour_name: str) -> str | Response:
         hint_id=hint.id,
     )
     id_token = sign_id_token(flavour, claims)
-    db.session.commit()
     return render_template(
         "demo_lms/form_post.html", action=redirect_uri,
         fields={"id_token": id_token, "state": p["state"]}, title="Opening the tool…",

@@ -79,16 +79,14 @@ def registration_endpoint(flavour_name: str) -> Response:
         row = check_registration_token(flavour, token)
         doc = request.get_json(force=True, silent=True)
         registration = save_registration(flavour, row, doc)
-        db.session.commit()
+        db.session.flush()  # a token spent meanwhile shows here, not at the commit
     except RegistrationRejected as exc:
-        db.session.rollback()
         if flavour.registration_error_style == "text":
             if exc.status == 404:
                 return lms_page_error(flavour, 404, exc.message)
             return Response(exc.message, status=exc.status, mimetype="text/plain")
         return json_error(exc.status, exc.error, exc.message)
     except IntegrityError:
-        db.session.rollback()
         return Response("token_already_used", status=401, mimetype="text/plain")
     return jsonify(registration_response(registration))
 
@@ -119,7 +117,6 @@ def api_mint_token(flavour_name: str) -> Response:
         token = mint_registration_token(flavour, lms_base_url(), withheld, updates)
     except RegistrationRejected as exc:
         return json_error(exc.status, exc.error, exc.message)
-    db.session.commit()
     u = urls.platform_urls(lms_base_url(), flavour)
     return jsonify(
         registration_token=token,
@@ -173,7 +170,6 @@ def register_page(flavour_name: str) -> str | Response:
                                         updates)
     except RegistrationRejected as exc:
         return lms_page_error(flavour, exc.status, exc.message)
-    db.session.commit()
     u = urls.platform_urls(lms_base_url(), flavour)
     return render_template(
         "demo_lms/register.html",

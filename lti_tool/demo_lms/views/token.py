@@ -9,7 +9,6 @@ from flask import Blueprint, Response, request
 from lti_tool.demo_lms.flavours import Flavour, get_flavour
 from lti_tool.demo_lms.oauth import ACCESS_TOKEN_TTL, TokenError, issue_access_token
 from lti_tool.demo_lms.web import add_flavour_rules, lms_base_url
-from lti_tool.extensions import db
 
 bp = Blueprint("demo_token", __name__)
 
@@ -36,10 +35,8 @@ def token_endpoint(flavour_name: str) -> Response:
     try:
         token, scopes = issue_access_token(flavour, lms_base_url(), request.form.to_dict())
     except TokenError as exc:
-        db.session.rollback()
         return _reply(flavour, exc.status,
                       {"error": exc.error, "error_description": exc.description})
-    db.session.commit()
     return _reply(flavour, 200, {
         "access_token": token, "token_type": "Bearer",
         "expires_in": int(ACCESS_TOKEN_TTL.total_seconds()), "scope": " ".join(scopes),

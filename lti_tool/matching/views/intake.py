@@ -10,7 +10,6 @@ from werkzeug.datastructures import MultiDict
 from lti_tool.core.auth import launch_required
 from lti_tool.core.roles import Audience
 from lti_tool.errors import DomainError
-from lti_tool.extensions import db
 from lti_tool.matching import forms
 from lti_tool.matching.models import Profile, SenioritySource
 from lti_tool.matching.profiles import (
@@ -54,7 +53,6 @@ def intake(launch: LaunchSession, program_id: int) -> Response | tuple[str, int]
         )
         if answers is not None:
             save_intake(program, launch.person, answers, custom)
-            db.session.commit()
             return redirect(url_for("matching.intake", launch_id=launch.id,
                                     program_id=program.id, notice="profile-saved"), code=303)
     skills = {kind: [s for s in program.skills if s.kind == kind] for kind in forms.SKILL_KINDS}

@@ -11,6 +11,7 @@ from flask import Response, abort, current_app, redirect, render_template, reque
 
 from lti_tool.core.auth import launch_required
 from lti_tool.core.roles import Audience
+from lti_tool.core.transaction import discard
 from lti_tool.errors import DomainError, ValidationError
 from lti_tool.extensions import db
 from lti_tool.matching import decisions
@@ -63,7 +64,7 @@ def _review_page(launch: LaunchSession, program: Program, *, status: int = 200,
 
 
 def _refused(launch: LaunchSession, program: Program, error: DomainError) -> tuple[str, int]:
-    db.session.rollback()
+    discard()
     return _review_page(launch, program, status=error.status_code, problem=error.message)
 
 
@@ -114,13 +115,11 @@ def run_pairing(launch: LaunchSession, program_id: int) -> Response | tuple[str,
         run = request_run(program, launch.person_id)
         if count_ready_profiles(program) > limit and can_queue(current_app):
             run_matching_job.enqueue(run.id)  # sent once the commit below succeeds
-            db.session.commit()
             return redirect(url_for("matching.pairing_run", launch_id=launch.id,
                                     program_id=program.id, run_id=run.id), code=303)
         execute_run(run)
     except DomainError as error:
         return _refused(launch, program, error)
-    db.session.commit()
     return _to_review(launch, program, "ran", "pairs")
 
 
@@ -155,7 +154,6 @@ def rematch_pairs(launch: LaunchSession, program_id: int) -> Response | tuple[st
         rematch_leavers(program, launch.person_id)
     except DomainError as error:
         return _refused(launch, program, error)
-    db.session.commit()
     return _to_review(launch, program, "rematched", "pairs")
 
 
@@ -206,7 +204,6 @@ def decide_pair(launch: LaunchSession, program_id: int, pair_id: int,
             decisions.veto_pair(pair, launch.person_id, request.form.get("reason"))
     except DomainError as error:
         return _refused(launch, program, error)
-    db.session.commit()
     notice = {"lock": "locked", "unlock": "unlocked", "veto": "vetoed"}[action]
     return _to_review(launch, program, notice, "pairs")
 
@@ -224,7 +221,6 @@ def lift_pair_veto(launch: LaunchSession, program_id: int,
         decisions.lift_veto(program, veto_id)
     except DomainError as error:
         return _refused(launch, program, error)
-    db.session.commit()
     return _to_review(launch, program, "veto-lifted", "vetoes")
 
 
@@ -261,10 +257,9 @@ def pair_by_hand(launch: LaunchSession, program_id: int) -> Response | tuple[str
         except DomainError as error:
             return _refused(launch, program, error)
     if errors:
-        db.session.rollback()
+        discard()
         return _review_page(launch, program, status=422, manual_form=dict(form),
                             manual_errors=errors)
-    db.session.commit()
     return _to_review(launch, program, "paired", "pairs")
 
 
@@ -281,7 +276,6 @@ def publish(launch: LaunchSession, program_id: int) -> Response | str | tuple[st
             decisions.publish_pairs(program)
         except DomainError as error:
             return _refused(launch, program, error)
-        db.session.commit()
         return _to_review(launch, program, "published")
     review = build_review(program)
     return render_template("matching/pairs/publish.html", launch_id=launch.id,

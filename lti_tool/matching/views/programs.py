@@ -9,8 +9,8 @@ from flask import Response, redirect, render_template, request, url_for
 
 from lti_tool.core.auth import launch_required
 from lti_tool.core.roles import Audience
+from lti_tool.core.transaction import discard
 from lti_tool.errors import DomainError, ValidationError
-from lti_tool.extensions import db
 from lti_tool.matching import forms
 from lti_tool.matching.csv_import import apply_csv, check_csv
 from lti_tool.matching.models import PairStatus, Program, ProgramStatus
@@ -68,7 +68,6 @@ def new_program(launch: LaunchSession) -> Response | tuple[str, int]:
         values, errors = forms.validate_program(request.form)
         if values is not None:
             program = create_program(course, values)
-            db.session.commit()
             return _to("program_overview", launch, program, notice="created")
     rows = forms.goal_rows(None, request.form if request.method == "POST" else None)
     return _page("matching/program_form.html", launch, 422 if errors else 200,
@@ -114,7 +113,6 @@ def edit_program(launch: LaunchSession, program_id: int) -> Response | tuple[str
         values, errors = forms.validate_program(request.form, current_start=program.starts_on)
         if values is not None:
             update_program(program, values)
-            db.session.commit()
             return _to("program_overview", launch, program, notice="saved")
         form, rows = request.form, forms.goal_rows(None, request.form)
     else:
@@ -139,9 +137,8 @@ def change_program_status(launch: LaunchSession, program_id: int) -> Response | 
     try:
         change_status(program, action)
     except DomainError as error:
-        db.session.rollback()
+        discard()
         return _overview(launch, program, problem=error.message, status=409)
-    db.session.commit()
     return _to("program_overview", launch, program, notice="status")
 
 
@@ -172,7 +169,6 @@ def edit_rules(launch: LaunchSession, program_id: int) -> Response | tuple[str, 
         posted, errors = forms.validate_rules(request.form)
         if posted is not None:
             update_rules(program, posted)
-            db.session.commit()
             return _to("edit_rules", launch, program, notice="saved")
     return _rules_page(launch, program, values, errors)
 
@@ -228,9 +224,8 @@ def add_do_not_pair_entry(launch: LaunchSession, program_id: int) -> Response | 
             errors["person_b" if isinstance(error, ValidationError) else "reason"] = str(
                 getattr(error, "message", error))
     if errors:
-        db.session.rollback()
+        discard()
         return _rules_page(launch, program, RulesValues.of(program), {}, errors)
-    db.session.commit()
     return _to("edit_rules", launch, program, notice="saved", _anchor="do-not-pair")
 
 
@@ -239,7 +234,6 @@ def add_do_not_pair_entry(launch: LaunchSession, program_id: int) -> Response | 
 def remove_do_not_pair_entry(launch: LaunchSession, program_id: int, entry_id: int) -> Response:
     program = load_program(launch, program_id)
     remove_do_not_pair(program, entry_id)
-    db.session.commit()
     return _to("edit_rules", launch, program, notice="saved", _anchor="do-not-pair")
 
 
@@ -257,7 +251,6 @@ def edit_skills(launch: LaunchSession, program_id: int) -> Response | tuple[str,
             request.form, [s.id for s in program.skills], NEW_SKILL_ROWS)
         if changes is not None:
             update_catalogue(program, *changes)
-            db.session.commit()
             return _to("edit_skills", launch, program, notice="saved")
     usage = skill_usage(program)
     skills = [(s.id, s.name, s.kind, usage.get(s.id, 0)) for s in program.skills]
@@ -295,7 +288,6 @@ def import_csv(launch: LaunchSession, program_id: int) -> Response | tuple[str, 
             check = check_csv(program, data)
             if check.ok and request.form.get("action") == "import":
                 applied = apply_csv(program, check)
-                db.session.commit()
     status = 422 if file_error or (check is not None and not check.ok) else 200
     return _page("matching/import.html", launch, status, program=program, check=check,
                  applied=applied, file_error=file_error,
