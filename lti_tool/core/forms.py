@@ -91,11 +91,13 @@ def is_web_url(value: str) -> bool:
 
 
 class WebUrl:
+    """A full http(s) URL (an empty field is refused too)."""
+
     def __init__(self, message: str = "Enter a full URL starting with https://.") -> None:
         self.message = message
 
     def __call__(self, form: wtforms.Form, field: wtforms.Field) -> None:
-        if field.data and not is_web_url(field.data):
+        if not is_web_url(field.data or ""):
             raise ValidationError(self.message)
 
 
