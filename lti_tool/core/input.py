@@ -10,8 +10,8 @@
 - The address (path and query string) is machine-made: a control character there is refused
   with a 400 page.
 
-Forms moving to WTForms can reuse the same rules: ``clean_text_value`` as a field filter and
-``limit_for(name)`` for a ``Length`` validator.
+The forms (``core.forms.BaseForm``) apply the same rules to every text field:
+``clean_text_value`` as a filter and ``limit_for(name)`` as its length limit.
 """
 
 from __future__ import annotations

@@ -1,20 +1,38 @@
-"""Form validation for programs, matching rules, the skill catalogue and the intake profile.
+"""The matching pages' forms: program, rules, do-not-pair, skill catalogue, intake, pair by
+hand, veto, status change (close) and CSV upload.
 
-Plain functions: each takes the submitted form (a mapping with ``getlist``) and returns the
-cleaned values, or ``None`` with a ``{field: message}`` dict saying what to fix. The choices
-shown on the pages live in ``labels`` (shared with the presenters); the pages read them as
-``forms.*``, so a page and its validation cannot disagree.
+Each is a ``core.forms.BaseForm``: it reads the request, checks it, shows back what was sent,
+and gives the plain values the services take (``ProgramValues``, ``RulesValues``, …). The
+choices shown on the pages live in ``labels`` (shared with the presenters); the pages read them
+as ``forms.*``, so a page and its validation cannot disagree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import fields
-from typing import Any, Protocol
+from typing import Any
 
+from wtforms import Field
+from wtforms.validators import StopValidation, ValidationError
+
+from lti_tool.core.forms import (
+    AUTO,
+    BaseForm,
+    BooleanField,
+    ChoiceField,
+    FileField,
+    MultiChoiceField,
+    NumberField,
+    Required,
+    TextAreaField,
+    TextField,
+    one_line,
+    strip,
+    tidy,
+)
 from lti_tool.matching.engine.candidates import MAX_WEIGHT, Weights
 from lti_tool.matching.labels import (
     AVAILABILITY,
@@ -34,20 +52,11 @@ from lti_tool.matching.labels import WEIGHT_LABELS as WEIGHT_LABELS  # read by t
 from lti_tool.matching.profiles import (
     FieldError,
     ProfileAnswers,
-    clean_text,
     parse_department,
     parse_seniority,
 )
 from lti_tool.matching.programs import ProgramValues, RulesValues, SkillEdit
 from lti_tool.matching.time_zones import current_zone, zone_groups
-
-
-class FormData(Protocol):
-    def get(self, key: str, default: Any = None) -> Any: ...
-    def getlist(self, key: str) -> list[str]: ...
-
-
-Errors = dict[str, str]
 
 MAX_GOAL_ROWS = 8
 MIN_GOAL_ROWS = 3
@@ -56,183 +65,262 @@ START_DATE_WINDOW = (dt.timedelta(days=366), dt.timedelta(days=5 * 366))
 CLAIM_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
 
-def _number(form: FormData, name: str, errors: Errors, low: float, high: float,
-            *, whole: bool = False, blank: float | None = None) -> float | None:
-    text = (form.get(name) or "").strip().replace(",", ".")
-    if not text:
-        if blank is None:
-            errors[name] = "Enter a number."
-        return blank
-    try:
-        number = float(text)
-    except ValueError:
-        errors[name] = f"“{text}” is not a number."
-        return None
-    if not math.isfinite(number) or not low <= number <= high or (whole and number != int(number)):
-        kind = "a whole number" if whole else "a number"
-        errors[name] = f"Enter {kind} from {low:g} to {high:g}."
-        return None
-    return number
+def _digits(message: str) -> Any:
+    """A validator: an id chosen from a list (digits only)."""
+    def check(form: BaseForm, field: Field) -> None:
+        if not (field.data or "").isdigit():
+            raise StopValidation(message)
+    return check
 
 
-def _choice(form: FormData, name: str, choices: Iterable[str], errors: Errors,
-            message: str) -> str:
-    value = (form.get(name) or "").strip()
-    if value not in choices:
-        errors[name] = message
-    return value
+# -- the program's details ---------------------------------------------------------------------
+
+class _ProgramDetails(BaseForm):
+    title = TextField(validators=[Required("Give the program a name.")], filters=(tidy,))
+    purpose = TextAreaField(
+        validators=[Required("Say why the program exists: what it should change.")],
+        filters=(tidy,))
 
 
-def _text(form: FormData, name: str, errors: Errors, max_length: int, *,
-          required: str | None = None) -> str:
-    try:
-        text = clean_text(form.get(name), max_length)
-    except FieldError as error:
-        errors[name] = str(error)
-        return ""
-    if required and not text:
-        errors[name] = required
-    return text
+# Created between ``purpose`` and ``starts_on``: the fields keep the page's order.
+_GOALS = {f"{kind}-{i}": TextField(filters=(tidy,))
+          for i in range(MAX_GOAL_ROWS) for kind in ("goal", "metric")}
 
 
-def goal_rows(goals: list[dict] | None, form: FormData | None = None) -> list[dict]:
-    """Rows for the goals table: as many rows as were submitted (so a refused form looks as
-    it was sent), else the stored goals plus two blank rows; at least three."""
-    if form is not None:
-        sent = [i for i in range(MAX_GOAL_ROWS)
-                if form.get(f"goal-{i}") is not None or form.get(f"metric-{i}") is not None]
-        count = max(MIN_GOAL_ROWS, max(sent, default=-1) + 1)
-        return [{"goal": form.get(f"goal-{i}", ""), "metric": form.get(f"metric-{i}", "")}
-                for i in range(count)]
-    rows = [dict(g) for g in (goals or [])][:MAX_GOAL_ROWS]
-    return rows + [{"goal": "", "metric": ""}] * (
-        min(MAX_GOAL_ROWS, max(MIN_GOAL_ROWS, len(rows) + 2)) - len(rows))
-
-
-def validate_program(form: FormData, *, today: dt.date | None = None,
-                     current_start: dt.date | None = None
-                     ) -> tuple[ProgramValues | None, Errors]:
+class ProgramForm(_ProgramDetails.with_fields("_ProgramGoals", _GOALS)):  # type: ignore[misc]
     """A program's details: title, purpose, goals with metrics, start, length, cadence.
 
     A start date more than a year ago or more than five years ahead is refused as a likely
     typo, unless it is the program's ``current_start`` (an edit that keeps it).
     """
-    errors: Errors = {}
-    title = _text(form, "title", errors, 200, required="Give the program a name.")
-    purpose = _text(form, "purpose", errors, 5000,
-                    required="Say why the program exists: what it should change.")
-    goals = []
-    for i in range(MAX_GOAL_ROWS):
-        goal = _text(form, f"goal-{i}", errors, 300)
-        metric = _text(form, f"metric-{i}", errors, 300)
-        if goal and not metric:
-            errors[f"metric-{i}"] = "Say how you will measure this goal."
-        elif metric and not goal:
-            errors[f"goal-{i}"] = "Name the goal this metric measures."
-        elif goal:
-            goals.append({"goal": goal, "metric": metric})
-    if not goals and "goal-0" not in errors and "metric-0" not in errors:
-        errors["goal-0"] = "Add at least one organisational goal with its success metric."
-    starts_on = None
-    raw_start = (form.get("starts_on") or "").strip()
-    try:
-        starts_on = dt.date.fromisoformat(raw_start)
-    except ValueError:
-        errors["starts_on"] = ("Give the start date as a date (YYYY-MM-DD)." if raw_start
-                               else "Give the start date.")
-    if starts_on is not None and starts_on != current_start:
-        today = today or dt.date.today()
-        past, future = START_DATE_WINDOW
-        day = f"{starts_on.day} {starts_on:%B %Y}"
-        if starts_on < today - past:
-            errors["starts_on"] = f"{day} is more than a year ago: check the year."
-        elif starts_on > today + future:
-            errors["starts_on"] = f"{day} is more than five years ahead: check the year."
-    length = _number(form, "length_months", errors, 3, 12, whole=True)
-    cadence = _choice(form, "cadence", CADENCES, errors,
-                      "Choose how often partners meet: at least monthly.")
-    if errors:
-        return None, errors
-    return ProgramValues(
-        title=title, purpose=purpose, goals=goals, starts_on=starts_on,
-        length_months=int(length), cadence=cadence, is_pilot=form.get("is_pilot") == "on",
-    ), errors
+
+    starts_on = TextField(filters=(strip,))
+    length_months = NumberField(low=3, high=12, whole=True)
+    cadence = ChoiceField(choices=CADENCES,
+                          message="Choose how often partners meet: at least monthly.")
+    is_pilot = BooleanField()
+
+    NEW = {"length_months": 6, "cadence": "monthly", "is_pilot": True}
+
+    def __init__(self, formdata: Any = AUTO, *, today: dt.date | None = None,
+                 current_start: dt.date | None = None, **kwargs: Any) -> None:
+        self.today, self.current_start = today, current_start
+        self.goals: list[dict[str, str]] = []
+        super().__init__(formdata, **kwargs)
+
+    @staticmethod
+    def data_of(program: Any) -> dict[str, Any]:
+        """A stored program as the form's initial data."""
+        data = {"title": program.title, "purpose": program.purpose,
+                "starts_on": program.starts_on.isoformat(),
+                "length_months": program.length_months, "cadence": program.cadence,
+                "is_pilot": program.is_pilot}
+        for i, goal in enumerate((program.goals or [])[:MAX_GOAL_ROWS]):
+            data[f"goal-{i}"], data[f"metric-{i}"] = goal.get("goal", ""), goal.get("metric", "")
+        return data
+
+    def validate_starts_on(self, field: Field) -> None:
+        try:
+            starts_on = dt.date.fromisoformat(field.data or "")
+        except ValueError:
+            raise ValidationError("Give the start date as a date (YYYY-MM-DD)." if field.data
+                                  else "Give the start date.") from None
+        if starts_on != self.current_start:
+            today = self.today or dt.date.today()
+            past, future = START_DATE_WINDOW
+            day = f"{starts_on.day} {starts_on:%B %Y}"
+            if starts_on < today - past:
+                raise ValidationError(f"{day} is more than a year ago: check the year.")
+            if starts_on > today + future:
+                raise ValidationError(f"{day} is more than five years ahead: check the year.")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        super().validate(extra_validators)
+        self.goals = []
+        for i in range(MAX_GOAL_ROWS):
+            goal_field, metric_field = self[f"goal-{i}"], self[f"metric-{i}"]
+            if goal_field.errors or metric_field.errors:
+                continue
+            goal, metric = goal_field.data or "", metric_field.data or ""
+            if goal and not metric:
+                self.add_error(f"metric-{i}", "Say how you will measure this goal.")
+            elif metric and not goal:
+                self.add_error(f"goal-{i}", "Name the goal this metric measures.")
+            elif goal:
+                self.goals.append({"goal": goal, "metric": metric})
+        if not self.goals and not self["goal-0"].errors and not self["metric-0"].errors:
+            self.add_error("goal-0", "Add at least one organisational goal with its success "
+                                     "metric.")
+        return not self.errors
+
+    def values(self) -> ProgramValues:
+        """The checked values (after ``validate()``)."""
+        return ProgramValues(
+            title=self.title.data, purpose=self.purpose.data, goals=self.goals,
+            starts_on=dt.date.fromisoformat(self.starts_on.data),
+            length_months=int(self.length_months.data), cadence=self.cadence.data,
+            is_pilot=bool(self.is_pilot.data),
+        )
+
+    def goal_rows(self) -> list[tuple[Field, Field]]:
+        """The goals table's rows: as many as were sent (so a refused form looks as it was
+        sent), else the stored goals plus two blank rows; at least three."""
+        if self.submitted:
+            sent = [i for i in range(MAX_GOAL_ROWS)
+                    if self[f"goal-{i}"].raw_data or self[f"metric-{i}"].raw_data]
+            count = max(MIN_GOAL_ROWS, max(sent, default=-1) + 1)
+        else:
+            stored = sum(1 for i in range(MAX_GOAL_ROWS)
+                         if self[f"goal-{i}"].data or self[f"metric-{i}"].data)
+            count = min(MAX_GOAL_ROWS, max(MIN_GOAL_ROWS, stored + 2))
+        return [(self[f"goal-{i}"], self[f"metric-{i}"]) for i in range(count)]
 
 
-def validate_rules(form: FormData) -> tuple[RulesValues | None, Errors]:
+# -- matching rules and the do-not-pair list ---------------------------------------------------
+
+def _claim_name(default: str) -> Any:
+    def check(form: BaseForm, field: Field) -> None:
+        field.data = field.data or default  # empty: the usual claim
+        if not CLAIM_NAME.match(field.data):
+            raise ValidationError("A custom claim name has letters, digits, “_”, “-”, “.” or "
+                                  "“:” only, up to 100 characters.")
+    return check
+
+
+class _Rules(BaseForm):
+    seniority_unit = ChoiceField(choices=SENIORITY_UNITS, message="Choose a seniority scale.")
+    min_seniority_gap = NumberField(low=0, high=40)
+    seniority_source = ChoiceField(choices=SENIORITY_SOURCES,
+                                   message="Choose where seniority and department come from.")
+    seniority_claim = TextField(filters=(strip,), validators=[_claim_name("seniority_level")])
+    department_claim = TextField(filters=(strip,), validators=[_claim_name("department")])
+    exclude_same_department = BooleanField()
+    respect_department_preference = BooleanField()
+    exclude_same_reporting_line = BooleanField()
+    require_shared_language = BooleanField()
+    max_timezone_gap_hours = NumberField(low=0, high=26, optional=True)
+    mentor_capacity = NumberField(low=1, high=10, whole=True)
+    objective = ChoiceField(choices=OBJECTIVES, message="Choose an objective.")
+
+
+WEIGHT_NAMES = [field.name for field in fields(Weights)]
+
+
+class RulesForm(_Rules.with_fields(  # type: ignore[misc]
+        "_RulesWeights",
+        {f"weight_{name}": NumberField(low=0, high=MAX_WEIGHT) for name in WEIGHT_NAMES})):
     """Matching rules, score weights and where seniority and department come from."""
-    errors: Errors = {}
-    unit = _choice(form, "seniority_unit", SENIORITY_UNITS, errors, "Choose a seniority scale.")
-    gap = _number(form, "min_seniority_gap", errors, 0, 40)
-    source = _choice(form, "seniority_source", SENIORITY_SOURCES, errors,
-                     "Choose where seniority and department come from.")
-    claims = {}
-    for name, default in (("seniority_claim", "seniority_level"), ("department_claim",
-                                                                   "department")):
-        value = (form.get(name) or "").strip() or default
-        if not CLAIM_NAME.match(value):
-            errors[name] = ("A custom claim name has letters, digits, “_”, “-”, “.” or “:” "
-                            "only, up to 100 characters.")
-        claims[name] = value
-    max_gap = _number(form, "max_timezone_gap_hours", errors, 0, 26, blank=-1.0)
-    capacity = _number(form, "mentor_capacity", errors, 1, 10, whole=True)
-    objective = _choice(form, "objective", OBJECTIVES, errors, "Choose an objective.")
-    weights = {}
-    for field in fields(Weights):
-        value = _number(form, f"weight_{field.name}", errors, 0, MAX_WEIGHT)
-        weights[field.name] = value if value is not None else 0.0
-    if errors:
-        return None, errors
-    return RulesValues(
-        seniority_unit=unit, min_seniority_gap=gap, seniority_source=source,
-        seniority_claim=claims["seniority_claim"], department_claim=claims["department_claim"],
-        exclude_same_department=form.get("exclude_same_department") == "on",
-        respect_department_preference=form.get("respect_department_preference") == "on",
-        exclude_same_reporting_line=form.get("exclude_same_reporting_line") == "on",
-        require_shared_language=form.get("require_shared_language") == "on",
-        max_timezone_gap_hours=None if max_gap == -1.0 else max_gap,
-        mentor_capacity=int(capacity), objective=objective, weights=weights,
-    ), errors
+
+    @staticmethod
+    def data_of(values: RulesValues) -> dict[str, Any]:
+        data = {name: value for name, value in vars(values).items() if name != "weights"}
+        data.update({f"weight_{name}": value for name, value in values.weights.items()})
+        return data
+
+    def values(self) -> RulesValues:
+        """The checked values (after ``validate()``)."""
+        data = self.data
+        return RulesValues(
+            seniority_unit=data["seniority_unit"], min_seniority_gap=data["min_seniority_gap"],
+            seniority_source=data["seniority_source"],
+            seniority_claim=data["seniority_claim"], department_claim=data["department_claim"],
+            exclude_same_department=data["exclude_same_department"],
+            respect_department_preference=data["respect_department_preference"],
+            exclude_same_reporting_line=data["exclude_same_reporting_line"],
+            require_shared_language=data["require_shared_language"],
+            max_timezone_gap_hours=data["max_timezone_gap_hours"],
+            mentor_capacity=int(data["mentor_capacity"]), objective=data["objective"],
+            weights={name: data[f"weight_{name}"] for name in WEIGHT_NAMES},
+        )
 
 
-def validate_catalogue(form: FormData, skill_ids: Iterable[int],
-                       new_rows: int) -> tuple[tuple[list[SkillEdit], list[SkillEdit]] | None,
-                                                Errors]:
+class DoNotPairForm(BaseForm):
+    """Two people of the course who must never be paired, and why (optional)."""
+
+    person_a = TextField(validators=[_digits("Choose a person.")])
+    person_b = TextField(validators=[_digits("Choose a second person.")])
+    reason = TextField(filters=(tidy,))
+
+    def validate_person_b(self, field: Field) -> None:
+        if field.data == self.person_a.data:
+            raise ValidationError("Choose two different people.")
+
+    def people(self) -> tuple[int, int]:
+        return int(self.person_a.data), int(self.person_b.data)
+
+
+# -- the skill catalogue -----------------------------------------------------------------------
+
+class CatalogueForm(BaseForm):
     """Renames, kinds and removals of existing skills, and new skills (blank rows ignored).
+    Build it with ``CatalogueForm.of(skill ids, new rows)``."""
 
-    Returns (edits of existing skills, new skills); ``SkillEdit.skill_id`` is None for new ones.
-    """
-    errors: Errors = {}
-    edits, added, seen = [], [], {}
+    form_error_key = "catalogue"
+    skill_ids: tuple[int, ...] = ()
+    new_rows = 0
 
-    def check(key: str, name: str) -> None:
-        folded = name.casefold()
-        if folded in seen:
-            errors[key] = f"“{name}” is already in the catalogue."
-        seen[folded] = key
+    @classmethod
+    def of(cls, skill_ids: Iterable[int], new_rows: int) -> type[CatalogueForm]:
+        skill_ids = tuple(skill_ids)
+        fields_: dict[str, Any] = {}
+        for skill_id in skill_ids:
+            fields_[f"skill-{skill_id}"] = TextField(filters=(one_line,))
+            fields_[f"kind-{skill_id}"] = TextField()
+            fields_[f"remove-{skill_id}"] = BooleanField()
+        for i in range(new_rows):
+            fields_[f"new-{i}"] = TextField(filters=(one_line,))
+            fields_[f"new-kind-{i}"] = TextField()
+        form = cls.with_fields("CatalogueForm", fields_)
+        form.skill_ids, form.new_rows = skill_ids, new_rows
+        return form  # type: ignore[return-value]
 
-    for skill_id in skill_ids:
-        key = f"skill-{skill_id}"
-        name = _text(form, key, errors, 100).replace("\n", " ")
-        remove = form.get(f"remove-{skill_id}") == "on"
-        kind = form.get(f"kind-{skill_id}") if form.get(f"kind-{skill_id}") in SKILL_KINDS \
-            else "digital"
-        if not remove:
-            if not name and key not in errors:
-                errors[key] = "Give the skill a name, or tick Remove."
-            elif name:
-                check(key, name)
-        edits.append(SkillEdit(skill_id=skill_id, name=name, kind=kind, remove=remove))
-    for i in range(new_rows):
-        key = f"new-{i}"
-        name = _text(form, key, errors, 100).replace("\n", " ")
-        if name:
-            check(key, name)
-            kind = form.get(f"new-kind-{i}")
-            added.append(SkillEdit(None, name, kind if kind in SKILL_KINDS else "digital"))
-    if not errors and not added and all(e.remove for e in edits):
-        errors["catalogue"] = "Keep at least one skill: learners choose from the catalogue."
-    return (None, errors) if errors else ((edits, added), errors)
+    @staticmethod
+    def data_of(skills: Iterable[Any]) -> dict[str, Any]:
+        data = {}
+        for skill in skills:
+            data[f"skill-{skill.id}"], data[f"kind-{skill.id}"] = skill.name, skill.kind
+        return data
+
+    def _kind(self, name: str) -> str:
+        kind = self[name].data
+        return kind if kind in SKILL_KINDS else "digital"
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        super().validate(extra_validators)
+        self.edits: list[SkillEdit] = []
+        self.added: list[SkillEdit] = []
+        seen: set[str] = set()
+
+        def check(key: str) -> None:
+            name = self[key].data
+            if name.casefold() in seen:
+                self.add_error(key, f"“{name}” is already in the catalogue.")
+            seen.add(name.casefold())
+
+        for skill_id in self.skill_ids:
+            key = f"skill-{skill_id}"
+            name = "" if self[key].errors else self[key].data or ""
+            remove = bool(self[f"remove-{skill_id}"].data)
+            if not remove and not self[key].errors:
+                if not name:
+                    self.add_error(key, "Give the skill a name, or tick Remove.")
+                else:
+                    check(key)
+            self.edits.append(SkillEdit(skill_id=skill_id, name=name,
+                                        kind=self._kind(f"kind-{skill_id}"), remove=remove))
+        for i in range(self.new_rows):
+            key = f"new-{i}"
+            if self[key].data and not self[key].errors:
+                check(key)
+                self.added.append(SkillEdit(None, self[key].data, self._kind(f"new-kind-{i}")))
+        if not self.errors and not self.added and all(e.remove for e in self.edits):
+            self.add_error(None, "Keep at least one skill: learners choose from the catalogue.")
+        return not self.errors
+
+    def changes(self) -> tuple[list[SkillEdit], list[SkillEdit]]:
+        """(edits of existing skills, new skills) after ``validate()``; ``SkillEdit.skill_id``
+        is None for new ones."""
+        return self.edits, self.added
 
 
 def time_zones() -> dict[str, list]:
@@ -259,89 +347,211 @@ def split_tags(value: object, *, limit: int, max_length: int = 60) -> list[str]:
     return tags
 
 
-def languages_from(form: FormData, errors: Errors) -> list[str]:
-    chosen = [lang for lang in LANGUAGES if lang in form.getlist("languages")]
+def languages_from(chosen: list[str], others_field: Field) -> list[str]:
+    """The ticked languages, then the others typed in (known names spelled as listed)."""
     known = {lang.casefold(): lang for lang in LANGUAGES}
     try:
-        others = split_tags(form.get("other_languages"), limit=10, max_length=40)
+        others = split_tags(others_field.data, limit=10, max_length=40)
     except FieldError as error:
-        errors["other_languages"] = str(error)
+        others_field.errors.append(str(error))
         others = []
     for other in others:
         name = known.get(other.casefold(), other.title())
         if name not in chosen:
             chosen.append(name)
-    if not chosen and "other_languages" not in errors:
-        errors["languages"] = "Choose at least one language you can mentor in."
     return chosen
 
 
-def validate_intake(
-    form: FormData,
-    *,
-    unit: str,
-    ask_seniority: bool,
-    ask_department: bool,
-    skill_ids: set[int],
-    colleague_ids: set[int],
-) -> tuple[ProfileAnswers | None, Errors]:
+class IntakeForm(BaseForm):
     """The learner's intake answers. ``colleague_ids`` are the people of the learner's course
     they may name as their manager; anyone else is refused."""
-    errors: Errors = {}
-    seniority = department = None
-    if ask_seniority:
+
+    seniority = TextField(filters=(strip,))
+    department = TextField()
+    manager_id = TextField(filters=(strip,))
+    skills_offered = MultiChoiceField()
+    skills_wanted = MultiChoiceField()
+    goals = MultiChoiceField()
+    goal_note = TextAreaField(filters=(tidy,))
+    interests = TextField()
+    languages = MultiChoiceField()
+    other_languages = TextField()
+    time_zone = TextField(filters=(strip,))
+    availability = MultiChoiceField()
+    availability_note = TextField(filters=(tidy,))
+    open_to_other_department = ChoiceField(
+        choices=OPENNESS, message="Say whether a partner from another department is welcome.")
+    consents_to_share = BooleanField()
+    is_champion = BooleanField()
+
+    def __init__(self, formdata: Any = AUTO, *, unit: str, ask_seniority: bool,
+                 ask_department: bool, skill_ids: set[int], colleague_ids: set[int],
+                 **kwargs: Any) -> None:
+        self.unit, self.ask_seniority, self.ask_department = unit, ask_seniority, ask_department
+        self.skill_ids, self.colleague_ids = skill_ids, colleague_ids
+        self.answers: ProfileAnswers | None = None
+        super().__init__(formdata, **kwargs)
+
+    @staticmethod
+    def data_of(profile: Any, *, own_seniority: bool, own_department: bool) -> dict[str, Any]:
+        """A stored, submitted profile as the form's initial data (``own_*``: the value was
+        the learner's answer, not from the organisation's records)."""
+        return {
+            "seniority": f"{profile.seniority:g}"
+            if own_seniority and profile.seniority is not None else "",
+            "department": profile.department if own_department else "",
+            "manager_id": str(profile.manager_id) if profile.manager_id else "",
+            "skills_offered": [link.skill_id for link in profile.skill_links
+                               if link.direction == "offered"],
+            "skills_wanted": [link.skill_id for link in profile.skill_links
+                              if link.direction == "wanted"],
+            "goals": profile.goals, "goal_note": profile.goal_note or "",
+            "languages": [lang for lang in profile.languages if lang in LANGUAGES],
+            "other_languages": ", ".join(lang for lang in profile.languages
+                                         if lang not in LANGUAGES),
+            "interests": ", ".join(profile.interests),
+            "time_zone": current_zone(profile.time_zone) or "",
+            "availability": profile.availability,
+            "availability_note": profile.availability_note or "",
+            "open_to_other_department": "yes" if profile.open_to_other_department else "no",
+            "consents_to_share": profile.consents_to_share, "is_champion": profile.is_champion,
+        }
+
+    NEW = {"open_to_other_department": "yes"}
+
+    def validate_seniority(self, field: Field) -> None:
+        if self.ask_seniority:
+            try:
+                field.data = parse_seniority(field.data, self.unit)
+            except FieldError as error:
+                raise ValidationError(str(error)) from None
+
+    def validate_department(self, field: Field) -> None:
+        if self.ask_department:
+            try:
+                field.data = parse_department(field.data)
+            except FieldError as error:
+                raise ValidationError(str(error)) from None
+
+    def validate_manager_id(self, field: Field) -> None:
+        if field.data and not (field.data.isdigit() and int(field.data) in self.colleague_ids):
+            raise ValidationError("Choose your manager from the list, or leave it empty.")
+
+    def validate_time_zone(self, field: Field) -> None:
+        zone = current_zone(field.data or "")
+        if zone is None:
+            raise ValidationError("Choose the time zone you work in.")
+        field.data = zone
+
+    def _skills(self, direction: str, message: str) -> list[int]:
+        field = self[f"skills_{direction}"]
+        picked = sorted({int(v) for v in field.data if v.isdigit()} & self.skill_ids)
+        if not picked:
+            field.errors.append(message)
+        return picked
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        super().validate(extra_validators)
+        offered = self._skills("offered", "Choose at least one skill you can offer.")
+        wanted = self._skills("wanted", "Choose at least one skill you would like to learn.")
         try:
-            seniority = parse_seniority(form.get("seniority"), unit)
+            interests = split_tags(self.interests.data, limit=15)
         except FieldError as error:
-            errors["seniority"] = str(error)
-    if ask_department:
-        try:
-            department = parse_department(form.get("department"))
-        except FieldError as error:
-            errors["department"] = str(error)
-    manager_id = None
-    raw_manager = (form.get("manager_id") or "").strip()
-    if raw_manager:
-        if raw_manager.isdigit() and int(raw_manager) in colleague_ids:
-            manager_id = int(raw_manager)
+            self.interests.errors.append(str(error))
+            interests = []
+        goals = self.goals.chosen(LEARNING_GOALS)
+        if not goals and not self.goal_note.data and not self.goal_note.errors:
+            self.goals.errors.append("Choose at least one learning goal, or write your own.")
+        languages = languages_from(self.languages.chosen(LANGUAGES), self.other_languages)
+        if not languages and not self.other_languages.errors:
+            self.languages.errors.append("Choose at least one language you can mentor in.")
+        availability = self.availability.chosen(AVAILABILITY)
+        if not availability and not self.availability_note.data \
+                and not self.availability_note.errors:
+            self.availability.errors.append(
+                "Tell us when you could meet: tick a time or add a note.")
+        if self.errors:
+            return False
+        self.answers = ProfileAnswers(
+            seniority=self.seniority.data if self.ask_seniority else None,
+            department=self.department.data if self.ask_department else None,
+            manager_id=int(self.manager_id.data) if self.manager_id.data else None,
+            offered_skill_ids=offered, wanted_skill_ids=wanted, interests=interests,
+            goals=goals, goal_note=self.goal_note.data or None, languages=languages,
+            time_zone=self.time_zone.data, availability=availability,
+            availability_note=self.availability_note.data or None,
+            open_to_other_department=self.open_to_other_department.data == "yes",
+            is_champion=bool(self.is_champion.data),
+            consents_to_share=bool(self.consents_to_share.data),
+        )
+        return True
+
+
+# -- the pairing pages -------------------------------------------------------------------------
+
+class HandPairForm(BaseForm):
+    """A designer's own pair; ``broken`` lists the hard rules it breaks (set by the view when
+    the service asks for a reason)."""
+
+    mentor = TextField(id="manual-mentor", validators=[_digits("Choose the mentor.")])
+    mentee = TextField(id="manual-mentee", validators=[_digits("Choose the mentee.")])
+    override_reason = TextAreaField(id="manual-reason", filters=(strip,))
+
+    def __init__(self, formdata: Any = AUTO, **kwargs: Any) -> None:
+        self.broken: list[str] = []
+        super().__init__(formdata, **kwargs)
+
+    def validate_mentee(self, field: Field) -> None:
+        if field.data == self.mentor.data:
+            raise ValidationError("Choose someone other than the mentor.")
+
+
+class VetoForm(BaseForm):
+    """Asked before a veto: ``confirmed=yes`` and an optional reason."""
+
+    confirmed = TextField()
+    reason = TextAreaField(id="veto-reason", filters=(strip,))
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed.data == "yes"
+
+
+class StatusForm(BaseForm):
+    """A program's status change; closing (it cannot be undone) needs ``confirmed=yes``."""
+
+    action = TextField(filters=(strip,))
+    confirmed = TextField()
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.action.data == "close" and self.confirmed.data != "yes"
+
+
+class CsvUploadForm(BaseForm):
+    """The CSV of seniority and department: an uploaded file, or the checked text posted back
+    by "Import these rows". ``content`` holds the bytes after ``validate()``."""
+
+    file = FileField()
+    content = TextAreaField()
+    action = TextField(filters=(strip,))
+
+    content_bytes = b""
+
+    def validate_file(self, field: Field) -> None:
+        upload = field.data
+        if upload is not None and getattr(upload, "filename", ""):
+            data = upload.read()
+            if not data.strip():
+                raise ValidationError(
+                    f"The file “{upload.filename}” is empty. Export the list again from your "
+                    "HR system, with a header row and one row per person.")
         else:
-            errors["manager_id"] = "Choose your manager from the list, or leave it empty."
-    picked = {}
-    for direction in ("offered", "wanted"):
-        ids = {int(v) for v in form.getlist(f"skills_{direction}") if v.isdigit()}
-        picked[direction] = sorted(ids & skill_ids)
-        if not picked[direction]:
-            errors[f"skills_{direction}"] = (
-                "Choose at least one skill you can offer." if direction == "offered"
-                else "Choose at least one skill you would like to learn.")
-    try:
-        interests = split_tags(form.get("interests"), limit=15)
-    except FieldError as error:
-        errors["interests"] = str(error)
-        interests = []
-    goals = [g for g in LEARNING_GOALS if g in form.getlist("goals")]
-    goal_note = _text(form, "goal_note", errors, 1000)
-    if not goals and not goal_note and "goal_note" not in errors:
-        errors["goals"] = "Choose at least one learning goal, or write your own."
-    languages = languages_from(form, errors)
-    time_zone = current_zone((form.get("time_zone") or "").strip())
-    if time_zone is None:
-        errors["time_zone"] = "Choose the time zone you work in."
-    availability = [key for key in AVAILABILITY if key in form.getlist("availability")]
-    availability_note = _text(form, "availability_note", errors, 500)
-    if not availability and not availability_note and "availability_note" not in errors:
-        errors["availability"] = "Tell us when you could meet: tick a time or add a note."
-    openness = _choice(form, "open_to_other_department", OPENNESS, errors,
-                       "Say whether a partner from another department is welcome.")
-    if errors:
-        return None, errors
-    return ProfileAnswers(
-        seniority=seniority, department=department, manager_id=manager_id,
-        offered_skill_ids=picked["offered"], wanted_skill_ids=picked["wanted"],
-        interests=interests, goals=goals, goal_note=goal_note or None, languages=languages,
-        time_zone=time_zone, availability=availability,
-        availability_note=availability_note or None,
-        open_to_other_department=openness == "yes",
-        is_champion=form.get("is_champion") == "on",
-        consents_to_share=form.get("consents_to_share") == "on",
-    ), errors
+            data = (self.content.data or "").encode()
+            if not data:
+                raise ValidationError("Choose a CSV file to upload.")
+        self.content_bytes = data
+
+    @property
+    def wants_import(self) -> bool:
+        return self.action.data == "import"

@@ -6,16 +6,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
 from lti_tool.core.audit import changes, record_event
 from lti_tool.core.cascade import delete_with_dependents, dependent_counts
+from lti_tool.core.forms import is_web_url
 from lti_tool.errors import DomainError, LaunchError, ValidationError
 from lti_tool.extensions import db
 from lti_tool.platforms.keys import ensure_signing_key
 from lti_tool.platforms.models import Deployment, DeploymentStatus, Platform, PlatformStatus
+
+REQUIRED = "This value is required."
+URL_NEEDED = "Enter a full URL starting with https://."
 
 
 @dataclass(frozen=True)
@@ -33,18 +36,15 @@ class PlatformValues:
     product_family: str | None = None
 
     def errors(self) -> dict[str, str]:
-        """Field name → what is wrong with it; empty when the values are usable."""
+        """Field name → what is wrong with it; empty when the values are usable (the admin's
+        form, ``platforms.forms.PlatformForm``, checks the same)."""
         problems: dict[str, str] = {}
         for field in ("name", "issuer", "client_id"):
             if not getattr(self, field).strip():
-                problems[field] = "This value is required."
+                problems[field] = REQUIRED
         for field in ("issuer", "auth_login_url", "auth_token_url", "key_set_url"):
-            value = getattr(self, field).strip()
-            if field in problems:
-                continue
-            parts = urlsplit(value)
-            if parts.scheme not in ("https", "http") or not parts.netloc:
-                problems[field] = "Enter a full URL starting with https://."
+            if field not in problems and not is_web_url(getattr(self, field)):
+                problems[field] = URL_NEEDED
         return problems
 
 

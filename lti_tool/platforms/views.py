@@ -38,14 +38,13 @@ from lti_tool.platforms.access import (
     require_platform,
 )
 from lti_tool.platforms.admin_sessions import open_admin_session, revoke_admin_session
+from lti_tool.platforms.forms import EditPlatformForm, PlatformForm
 from lti_tool.platforms.guidance import platform_next_steps, removal_lines
 from lti_tool.platforms.invites import invite_url, mint_invite, recent_invites, revoke_invite
 from lti_tool.platforms.keys import published_keys, rotate_keys
 from lti_tool.platforms.models import Deployment, Platform, PlatformStatus, RegistrationInvite
 from lti_tool.platforms.services import (
-    EDITABLE_FIELDS,
     PlatformExists,
-    PlatformValues,
     add_platform,
     decide_deployment,
     decide_platform,
@@ -62,7 +61,6 @@ log = logging.getLogger(__name__)
 
 # A platform's next steps in its LMS are shown unfolded for this long after it registered.
 RECENT_REGISTRATION = dt.timedelta(days=7)
-FORM_FIELDS = ("name", "issuer", "client_id", "auth_login_url", "auth_token_url", "key_set_url")
 
 
 def tool_values() -> list[tuple[str, str]]:
@@ -159,29 +157,22 @@ def add_platform_page() -> Response | tuple[str, int] | str:
     :raise AccessDenied: an LMS administrator may not add platforms.
     """
     scope = require_installation()
-    values = {field: request.form.get(field, "") for field in (*FORM_FIELDS, "deployment_ids")}
-    errors: dict[str, str] = {}
+    form = PlatformForm()
     conflict = None
-    if request.method == "POST":
-        candidate = PlatformValues(
-            **{field: values[field] for field in FORM_FIELDS},
-            deployment_ids=tuple(values["deployment_ids"].replace(",", " ").split()),
-        )
-        errors = candidate.errors()
-        if not errors:
-            try:
-                add_platform(candidate, actor=scope.actor)
-            except PlatformExists as exc:
-                conflict = exc.platform
-            else:
-                flash(f"Platform {candidate.name} saved.")
-                return _back()
-    status = 409 if conflict else 422 if errors else 200
+    if form.submitted and form.validate():
+        candidate = form.values()
+        try:
+            add_platform(candidate, actor=scope.actor)
+        except PlatformExists as exc:
+            conflict = exc.platform
+        else:
+            flash(f"Platform {candidate.name} saved.")
+            return _back()
+    status = 409 if conflict else 422 if form.errors else 200
     return (
         render_template(
             "platforms/add.html",
-            values=values,
-            errors=errors,
+            form=form,
             conflict=conflict,
             tool_values=tool_values(),
             admin_launch=g.get("admin_launch_id"),
@@ -199,21 +190,18 @@ def edit_platform_page(platform_pk: int) -> Response | tuple[str, int] | str:
     """
     platform = db.get_or_404(Platform, platform_pk)
     scope = require_platform(platform.id)
-    values = {field: getattr(platform, field) or "" for field in EDITABLE_FIELDS}
-    status = 200
-    error = None
-    if request.method == "POST":
-        values = {field: request.form.get(field, "") for field in EDITABLE_FIELDS}
+    form = EditPlatformForm(obj=platform)
+    if form.submitted and form.validate():
         try:
-            changed = edit_platform(platform, values, actor=scope.actor)
+            changed = edit_platform(platform, form.values(), actor=scope.actor)
         except ValidationError as exc:
-            error, status = exc.message, 422
+            form.add_error(None, exc.message)
         else:
             flash(f"{platform.name}: changed {', '.join(changed).replace('_', ' ')}."
                   if changed else f"{platform.name}: nothing changed.")
             return _back()
-    return render_template("platforms/edit.html", platform=platform, values=values,
-                           error=error, admin_launch=g.get("admin_launch_id")), status
+    return render_template("platforms/edit.html", platform=platform, form=form,
+                           admin_launch=g.get("admin_launch_id")), 422 if form.errors else 200
 
 
 @bp.post("/platforms/<int:platform_pk>/<any(approve, reject):decision>",

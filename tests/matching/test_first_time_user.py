@@ -37,6 +37,7 @@ from tests.matching.test_programs import (  # noqa: F401  (forget_programs is a 
     PROGRAM_FORM,
     enter,
     forget_programs,
+    validate_program,
 )
 from tests.support.launching import LEARNER, Platform
 from tests.support.live_server import LiveServer
@@ -308,14 +309,14 @@ def test_program_form_keeps_its_rows_and_flags_an_old_year(spec: Platform, app: 
 def test_goal_rows_and_start_dates() -> None:
     form = {"goal-0": "A", "metric-0": "B", "goal-1": "", "metric-1": "",
             "goal-2": "", "metric-2": "", "goal-3": "", "metric-3": ""}
-    assert len(forms.goal_rows(None, form)) == 4
-    assert len(forms.goal_rows(None, {})) == 3
+    assert len(forms.ProgramForm(form).goal_rows()) == 4
+    assert len(forms.ProgramForm({}).goal_rows()) == 3
     today = dt.date(2026, 12, 2)
     values = {**PROGRAM_FORM, "starts_on": "2033-01-01"}
-    _, errors = forms.validate_program(values, today=today)
+    _, errors = validate_program(values, today=today)
     assert "five years ahead" in errors["starts_on"]
-    kept, errors = forms.validate_program({**PROGRAM_FORM, "starts_on": "2020-01-01"},
-                                          today=today, current_start=dt.date(2020, 1, 1))
+    kept, errors = validate_program({**PROGRAM_FORM, "starts_on": "2020-01-01"},
+                                    today=today, current_start=dt.date(2020, 1, 1))
     assert kept is not None and errors == {}
 
 

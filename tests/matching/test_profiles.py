@@ -92,7 +92,8 @@ def intake_form(**changes: object) -> MultiDict:
 def validate(form: MultiDict, **options: object):
     settings = {"unit": "levels", "ask_seniority": True, "ask_department": True,
                 "skill_ids": {1, 2, 3}, "colleague_ids": {7, 8}, **options}
-    return forms.validate_intake(form, **settings)
+    intake = forms.IntakeForm(form, **settings)
+    return (intake.answers if intake.validate() else None), intake.messages
 
 
 def test_intake_values() -> None:

@@ -269,6 +269,21 @@ def test_do_not_pair_needs_two_people() -> None:
 
 # -- form validation ---------------------------------------------------------------------------
 
+def validate_program(data: MultiDict, **options: object):
+    form = forms.ProgramForm(data, **options)
+    return (form.values() if form.validate() else None), form.messages
+
+
+def validate_rules(data: MultiDict):
+    form = forms.RulesForm(data)
+    return (form.values() if form.validate() else None), form.messages
+
+
+def validate_catalogue(data: MultiDict, skill_ids: list[int], new_rows: int):
+    form = forms.CatalogueForm.of(skill_ids, new_rows)(data)
+    return (form.changes() if form.validate() else None), form.messages
+
+
 @pytest.mark.parametrize(("changes", "field", "words"), [
     ({"title": "  "}, "title", "Give the program a name"),
     ({"title": "x" * 201}, "title", "at most 200 characters"),
@@ -284,13 +299,13 @@ def test_do_not_pair_needs_two_people() -> None:
     ({"cadence": "quarterly"}, "cadence", "at least monthly"),
 ])
 def test_program_form_errors(changes: dict, field: str, words: str) -> None:
-    values, errors = forms.validate_program(MultiDict({**PROGRAM_FORM, **changes}))
+    values, errors = validate_program(MultiDict({**PROGRAM_FORM, **changes}))
     assert values is None
     assert words in errors[field]
 
 
 def test_program_form_values() -> None:
-    values, errors = forms.validate_program(MultiDict({
+    values, errors = validate_program(MultiDict({
         **PROGRAM_FORM, "goal-3": " Boost   knowledge sharing ", "metric-3": "Posts per month",
         "is_pilot": ""}))
     assert errors == {}
@@ -323,12 +338,12 @@ RULES_FORM = {
     ({"weight_timezone": "nan"}, "weight_timezone", "from 0 to 1000"),
 ])
 def test_rules_form_errors(changes: dict, field: str, words: str) -> None:
-    values, errors = forms.validate_rules(MultiDict({**RULES_FORM, **changes}))
+    values, errors = validate_rules(MultiDict({**RULES_FORM, **changes}))
     assert values is None and words in errors[field]
 
 
 def test_rules_form_values() -> None:
-    values, errors = forms.validate_rules(MultiDict({
+    values, errors = validate_rules(MultiDict({
         **RULES_FORM, "seniority_source": "claim", "seniority_claim": "", "objective": "maximin",
         "max_timezone_gap_hours": "3.5", "exclude_same_reporting_line": ""}))
     assert errors == {}
@@ -346,7 +361,7 @@ def test_rules_form_values() -> None:
     ({"remove-1": "on", "remove-2": "on"}, "catalogue", "at least one skill"),
 ])
 def test_catalogue_form_errors(form: dict, key: str, words: str) -> None:
-    changes, errors = forms.validate_catalogue(MultiDict(form), [1, 2], 3)
+    changes, errors = validate_catalogue(MultiDict(form), [1, 2], 3)
     assert changes is None and words in errors[key]
 
 

@@ -14,7 +14,7 @@ from lti_tool.core.roles import Audience
 from lti_tool.core.transaction import discard
 from lti_tool.errors import DomainError, ValidationError
 from lti_tool.extensions import db
-from lti_tool.matching import decisions
+from lti_tool.matching import decisions, forms
 from lti_tool.matching.models import MatchingRun, Pair, Program, RunStatus
 from lti_tool.matching.pairing import (
     count_ready_profiles,
@@ -31,7 +31,6 @@ from lti_tool.roster.launches import LaunchSession
 # Cohorts up to this many submitted profiles are matched within the request (about a second
 # for 1,000 on SQLite, measured); bigger ones by a job, with a progress page.
 SYNC_LIMIT = 1000
-VETO_REASON_MAX = 500  # PairVeto.reason's length
 NOTICES = {
     "ran": "Matching finished: the proposed pairs are below.",
     "rematched": "The people whose partner left have been rematched; everyone else keeps "
@@ -52,14 +51,14 @@ def _to_review(launch: LaunchSession, program: Program, notice: str,
 
 
 def _review_page(launch: LaunchSession, program: Program, *, status: int = 200,
-                 problem: str | None = None, manual_form: dict | None = None,
-                 manual_errors: dict | None = None) -> tuple[str, int]:
+                 problem: str | None = None,
+                 manual: forms.HandPairForm | None = None) -> tuple[str, int]:
     course = launch_course(launch)
     return render_template(
         "matching/pairs/review.html", launch_id=launch.id, course_title=course.title,
         program=program, review=build_review(program), problem=problem,
         notice=NOTICES.get(request.args.get("notice", "")),
-        manual_form=manual_form or {}, manual_errors=manual_errors or {},
+        manual=manual or forms.HandPairForm(formdata=None),
     ), status
 
 
@@ -168,15 +167,15 @@ def confirm_veto(launch: LaunchSession, program_id: int, pair_id: int) -> tuple[
     return _veto_page(launch, program, _pair_of(program, pair_id))
 
 
-def _veto_page(launch: LaunchSession, program: Program, pair: Pair, *, status: int = 200,
-               error: str | None = None) -> tuple[str, int]:
+def _veto_page(launch: LaunchSession, program: Program, pair: Pair,
+               form: forms.VetoForm | None = None) -> tuple[str, int]:
     names = {p.id: p for p in (pair.mentor, pair.mentee)}
     return render_template(
         "matching/pairs/veto.html", launch_id=launch.id,
         course_title=launch_course(launch).title, program=program, pair=pair,
         mentor=person_label(names[pair.mentor_id]), mentee=person_label(names[pair.mentee_id]),
-        reason=request.form.get("reason", ""), error=error,
-    ), status
+        form=form or forms.VetoForm(),
+    ), 422 if form is not None and form.errors else 200
 
 
 @bp.post("/s/<launch_id>/programs/<int:program_id>/pairs/<int:pair_id>/"
@@ -190,18 +189,18 @@ def decide_pair(launch: LaunchSession, program_id: int, pair_id: int,
     """
     program = load_program(launch, program_id)
     pair = _pair_of(program, pair_id)
-    if action == "veto" and request.form.get("confirmed") != "yes":
+    veto = forms.VetoForm()
+    if action == "veto" and not veto.is_confirmed:
         return _veto_page(launch, program, pair)  # a veto is asked first, with its reason
-    if action == "veto" and len(request.form.get("reason", "").strip()) > VETO_REASON_MAX:
-        return _veto_page(launch, program, pair, status=422,
-                          error=f"Keep the reason under {VETO_REASON_MAX} characters.")
+    if action == "veto" and not veto.validate():
+        return _veto_page(launch, program, pair, veto)
     try:
         if action == "lock":
             decisions.lock_pair(pair)
         elif action == "unlock":
             decisions.unlock_pair(pair)
         else:
-            decisions.veto_pair(pair, launch.person_id, request.form.get("reason"))
+            decisions.veto_pair(pair, launch.person_id, veto.reason.data)
     except DomainError as error:
         return _refused(launch, program, error)
     notice = {"lock": "locked", "unlock": "unlocked", "veto": "vetoed"}[action]
@@ -233,33 +232,22 @@ def pair_by_hand(launch: LaunchSession, program_id: int) -> Response | tuple[str
     :raise NotFound: the program is not in this course.
     """
     program = load_program(launch, program_id)
-    form = request.form
-    errors: dict[str, str | list[str]] = {}
-    mentor, mentee = form.get("mentor", ""), form.get("mentee", "")
-    if not mentor.isdigit():
-        errors["mentor"] = "Choose the mentor."
-    if not mentee.isdigit():
-        errors["mentee"] = "Choose the mentee."
-    elif mentor == mentee:
-        errors["mentee"] = "Choose someone other than the mentor."
-    reason = form.get("override_reason", "").strip()
-    if len(reason) > 2000:
-        errors["override_reason"] = f"Use at most 2000 characters (this has {len(reason)})."
-    if not errors:
+    form = forms.HandPairForm()
+    if form.validate():
         try:
-            decisions.pair_by_hand(program, int(mentor), int(mentee), reason or None)
+            decisions.pair_by_hand(program, int(form.mentor.data), int(form.mentee.data),
+                                   form.override_reason.data or None)
         except decisions.ManualPairNeedsReason as error:
-            errors["broken"] = error.broken
-            errors["override_reason"] = "This pair breaks the rules above: write why it " \
-                "should stand, or choose someone else."
+            form.broken = error.broken
+            form.add_error("override_reason", "This pair breaks the rules above: write why it "
+                           "should stand, or choose someone else.")
         except ValidationError as error:
-            errors["mentee"] = error.message
+            form.add_error("mentee", error.message)
         except DomainError as error:
             return _refused(launch, program, error)
-    if errors:
+    if form.errors:
         discard()
-        return _review_page(launch, program, status=422, manual_form=dict(form),
-                            manual_errors=errors)
+        return _review_page(launch, program, status=422, manual=form)
     return _to_review(launch, program, "paired", "pairs")
 
 

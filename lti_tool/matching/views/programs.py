@@ -5,7 +5,7 @@ Every view needs a designer's launch and a program of the launch's course (404 o
 
 from __future__ import annotations
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import Response, redirect, render_template, url_for
 
 from lti_tool.core.auth import launch_required
 from lti_tool.core.roles import Audience
@@ -61,17 +61,12 @@ def program_list(launch: LaunchSession) -> tuple[str, int]:
 def new_program(launch: LaunchSession) -> Response | tuple[str, int]:
     """Create a draft program (with the default skill catalogue)."""
     course = launch_course(launch)
-    errors: dict[str, str] = {}
-    form = request.form if request.method == "POST" else {
-        "length_months": "6", "cadence": "monthly", "is_pilot": "on"}
-    if request.method == "POST":
-        values, errors = forms.validate_program(request.form)
-        if values is not None:
-            program = create_program(course, values)
-            return _to("program_overview", launch, program, notice="created")
-    rows = forms.goal_rows(None, request.form if request.method == "POST" else None)
-    return _page("matching/program_form.html", launch, 422 if errors else 200,
-                 program=None, form=form, goals=rows, errors=errors)
+    form = forms.ProgramForm(data=forms.ProgramForm.NEW)
+    if form.submitted and form.validate():
+        program = create_program(course, form.values())
+        return _to("program_overview", launch, program, notice="created")
+    return _page("matching/program_form.html", launch, 422 if form.errors else 200,
+                 program=None, form=form)
 
 
 @bp.get("/s/<launch_id>/programs/<int:program_id>/")
@@ -108,21 +103,13 @@ def edit_program(launch: LaunchSession, program_id: int) -> Response | tuple[str
     """
     program = load_program(launch, program_id)
     program.ensure_editable()
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        values, errors = forms.validate_program(request.form, current_start=program.starts_on)
-        if values is not None:
-            update_program(program, values)
-            return _to("program_overview", launch, program, notice="saved")
-        form, rows = request.form, forms.goal_rows(None, request.form)
-    else:
-        form = {"title": program.title, "purpose": program.purpose,
-                "starts_on": program.starts_on.isoformat(),
-                "length_months": str(program.length_months), "cadence": program.cadence,
-                "is_pilot": "on" if program.is_pilot else ""}
-        rows = forms.goal_rows(program.goals)
-    return _page("matching/program_form.html", launch, 422 if errors else 200,
-                 program=program, form=form, goals=rows, errors=errors)
+    form = forms.ProgramForm(current_start=program.starts_on,
+                             data=forms.ProgramForm.data_of(program))
+    if form.submitted and form.validate():
+        update_program(program, form.values())
+        return _to("program_overview", launch, program, notice="saved")
+    return _page("matching/program_form.html", launch, 422 if form.errors else 200,
+                 program=program, form=form)
 
 
 @bp.post("/s/<launch_id>/programs/<int:program_id>/status")
@@ -131,11 +118,11 @@ def change_program_status(launch: LaunchSession, program_id: int) -> Response | 
     """draft → matching → active → closed, as the model allows; a refusal is shown on the
     program's page."""
     program = load_program(launch, program_id)
-    action = request.form.get("action", "")
-    if action == "close" and request.form.get("confirmed") != "yes":
+    form = forms.StatusForm()
+    if form.needs_confirmation:
         return _to("close_program", launch, program)  # closing cannot be undone: ask first
     try:
-        change_status(program, action)
+        change_status(program, form.action.data or "")
     except DomainError as error:
         discard()
         return _overview(launch, program, problem=error.message, status=409)
@@ -163,44 +150,23 @@ def edit_rules(launch: LaunchSession, program_id: int) -> Response | tuple[str, 
     :raise DomainError: saving rules of an active or closed program.
     """
     program = load_program(launch, program_id)
-    errors: dict[str, str] = {}
-    values = RulesValues.of(program)
-    if request.method == "POST":
-        posted, errors = forms.validate_rules(request.form)
-        if posted is not None:
-            update_rules(program, posted)
-            return _to("edit_rules", launch, program, notice="saved")
-    return _rules_page(launch, program, values, errors)
+    form = forms.RulesForm(data=forms.RulesForm.data_of(RulesValues.of(program)))
+    if form.submitted and form.validate():
+        update_rules(program, form.values())
+        return _to("edit_rules", launch, program, notice="saved")
+    return _rules_page(launch, program, form, forms.DoNotPairForm(formdata=None))
 
 
-def _rules_page(launch: LaunchSession, program: Program, values: RulesValues,
-                errors: dict[str, str], dnp_errors: dict[str, str] | None = None
-                ) -> tuple[str, int]:
-    form = request.form if request.method == "POST" and errors else _rules_form(values)
+def _rules_page(launch: LaunchSession, program: Program, form: forms.RulesForm,
+                dnp_form: forms.DoNotPairForm) -> tuple[str, int]:
     names = {p.id: person_label(p) for p in course_people(program.course_id)}
     entries = [(d.id, names.get(d.person_a_id, "someone who left"),
                 names.get(d.person_b_id, "someone who left"), d.reason)
                for d in program.do_not_pairs]
-    return _page("matching/rules.html", launch, 422 if errors or dnp_errors else 200,
-                 program=program, form=form, errors=errors, do_not_pairs=entries,
-                 dnp_errors=dnp_errors or {}, dnp_form=request.form if dnp_errors else {},
+    return _page("matching/rules.html", launch, 422 if form.errors or dnp_form.errors else 200,
+                 program=program, form=form, do_not_pairs=entries, dnp_form=dnp_form,
                  learners=[(p.id, person_label(p)) for p in course_learners(program.course_id)],
                  editable=program.status in (ProgramStatus.DRAFT, ProgramStatus.MATCHING))
-
-
-def _rules_form(values: RulesValues) -> dict[str, str]:
-    """The stored rules as the form's strings (``"on"`` for a ticked box)."""
-    form = {}
-    for name, value in vars(values).items():
-        if name == "weights":
-            form.update({f"weight_{k}": f"{v:g}" for k, v in value.items()})
-        elif isinstance(value, bool):
-            form[name] = "on" if value else ""
-        elif isinstance(value, float):
-            form[name] = f"{value:g}"
-        else:
-            form[name] = "" if value is None else str(value)
-    return form
 
 
 @bp.post("/s/<launch_id>/programs/<int:program_id>/do-not-pair")
@@ -208,24 +174,17 @@ def _rules_form(values: RulesValues) -> dict[str, str]:
 def add_do_not_pair_entry(launch: LaunchSession, program_id: int) -> Response | tuple[str, int]:
     """Add two people of the course to the do-not-pair list."""
     program = load_program(launch, program_id)
-    first, second = request.form.get("person_a", ""), request.form.get("person_b", "")
-    errors = {}
-    if not first.isdigit():
-        errors["person_a"] = "Choose a person."
-    if not second.isdigit():
-        errors["person_b"] = "Choose a second person."
-    elif first == second:
-        errors["person_b"] = "Choose two different people."
-    if not errors:
+    form = forms.DoNotPairForm()
+    if form.validate():
         try:
-            reason = forms.clean_text(request.form.get("reason"), 500) or None
-            add_do_not_pair(program, (int(first), int(second)), reason)
-        except (ValidationError, forms.FieldError) as error:
-            errors["person_b" if isinstance(error, ValidationError) else "reason"] = str(
-                getattr(error, "message", error))
-    if errors:
+            add_do_not_pair(program, form.people(), form.reason.data or None)
+        except ValidationError as error:
+            form.add_error("person_b", error.message)
+    if form.errors:
         discard()
-        return _rules_page(launch, program, RulesValues.of(program), {}, errors)
+        stored = forms.RulesForm(formdata=None,
+                                 data=forms.RulesForm.data_of(RulesValues.of(program)))
+        return _rules_page(launch, program, stored, form)
     return _to("edit_rules", launch, program, notice="saved", _anchor="do-not-pair")
 
 
@@ -245,18 +204,15 @@ def edit_skills(launch: LaunchSession, program_id: int) -> Response | tuple[str,
     :raise DomainError: saving the catalogue of an active or closed program.
     """
     program = load_program(launch, program_id)
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        changes, errors = forms.validate_catalogue(
-            request.form, [s.id for s in program.skills], NEW_SKILL_ROWS)
-        if changes is not None:
-            update_catalogue(program, *changes)
-            return _to("edit_skills", launch, program, notice="saved")
+    catalogue = forms.CatalogueForm.of([s.id for s in program.skills], NEW_SKILL_ROWS)
+    form = catalogue(data=catalogue.data_of(program.skills))
+    if form.submitted and form.validate():
+        update_catalogue(program, *form.changes())
+        return _to("edit_skills", launch, program, notice="saved")
     usage = skill_usage(program)
-    skills = [(s.id, s.name, s.kind, usage.get(s.id, 0)) for s in program.skills]
-    return _page("matching/skills.html", launch, 422 if errors else 200, program=program,
-                 skills=skills, errors=errors, new_rows=NEW_SKILL_ROWS,
-                 form=request.form if errors else None,
+    skills = [(s.id, s.name, usage.get(s.id, 0)) for s in program.skills]
+    return _page("matching/skills.html", launch, 422 if form.errors else 200, program=program,
+                 skills=skills, form=form, new_rows=NEW_SKILL_ROWS,
                  editable=program.status in (ProgramStatus.DRAFT, ProgramStatus.MATCHING))
 
 
@@ -270,25 +226,14 @@ def import_csv(launch: LaunchSession, program_id: int) -> Response | tuple[str, 
     """
     program = load_program(launch, program_id)
     program.ensure_editable()
-    check, applied, file_error, data = None, None, None, b""
-    if request.method == "POST":
-        upload = request.files.get("file")
-        if upload is not None and upload.filename:
-            data = upload.read()
-            if not data.strip():
-                file_error = (f"The file “{upload.filename}” is empty. Export the list again "
-                              "from your HR system, with a header row and one row per person.")
-        else:  # "Import these rows" after a check posts the checked text back
-            data = request.form.get("content", "").encode()
-            if not data:
-                file_error = "Choose a CSV file to upload."
-        if file_error:
-            data = b""
-        else:
-            check = check_csv(program, data)
-            if check.ok and request.form.get("action") == "import":
-                applied = apply_csv(program, check)
-    status = 422 if file_error or (check is not None and not check.ok) else 200
+    form = forms.CsvUploadForm()
+    check, applied = None, None
+    if form.submitted and form.validate():
+        check = check_csv(program, form.content_bytes)
+        if check.ok and form.wants_import:
+            applied = apply_csv(program, check)
+    status = 422 if form.errors or (check is not None and not check.ok) else 200
     return _page("matching/import.html", launch, status, program=program, check=check,
-                 applied=applied, file_error=file_error,
-                 content=data.decode("utf-8-sig", "replace") if check and check.ok else "")
+                 applied=applied, form=form,
+                 content=form.content_bytes.decode("utf-8-sig", "replace")
+                 if check and check.ok else "")
