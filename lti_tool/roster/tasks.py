@@ -39,7 +39,7 @@ LOST_IN_QUEUE = ("No worker started this sync, so it was queued again. If syncs 
                  "check that the tool's worker (flask worker) is running.")
 
 
-@job
+@job(retries=2, retry_delay=30)  # e.g. a database briefly away; a finished one is skipped
 def run_roster_sync(sync_id: int) -> None:
     """Run a queued RosterSync: read the platform's list, apply it, record the outcome."""
     sync = db.session.get(RosterSync, sync_id)
