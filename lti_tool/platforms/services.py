@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from lti_tool.core.audit import changes, record_event
 from lti_tool.errors import DomainError, ValidationError
@@ -109,6 +110,7 @@ def add_platform(
         product_family=values.product_family,
         registered_by=registered_by,
         status=status,
+        deployments=[],  # loaded (empty): the deployments added below need no query
     )
     db.session.add(platform)
     db.session.flush()
@@ -163,7 +165,8 @@ def decide_platform(platform: Platform, decision: str, *, actor: str) -> None:
 def decide_deployment(deployment: Deployment, decision: str, *, actor: str) -> None:
     """:raise DomainError: the deployment already has that status."""
     deployment.approve() if decision == "approve" else deployment.reject()
-    record_event(actor, f"deployment.{decision}d", describe_platform(deployment.platform),
+    platform = db.session.get(Platform, deployment.platform_id)
+    record_event(actor, f"deployment.{decision}d", describe_platform(platform),
                  {"deployment_id": deployment.deployment_id})
 
 
@@ -238,8 +241,10 @@ def pending_deployments(platform_id: int | None = None) -> list[Deployment]:
 
 
 def list_platforms(platform_id: int | None = None) -> list[Platform]:
-    """Every platform, or only ``platform_id`` (an LMS administrator's own)."""
-    query = sa.select(Platform).order_by(Platform.created_at)
+    """Every platform, or only ``platform_id`` (an LMS administrator's own), with its
+    deployments (one more query for all of them)."""
+    query = (sa.select(Platform).order_by(Platform.created_at)
+             .options(selectinload(Platform.deployments)))
     if platform_id is not None:
         query = query.where(Platform.id == platform_id)
     return list(db.session.scalars(query))

@@ -120,7 +120,7 @@ class RosterSync(db.Model):
     error: Mapped[str | None] = mapped_column(sa.Text)
     differences_url: Mapped[str | None] = mapped_column(sa.String(2000))
 
-    course: Mapped[Course] = relationship()
+    course: Mapped[Course] = relationship(lazy="joined")
     requested_by: Mapped[Person | None] = relationship()
 
     # A queued sync no worker has started in this long was lost (its job never sent, or the
