@@ -38,6 +38,7 @@ from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import (
     ConnectTimeoutError,
+    InvalidHeader,
     MaxRetryError,
     NameResolutionError,
     NewConnectionError,
@@ -313,6 +314,12 @@ class IdempotentRetry(Retry):
     """
 
     RETRY_AFTER_STATUS_CODES = frozenset({429, 503})
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        try:
+            return super().parse_retry_after(retry_after)
+        except InvalidHeader:  # unreadable: taken as "too long", so no retry
+            return RETRY_AFTER_MAX_SECONDS + 1
 
     def increment(self, method: str | None = None, url: str | None = None,  # type: ignore[override]
                   response: Any = None, error: Exception | None = None,

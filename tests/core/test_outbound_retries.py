@@ -81,8 +81,9 @@ def test_retry_after_is_respected(ctx: Flask) -> None:
 
 
 @pytest.mark.parametrize("status", [429, 503])
-def test_a_long_retry_after_ends_the_retries(ctx: Flask, status: int) -> None:
-    server = HostileServer(unavailable(1, status, **{"Retry-After": "3600"}))
+@pytest.mark.parametrize("retry_after", ["3600", "soon", "Wed, 21 Oct 2099 07:28:00 GMT"])
+def test_a_long_retry_after_ends_the_retries(ctx: Flask, status: int, retry_after: str) -> None:
+    server = HostileServer(unavailable(1, status, **{"Retry-After": retry_after}))
     try:
         started = time.monotonic()
         assert http_session().get(f"{server.origin}/", timeout=5).status_code == status
