@@ -45,7 +45,7 @@ class BaseConfig:
     TOOL_TITLE: str = os.environ.get("TOOL_TITLE", "Reciprocal")
     # Seconds a retired tool key stays published in the JWKS after rotation.
     KEY_ROTATION_GRACE_SECONDS: int = int(os.environ.get("KEY_ROTATION_GRACE_SECONDS", "86400"))
-    # Leeway for id_token iat/exp checks; the issue caps it at 60 s.
+    # Leeway for id_token iat/exp checks, in seconds; never more than 60.
     JWT_LEEWAY_SECONDS: int = min(int(os.environ.get("JWT_LEEWAY_SECONDS", "60")), 60)
     # How long an OIDC state is valid between login initiation and launch.
     LAUNCH_STATE_TTL_SECONDS: int = int(os.environ.get("LAUNCH_STATE_TTL_SECONDS", "600"))

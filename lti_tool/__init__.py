@@ -115,6 +115,7 @@ def import_models() -> None:
 def import_tasks() -> None:
     """Import each domain's tasks module: ``@job`` registers its jobs before ``init_jobs``."""
     from lti_tool.jobs import tasks as _jobs_tasks  # noqa: F401  (the lost-job sweep)
+    from lti_tool.lti import tasks as _lti_tasks  # noqa: F401
     from lti_tool.matching import tasks as _matching_tasks  # noqa: F401
     from lti_tool.roster import tasks as _roster_tasks  # noqa: F401
 

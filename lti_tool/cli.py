@@ -7,6 +7,7 @@ import datetime as dt
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
+from sqlalchemy.orm import selectinload
 
 from lti_tool.core.transaction import CommandGroup
 from lti_tool.errors import DomainError
@@ -151,7 +152,8 @@ def platforms_approve(platform_id: int) -> None:
 
 @platforms_cli.command("list")
 def platforms_list() -> None:
-    for platform in db.session.scalars(sa.select(Platform).order_by(Platform.id)):
+    query = sa.select(Platform).order_by(Platform.id).options(selectinload(Platform.deployments))
+    for platform in db.session.scalars(query):
         deployments = ", ".join(f"{d.deployment_id} ({d.status})" for d in platform.deployments)
         click.echo(f"{platform.id}  {platform.issuer}  client={platform.client_id}  "
                    f"{platform.status}  deployments: {deployments or 'none'}")
@@ -165,9 +167,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(platforms_cli)
     app.cli.add_command(roster_cli)
     app.cli.add_command(worker_command)
-    import importlib.util
+    from lti_tool.demo_lms.cli import demo_cli
 
-    if importlib.util.find_spec("lti_tool.demo_lms.cli"):  # TODO(integration): plain import
-        from lti_tool.demo_lms.cli import demo_cli
-
-        app.cli.add_command(demo_cli)
+    app.cli.add_command(demo_cli)

@@ -5,6 +5,7 @@ The schema is built by running the Alembic migrations, never by ``create_all``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
+from hypothesis import HealthCheck, settings
 
 from lti_tool import create_app
 from lti_tool.demo_lms.flavours import FLAVOURS
@@ -24,6 +26,15 @@ from tests.support.databases import throwaway_database
 from tests.support.invites import invite_url_for
 from tests.support.launching import Platform
 from tests.support.live_server import LiveServer, start_live_server
+
+# Hypothesis: "dev" is quick for a run while working, "ci" thorough. CI=true picks "ci";
+# HYPOTHESIS_PROFILE=dev|ci overrides either way.
+settings.register_profile("dev", max_examples=25, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", max_examples=200, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or (
+    "ci" if os.environ.get("CI", "").lower() in {"1", "true", "yes"} else "dev"))
 
 
 @pytest.fixture(scope="session")

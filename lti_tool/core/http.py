@@ -8,6 +8,11 @@ address is checked after DNS resolution, on the address the socket then connects
 connection is checked again before reuse), so a name that resolves to an internal address —
 or changes its answer between two look-ups — is refused. Answers are read up to
 ``OUTBOUND_MAX_RESPONSE_BYTES``; within ``outbound_budget`` every call shares one deadline.
+
+Idempotent requests (GET, HEAD, PUT, DELETE, OPTIONS) are retried a couple of times, with
+backoff, after a connect error or a 502/503/504 (and a 429/503 with ``Retry-After``, which is
+honoured up to ``RETRY_AFTER_MAX_SECONDS``); a POST is never sent twice. A refused address is
+never retried. ``set_outbound_limiter`` plugs in a per-platform rate limiter.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
@@ -31,11 +37,15 @@ from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import (
     ConnectTimeoutError,
+    InvalidHeader,
+    MaxRetryError,
     NameResolutionError,
     NewConnectionError,
     ReadTimeoutError,
+    ResponseError,
 )
 from urllib3.util import connection as urllib3_connection
+from urllib3.util.retry import Retry
 
 from lti_tool.errors import PlatformServiceError
 
@@ -279,12 +289,114 @@ def _bounded_timeout(timeout: object) -> tuple[float | None, float | None]:
     return connect, read
 
 
+# -- retries --------------------------------------------------------------------------------
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+RETRY_STATUSES = frozenset({502, 503, 504})
+RETRY_TOTAL = 2
+RETRY_BACKOFF_FACTOR = 0.25
+RETRY_AFTER_MAX_SECONDS = 10.0
+
+
+class IdempotentRetry(Retry):
+    """urllib3's ``Retry`` for the tool's calls to an LMS, with three limits of its own:
+
+    - a method that is not idempotent is never sent again, not even after a connect error
+      (a score or registration POST must not arrive twice);
+    - a ``Retry-After`` longer than ``RETRY_AFTER_MAX_SECONDS``, or a wait that would not
+      leave time within the current ``outbound_budget``, ends the retries (the caller gets
+      the last answer or error);
+    - the body of an answer that is retried is not read (the connection is closed): a
+      hostile LMS cannot make the tool read an endless error page.
+
+    A refused address (``OutboundRefused``) is not a connection error: it is never retried.
+    """
+
+    RETRY_AFTER_STATUS_CODES = frozenset({429, 503})
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        try:
+            return super().parse_retry_after(retry_after)
+        except InvalidHeader:  # unreadable: taken as "too long", so no retry
+            return RETRY_AFTER_MAX_SECONDS + 1
+
+    def increment(self, method: str | None = None, url: str | None = None,  # type: ignore[override]
+                  response: Any = None, error: Exception | None = None,
+                  _pool: Any = None, _stacktrace: Any = None) -> Retry:
+        if method is None or not self._is_method_retryable(method):
+            # What requests does without retries: the error, as if none were configured.
+            return Retry(0, read=False).increment(method, url, response, error, _pool,
+                                                  _stacktrace)
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        wait = retry.get_backoff_time()
+        if response is not None:
+            after = retry.get_retry_after(response)
+            if after is not None:
+                wait = after
+        budget = _budget.get()
+        if wait > RETRY_AFTER_MAX_SECONDS or (budget is not None and wait >= budget.remaining()):
+            reason = error or ResponseError(f"the LMS asks to wait {wait:.0f} s")
+            raise MaxRetryError(_pool, url or "", reason)
+        if response is not None:
+            response.close()  # nothing of the failed answer is read
+        return retry
+
+
+def outbound_retry() -> Retry:
+    return IdempotentRetry(
+        total=RETRY_TOTAL,
+        connect=RETRY_TOTAL,
+        read=False,
+        status=RETRY_TOTAL,
+        other=0,
+        allowed_methods=IDEMPOTENT_METHODS,
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=RETRY_BACKOFF_FACTOR,
+        raise_on_status=False,
+        respect_retry_after_header=True,
+    )
+
+
+# -- per-platform rate limits -------------------------------------------------------------
+
+LIMITER_EXTENSION = "reciprocal.outbound_limiter"
+
+
+class OutboundLimiter(Protocol):
+    """Where a per-platform rate limiter plugs in: ``acquire`` is called with the LMS's host
+    name before every request to it (each redirect hop too; a request's retries count as
+    one). It may wait until the request may go, or raise a ``PlatformServiceError`` to refuse
+    it. None is installed by default."""
+
+    def acquire(self, host: str) -> None: ...
+
+
+def set_outbound_limiter(app: Flask, limiter: OutboundLimiter | None) -> None:
+    """Install ``limiter`` for every outbound call made in ``app`` (None removes it)."""
+    if limiter is None:
+        app.extensions.pop(LIMITER_EXTENSION, None)
+    else:
+        app.extensions[LIMITER_EXTENSION] = limiter
+
+
+def _limit(url: str) -> None:
+    if not has_app_context():
+        return
+    limiter = current_app.extensions.get(LIMITER_EXTENSION)
+    if limiter is not None:
+        limiter.acquire((urlsplit(url).hostname or "").lower())
+
+
 # -- the adapter -----------------------------------------------------------------------------
 
 
 class GuardedAdapter(HTTPAdapter):
-    """Checks each URL (every redirect hop comes through here), bounds its timeouts by
-    the current budget, and reads the body up to the size limit."""
+    """Checks each URL (every redirect hop comes through here), asks the rate limiter,
+    bounds its timeouts by the current budget, retries idempotent requests, and reads the
+    body up to the size limit."""
+
+    def __init__(self) -> None:
+        super().__init__(max_retries=outbound_retry())
 
     def init_poolmanager(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().init_poolmanager(*args, **kwargs)
@@ -295,6 +407,7 @@ class GuardedAdapter(HTTPAdapter):
 
     def send(self, request, stream=False, timeout=None, **kwargs):  # type: ignore[no-untyped-def,override]
         check_outbound_url(request.url or "")
+        _limit(request.url or "")
         timeout = _bounded_timeout(timeout)
         response = super().send(request, stream=True, timeout=timeout, **kwargs)
         if not stream:

@@ -6,6 +6,8 @@
   wakes the moment the previous transaction ends, which keeps tail latency low under load.
   The lock is taken just before a connection's first write statement (so reads never wait)
   and released when its transaction ends.
+- ``PRAGMA foreign_keys = ON`` on every connection: without it SQLite ignores foreign keys
+  and every ``ondelete`` rule (migrations switch it off while they rebuild tables).
 - The database holds the tool's private keys: its directory is created 0700 and the file
   0600 before SQLite opens it (SQLite gives its -wal/-shm files the database's mode).
 """
@@ -129,4 +131,5 @@ def _tune(dbapi_connection: object, connection_record: object) -> None:
     cursor.execute("PRAGMA busy_timeout = 10000")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
     cursor.close()

@@ -190,8 +190,9 @@ def save_registration(
 ) -> DemoToolRegistration:
     """Store a new tool (or, for a ``reg-update`` token, the tool's new configuration) and
     spend the token."""
-    if token.updates is not None:
-        registration = token.updates
+    registration = (db.session.get(DemoToolRegistration, token.updates_id)
+                    if token.updates_id is not None else None)
+    if registration is not None:
         _apply_document(registration, flavour, token, doc)
         token.used_at = utcnow()
         db.session.flush()

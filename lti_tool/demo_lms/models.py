@@ -242,7 +242,7 @@ class DemoLineItem(db.Model):
     created_via: Mapped[str] = mapped_column(sa.String(20), default="api")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    resource_link: Mapped[DemoResourceLink | None] = relationship()
+    resource_link: Mapped[DemoResourceLink | None] = relationship(lazy="joined")
 
 
 class DemoScore(db.Model):

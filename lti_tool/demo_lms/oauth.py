@@ -14,6 +14,7 @@ import jwt
 import sqlalchemy as sa
 from flask import Response, request
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from lti_tool.core.time import utcnow
 from lti_tool.demo_lms import urls
@@ -126,7 +127,9 @@ def authenticate_service(flavour: Flavour, *any_of: str) -> ServiceCaller:
     if not auth.lower().startswith("bearer "):
         raise ServiceAuthError(401, "invalid_token", "a Bearer access token is required")
     row = db.session.scalars(
-        sa.select(DemoAccessToken).where(DemoAccessToken.token_hash == _hash(auth[7:].strip()))
+        sa.select(DemoAccessToken)
+        .where(DemoAccessToken.token_hash == _hash(auth[7:].strip()))
+        .options(joinedload(DemoAccessToken.registration))
     ).first()
     if row is None or row.expires_at <= utcnow() or row.registration.flavour != flavour.name:
         raise ServiceAuthError(401, "invalid_token", "the access token is unknown or expired")

@@ -1,60 +1,46 @@
 """Verify JWTs signed by a registered tool (client assertions, deep-linking responses).
 
-The tool's JWKS is fetched over HTTP from its registered ``jwks_uri`` and cached briefly per
-process (a cache, not shared state); an unknown ``kid`` forces one refetch, so a tool that
-rotated its key is picked up at once.
+The tool's JWKS is fetched from its registered ``jwks_uri`` by PyJWT's ``PyJWKClient``, which
+keeps it for ``JWKS_CACHE_SECONDS`` per process; an unknown ``kid`` refetches it at once, so a
+tool that rotated its key is picked up without waiting.
 """
 
 from __future__ import annotations
 
-import threading
-import time
+import functools
 from typing import Any
 
 import jwt
-import requests
 from flask import current_app
 
 JWKS_CACHE_SECONDS = 60
 ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512")
-
-_cache: dict[str, tuple[float, dict[str, Any]]] = {}
-_lock = threading.Lock()
 
 
 class ToolJwtError(Exception):
     """A tool-signed JWT that cannot be accepted; ``str(error)`` says why."""
 
 
-def fetch_tool_jwks(jwks_uri: str, *, refresh: bool = False) -> dict[str, Any]:
-    """The tool's JWKS, from the cache unless stale or ``refresh``.
+@functools.lru_cache(maxsize=64)
+def _jwks_client(jwks_uri: str, timeout: float) -> jwt.PyJWKClient:
+    return jwt.PyJWKClient(
+        jwks_uri, lifespan=JWKS_CACHE_SECONDS, timeout=timeout, cooldown_duration=0,
+        headers={"Accept": "application/json"},
+    )
 
-    :raise ToolJwtError: when the JWKS cannot be fetched or is not a key set.
-    """
-    now = time.monotonic()
-    with _lock:
-        cached = _cache.get(jwks_uri)
-    if cached and not refresh and cached[0] > now:
-        return cached[1]
-    timeout = current_app.config.get("HTTP_TIMEOUT_SECONDS", 10)
+
+def _signing_key(jwks_uri: str, kid: str) -> Any:
+    timeout = float(current_app.config.get("HTTP_TIMEOUT_SECONDS", 10))
     try:
-        response = requests.get(jwks_uri, timeout=timeout, headers={"Accept": "application/json"})
-        response.raise_for_status()
-        jwks = response.json()
-    except (requests.RequestException, ValueError) as exc:
+        jwk = _jwks_client(jwks_uri, timeout).get_signing_key(kid)
+    except jwt.PyJWKClientConnectionError as exc:
         raise ToolJwtError(f"could not fetch the tool's JWKS at {jwks_uri}: {exc}") from exc
-    if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
-        raise ToolJwtError(f"the tool's JWKS at {jwks_uri} has no 'keys' list")
-    with _lock:
-        _cache[jwks_uri] = (now + JWKS_CACHE_SECONDS, jwks)
-    return jwks
-
-
-def _find_key(jwks: dict[str, Any], kid: str | None) -> dict[str, Any] | None:
-    keys = [k for k in jwks["keys"] if isinstance(k, dict) and k.get("kty") == "RSA"]
-    if kid is None:
-        return keys[0] if len(keys) == 1 else None
-    return next((k for k in keys if k.get("kid") == kid), None)
+    except jwt.PyJWKClientError as exc:
+        raise ToolJwtError(f"no key with kid {kid!r} in the tool's JWKS at {jwks_uri}: "
+                           f"{exc}") from exc
+    if jwk.key_type != "RSA":
+        raise ToolJwtError(f"the key with kid {kid!r} in the tool's JWKS is not an RSA key")
+    return jwk.key
 
 
 def verify_tool_jwt(
@@ -80,13 +66,10 @@ def verify_tool_jwt(
     if alg not in ALLOWED_ALGORITHMS:
         raise ToolJwtError(f"algorithm {alg!r} is not accepted; sign with RS256")
     kid = header.get("kid")
-    jwk = _find_key(fetch_tool_jwks(jwks_uri), kid)
-    if jwk is None:
-        jwk = _find_key(fetch_tool_jwks(jwks_uri, refresh=True), kid)
-    if jwk is None:
-        raise ToolJwtError(f"no key with kid {kid!r} in the tool's JWKS")
+    if not kid:
+        raise ToolJwtError("the JWT has no key id (kid) in its header")
+    key = _signing_key(jwks_uri, str(kid))
     try:
-        key = jwt.PyJWK(jwk, algorithm=alg).key
         return jwt.decode(
             token,
             key,
@@ -98,9 +81,3 @@ def verify_tool_jwt(
         )
     except jwt.PyJWTError as exc:
         raise ToolJwtError(str(exc)) from exc
-
-
-def clear_jwks_cache() -> None:
-    """Forget every cached tool JWKS (tests)."""
-    with _lock:
-        _cache.clear()

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import random
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
@@ -115,7 +114,6 @@ def start_login(
             created_at=utcnow(),
         )
     )
-    _purge_now_and_then(ttl)
     params = {
         "scope": "openid",
         "response_type": "id_token",
@@ -144,15 +142,14 @@ def _same_origin(url: str, base: str) -> bool:
     return (a.scheme, a.netloc) == (b.scheme, b.netloc)
 
 
-def _purge_now_and_then(ttl: int) -> None:
-    """Delete expired states and sessions on about one login in a hundred."""
-    if random.random() >= 0.01:
-        return
-    now = utcnow()
-    db.session.execute(
-        sa.delete(LaunchState).where(LaunchState.created_at < now - dt.timedelta(seconds=ttl))
+def purge_expired(now: dt.datetime, state_ttl: int) -> tuple[int, int]:
+    """Delete launch states older than ``state_ttl`` seconds and expired launch sessions;
+    returns how many of each."""
+    states = db.session.execute(
+        sa.delete(LaunchState).where(LaunchState.created_at < now - dt.timedelta(seconds=state_ttl))
     )
-    db.session.execute(sa.delete(LaunchSession).where(LaunchSession.expires_at < now))
+    sessions = db.session.execute(sa.delete(LaunchSession).where(LaunchSession.expires_at < now))
+    return states.rowcount, sessions.rowcount  # type: ignore[attr-defined]
 
 
 class Binding(StrEnum):

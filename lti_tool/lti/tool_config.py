@@ -10,7 +10,7 @@ from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
 
 from lti_tool.platforms.models import Platform
-from lti_tool.platforms.services import find_deployment, find_platform
+from lti_tool.platforms.services import find_platform
 
 
 def registration_for(platform: Platform) -> Registration:
@@ -61,10 +61,4 @@ class DatabaseToolConfig(ToolConfAbstract):
     def find_deployment_by_params(
         self, iss: str, deployment_id: str, client_id: str, *args: Any, **kwargs: Any
     ) -> LtiDeployment | None:
-        platform = self.platform or find_platform(iss, client_id)
-        if platform is None:
-            return None
-        found = find_deployment(platform, deployment_id)
-        if found is None or not found.is_active:
-            return None
-        return LtiDeployment().set_deployment_id(deployment_id)
+        raise NotImplementedError("HardenedMessageLaunch.validate_deployment checks deployments")

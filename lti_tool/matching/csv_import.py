@@ -18,6 +18,8 @@ import io
 import re
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
+
 from lti_tool.core.csv_export import looks_like_formula
 from lti_tool.core.input import clean_text_value
 from lti_tool.errors import ValidationError
@@ -144,7 +146,8 @@ def check_csv(program: Program, data: bytes) -> ImportCheck:
         if person.email:
             by_email.setdefault(person.email.casefold(), []).append(person)
     by_sub = {p.sub: p for p in people}
-    profiles = {p.person_id: p for p in program.profiles}
+    profiles = {p.person_id: p for p in db.session.scalars(
+        sa.select(Profile).where(Profile.program_id == program.id))}
     seen: dict[int, int] = {}
     start = reader.line_num + 1
     try:
@@ -243,7 +246,8 @@ def apply_csv(program: Program, check: ImportCheck) -> int:
     program.ensure_editable()
     if not check.ok:
         raise ValidationError("The file has problems, so nothing was imported.")
-    profiles = {p.person_id: p for p in program.profiles}
+    profiles = {p.person_id: p for p in db.session.scalars(
+        sa.select(Profile).where(Profile.program_id == program.id))}
     for row in check.rows:
         profile = profiles.get(row.person.id)
         if profile is None:

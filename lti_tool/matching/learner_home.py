@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from lti_tool.extensions import db
 from lti_tool.matching.models import Pair, PairStatus, Profile, Program, ProgramStatus
@@ -65,6 +66,7 @@ def learner_programs(course_id: int, person_id: int) -> list[LearnerProgram]:
             Pair.program_id.in_(ids),
             Pair.status.in_([PairStatus.ACTIVE.value, PairStatus.ENDED.value]),
             sa.or_(Pair.mentor_id == person_id, Pair.mentee_id == person_id))
+        .options(selectinload(Pair.mentor), selectinload(Pair.mentee))
         .order_by(Pair.id)
     ).all()
     return [_view(program, profiles.get(program.id),

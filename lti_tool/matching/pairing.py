@@ -37,6 +37,7 @@ from lti_tool.matching.models import (
     RunStatus,
 )
 from lti_tool.matching.pool import Pool, build_pool
+from lti_tool.matching.programs import get_program
 
 # The phases of a run, for its progress: (done, total, what it is doing).
 Phase = Callable[[int, int, str], None]
@@ -166,9 +167,16 @@ def rematch_leavers(program: Program, requested_by_id: int | None = None) -> Mat
     return run
 
 
+def _program_of(run: MatchingRun) -> Program:
+    program = get_program(run.program_id)
+    if program is None:
+        raise DomainError("The program of this matching run no longer exists.")
+    return program
+
+
 def _match(run: MatchingRun, phase: Phase) -> None:
     phase(0, len(PHASES), PHASES[0])
-    program = run.program
+    program = _program_of(run)
     pairs = current_pairs(program)
     locked = [p for p in pairs if p.status == PairStatus.LOCKED]
     pool = build_pool(
@@ -209,7 +217,7 @@ def _match(run: MatchingRun, phase: Phase) -> None:
 
 def _rematch(run: MatchingRun, phase: Phase) -> None:
     phase(0, len(PHASES), PHASES[0])
-    program = run.program
+    program = _program_of(run)
     flagged = [p for p in program.pairs if p.needs_rematch]
     if not flagged:
         raise DomainError("Nobody is waiting for a new partner in this program.")

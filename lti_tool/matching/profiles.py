@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 
 from lti_tool.core.lti_spec import CUSTOM_CLAIM
 from lti_tool.core.roles import Audience, audience_for
@@ -97,6 +98,7 @@ class ProfileAnswers:
 def find_profile(program_id: int, person_id: int) -> Profile | None:
     return db.session.scalars(
         sa.select(Profile).where(Profile.program_id == program_id, Profile.person_id == person_id)
+        .options(selectinload(Profile.skill_links).selectinload(ProfileSkill.skill))
     ).first()
 
 
@@ -198,7 +200,8 @@ def check_learner_launch(
             continue
         new_seniority, new_department = _from_claims(custom, unit, s_claim, d_claim)
         if (new_seniority not in (None, seniority)) or (new_department not in (None, dept)):
-            profile = db.session.get(Profile, profile_id)
+            profile = db.session.get(Profile, profile_id,
+                                     options=[joinedload(Profile.program)])
             changed = apply_claims(profile.program, profile, custom) or changed
     return due, changed
 
@@ -248,7 +251,7 @@ def save_intake(
     """
     profile = find_profile(program.id, person.id)
     if profile is None:
-        profile = Profile(program=program, person=person)
+        profile = Profile(program=program, person=person, skill_links=[])
         db.session.add(profile)
     given_seniority, given_department = given_values(program, profile, custom)
     if given_seniority is None and answers.seniority is not None:

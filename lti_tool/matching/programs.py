@@ -80,6 +80,21 @@ class SkillEdit:
     remove: bool = False
 
 
+# A program as its services use it: the skill catalogue, pairs, vetoes and do-not-pair
+# entries, each loaded with one query (profiles, which can be many, are queried when needed).
+PROGRAM_COLLECTIONS = (
+    selectinload(Program.skills), selectinload(Program.pairs),
+    selectinload(Program.vetoes), selectinload(Program.do_not_pairs),
+)
+
+
+def get_program(program_id: int) -> Program | None:
+    """The program with its collections (``PROGRAM_COLLECTIONS``)."""
+    return db.session.scalars(
+        sa.select(Program).where(Program.id == program_id).options(*PROGRAM_COLLECTIONS)
+    ).first()
+
+
 def list_programs(course_id: int) -> list[Program]:
     """The course's programs, newest first, in one query."""
     return list(db.session.scalars(
@@ -90,7 +105,8 @@ def list_programs(course_id: int) -> list[Program]:
 
 def create_program(course: Course, values: ProgramValues) -> Program:
     """A draft program in ``course`` with the default skill catalogue."""
-    program = Program(course=course, **_program_fields(values))
+    program = Program(course=course, skills=[], profiles=[], pairs=[], vetoes=[],
+                      do_not_pairs=[], **_program_fields(values))
     for position, (kind, name) in enumerate(DEFAULT_SKILLS):
         program.skills.append(Skill(name=name, kind=kind, position=position))
     db.session.add(program)

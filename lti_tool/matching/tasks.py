@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 UNEXPECTED = "The matching run hit an unexpected problem, which has been logged. Try again."
 
 
-@job
+@job(retries=2, retry_delay=30)  # e.g. a database briefly away; a finished one is skipped
 def run_matching_job(run_id: int) -> None:
     """Run a queued matching run and store its pairs and unmatched people."""
     run = db.session.get(MatchingRun, run_id)

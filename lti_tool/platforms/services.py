@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from lti_tool.core.audit import changes, record_event
 from lti_tool.core.cascade import delete_with_dependents, dependent_counts
@@ -112,6 +113,7 @@ def add_platform(
         product_family=values.product_family,
         registered_by=registered_by,
         status=status,
+        deployments=[],  # loaded (empty): the deployments added below need no query
     )
     db.session.add(platform)
     db.session.flush()
@@ -223,7 +225,8 @@ def check_platform_active(platform: Platform) -> None:
 def decide_deployment(deployment: Deployment, decision: str, *, actor: str) -> None:
     """:raise DomainError: the deployment already has that status."""
     deployment.approve() if decision == "approve" else deployment.reject()
-    record_event(actor, f"deployment.{decision}d", describe_platform(deployment.platform),
+    platform = db.session.get(Platform, deployment.platform_id)
+    record_event(actor, f"deployment.{decision}d", describe_platform(platform),
                  {"deployment_id": deployment.deployment_id})
 
 
@@ -298,8 +301,10 @@ def pending_deployments(platform_id: int | None = None) -> list[Deployment]:
 
 
 def list_platforms(platform_id: int | None = None) -> list[Platform]:
-    """Every platform, or only ``platform_id`` (an LMS administrator's own)."""
-    query = sa.select(Platform).order_by(Platform.created_at)
+    """Every platform, or only ``platform_id`` (an LMS administrator's own), with its
+    deployments (one more query for all of them)."""
+    query = (sa.select(Platform).order_by(Platform.created_at)
+             .options(selectinload(Platform.deployments)))
     if platform_id is not None:
         query = query.where(Platform.id == platform_id)
     return list(db.session.scalars(query))

@@ -23,6 +23,7 @@ from flask import (
     session,
     url_for,
 )
+from sqlalchemy.orm import selectinload
 
 from lti_tool.core.audit import recent_events, record_event
 from lti_tool.core.lti_spec import scope_labels
@@ -247,7 +248,7 @@ def remove_platform_page(platform_pk: int) -> Response | str:
     :raise AccessDenied: an LMS administrator may not remove LMSs.
     """
     scope = require_installation()
-    platform = db.get_or_404(Platform, platform_pk)
+    platform = db.get_or_404(Platform, platform_pk, options=[selectinload(Platform.deployments)])
     if request.method == "POST":
         name = platform.name
         remove_platform(platform, actor=scope.actor)

@@ -117,7 +117,7 @@ class RosterSync(TrackedJob, db.Model):
     skipped_reasons: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     differences_url: Mapped[str | None] = mapped_column(sa.String(2000))
 
-    course: Mapped[Course] = relationship()
+    course: Mapped[Course] = relationship(lazy="joined")
     requested_by: Mapped[Person | None] = relationship()
 
     # Members read so far: the job's progress.

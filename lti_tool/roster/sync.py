@@ -22,6 +22,7 @@ from lti_tool.core.lti_spec import LIS
 from lti_tool.core.time import utcnow
 from lti_tool.errors import PlatformServiceError
 from lti_tool.extensions import db
+from lti_tool.platforms.models import Platform
 from lti_tool.roster.models import Course, Membership, Person, RosterSync
 from lti_tool.roster.nrps import MembershipRead, read_memberships
 from lti_tool.roster.signals import members_left
@@ -87,7 +88,7 @@ def sync_memberships(
             hint="Ask your LMS administrator to allow the tool to read course memberships, "
             "then open the tool from the course again.",
         )
-    platform = course.platform
+    platform = db.session.get(Platform, course.platform_id)  # usually no query
     if differences_url and not full:
         try:
             read = read_memberships(platform, differences_url, on_page=progress)

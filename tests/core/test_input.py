@@ -11,7 +11,8 @@ from werkzeug.datastructures import ImmutableMultiDict
 
 from lti_tool.core.input import DEFAULT_LIMIT, FieldTooLong, clean_form, limit_for
 from lti_tool.extensions import db
-from lti_tool.matching.models import PairVeto, Program
+from lti_tool.matching.models import PairVeto
+from lti_tool.matching.programs import get_program
 from tests.matching.test_pair_pages import (
     course_of,
     fill_profiles,
@@ -37,7 +38,7 @@ def test_program_fields_are_stored_clean(spec: Platform, app: Flask) -> None:
                                 purpose=f"Why{NASTY}:\n\tbecause\r\nreasons",
                                 **{"goal-0": f"Inclusion{NASTY}"})
     with app.app_context():
-        program = db.session.get(Program, program_id)
+        program = get_program(program_id)
         assert program.title == "Pilot one"
         assert program.purpose == "Why:\nbecause\nreasons"
         assert program.goals[0]["goal"] == "Inclusion"

@@ -8,6 +8,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.orm import joinedload
 from urllib3.util import SKIP_HEADER
 
 from lti_tool.core.time import utcnow
@@ -134,7 +135,7 @@ def test_differences_list_only_changes_including_leavers(
     with app.app_context():
         rows = db.session.scalars(
             sa.select(DemoEnrollment).where(DemoEnrollment.course_id == course60)
-            .order_by(DemoEnrollment.id).limit(3)
+            .order_by(DemoEnrollment.id).limit(3).options(joinedload(DemoEnrollment.user))
         ).all()
         rows[1].status, rows[1].updated_at = "Deleted", utcnow()
         rows[2].status, rows[2].updated_at = "Inactive", utcnow()

@@ -136,4 +136,4 @@ def test_matrix_takes_the_same_queries_for_two_or_eight_pairs() -> None:
             matrix = progress_matrix(setup.path, today)
         assert len(matrix.rows) == pairs
         sizes.append(len(statements))
-    assert sizes[0] == sizes[1] <= 8
+    assert sizes[0] == sizes[1] <= 9  # the path loads its steps in one more

@@ -21,8 +21,10 @@ from tests.support.lti_browser import LtiBrowser
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 @pytest.mark.parametrize(("tamper", "status", "reason"), [
-    (put(exp=int(time.time()) - 120), 401, "has expired"),
-    (put(iat=int(time.time()) + 600, exp=int(time.time()) + 700), 401, "issued in the future"),
+    # Times are read when the token is made, not when the tests are collected.
+    (lambda c: c.update(exp=int(time.time()) - 120), 401, "has expired"),
+    (lambda c: c.update(iat=int(time.time()) + 600, exp=int(time.time()) + 700), 401,
+     "issued in the future"),
     (lambda c: (c.pop("azp", None), c.update(aud="someone-else")), 401, "does not know"),
     (put(iss="https://evil.example"), 401, "does not know"),
     (put(nonce="forged-nonce"), 401, "nonce does not match"),

@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from lti_tool.core.lti_spec import AGS_LINEITEM_READ, AGS_SCORE, NRPS_READ
 from lti_tool.demo_lms.registration import RegistrationFailed, register_tool
@@ -25,7 +26,8 @@ def stored(platform: Platform) -> PlatformRow:
     with platform.app.app_context():
         row = db.session.scalars(sa.select(PlatformRow).where(
             PlatformRow.issuer == platform.registration.issuer,
-            PlatformRow.client_id == platform.client_id)).one()
+            PlatformRow.client_id == platform.client_id)
+            .options(selectinload(PlatformRow.deployments))).one()
         row.deployment_ids = [d.deployment_id for d in row.deployments if d.is_active]
         db.session.expunge(row)
         return row
@@ -181,7 +183,8 @@ def test_moodle_re_registration_updates_the_same_platform(
     assert (update.client_id, update.deployment_id) == (first.client_id, first.deployment_id)
     with app.app_context():
         rows = db.session.scalars(sa.select(PlatformRow).where(
-            PlatformRow.issuer == first.issuer, PlatformRow.client_id == first.client_id)).all()
+            PlatformRow.issuer == first.issuer, PlatformRow.client_id == first.client_id)
+            .options(selectinload(PlatformRow.deployments))).all()
         assert len(rows) == 1
         assert AGS_SCORE not in rows[0].granted_scopes  # what the update granted, read back
         assert [d.deployment_id for d in rows[0].deployments] == [first.deployment_id]

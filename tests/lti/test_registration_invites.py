@@ -17,6 +17,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.orm import selectinload
 
 from lti_tool.core.audit import AuditEvent
 from lti_tool.extensions import db
@@ -48,7 +49,8 @@ def register(live_server: LiveServer, lms: HostileLms, token: str | None = None,
 def platform_row(app: Flask, issuer: str, client_id: str) -> Platform | None:
     with app.app_context():
         row = db.session.scalars(sa.select(Platform).where(
-            Platform.issuer == issuer, Platform.client_id == client_id)).first()
+            Platform.issuer == issuer, Platform.client_id == client_id)
+            .options(selectinload(Platform.deployments))).first()
         if row is not None:
             row.deployment_list = sorted((d.deployment_id, d.status) for d in row.deployments)
             db.session.expunge(row)

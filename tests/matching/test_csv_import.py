@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.orm import joinedload
 
 from lti_tool.errors import ValidationError
 from lti_tool.extensions import db
@@ -195,7 +196,8 @@ def test_import_over_http(spec: Platform, app: Flask, forget_programs: None) -> 
     assert page.status_code == 200 and 'for="file"' in page.text
 
     with app.app_context():  # another test may give a second person Amara's email
-        amara = db.session.get(LaunchSession, learner.launch_id).person.sub
+        amara = db.session.get(LaunchSession, learner.launch_id,
+                               options=[joinedload(LaunchSession.person)]).person.sub
     bad = upload(designer, program_id, "email,user_id,seniority,department\n"
                                        "liam.nguyen@northwind.example,,1,Engineering\n"
                                        f",{amara},junior,Marketing\n"

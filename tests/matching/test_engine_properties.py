@@ -13,7 +13,8 @@ from lti_tool.matching.engine import match
 from tests.matching import factories
 from tests.matching.factories import programs
 
-SETTINGS = settings(deadline=None, max_examples=90, suppress_health_check=[HealthCheck.too_slow])
+# How many examples: the Hypothesis profile (tests/conftest.py) decides.
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _objective_key(result, rules, weights, mentors, mentees) -> tuple:
@@ -75,7 +76,7 @@ def test_scores_and_breakdowns_match_the_reference(program):
     assert round(result.total_score * 1000) == sum(round(p.score * 1000) for p in result.pairs)
 
 
-@settings(SETTINGS, max_examples=150)
+@settings(SETTINGS)
 @given(programs(max_side=5))
 def test_the_assignment_is_a_brute_force_optimum(program):
     mentors, mentees, rules, weights = program
@@ -84,7 +85,7 @@ def test_the_assignment_is_a_brute_force_optimum(program):
     assert _objective_key(result, rules, weights, mentors, mentees) == best
 
 
-@settings(SETTINGS, max_examples=60)
+@settings(SETTINGS)
 @given(programs(max_side=6, locks=False), st.randoms(use_true_random=False))
 def test_same_input_gives_the_same_pairs_in_any_order(program, rnd: random.Random):
     mentors, mentees, rules, weights = program

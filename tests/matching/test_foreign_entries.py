@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from lti_tool.extensions import db
-from lti_tool.matching.models import DoNotPair, PairVeto, Program
-from lti_tool.matching.programs import add_do_not_pair
+from lti_tool.matching.models import DoNotPair, PairVeto
+from lti_tool.matching.programs import add_do_not_pair, get_program
 from tests.matching.test_pair_pages import course_of, member_id, new_program, sync_roster
 from tests.matching.test_programs import (  # noqa: F401  (forget_programs is a fixture)
     enter,
@@ -28,7 +28,7 @@ def program_with_entries(app: Flask, course_id: int) -> tuple[int, int, int]:
     amara = member_id(app, course_id, "amara.okafor")
     liam = member_id(app, course_id, "liam.nguyen")
     with app.app_context():
-        program = db.session.get(Program, program_id)
+        program = get_program(program_id)
         program.vetoes.append(PairVeto(mentor_id=amara, mentee_id=liam, reason="No"))
         entry = add_do_not_pair(program, (amara, liam), "Same team")
         db.session.commit()

@@ -10,11 +10,12 @@ from urllib.parse import urljoin
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from lti_tool.extensions import db
 from lti_tool.matching import forms
-from lti_tool.matching.models import Profile, Program
+from lti_tool.matching.models import Profile, ProfileSkill, Program
 from lti_tool.matching.profiles import (
     FieldError,
     claim_values,
@@ -180,7 +181,8 @@ def profile_of(app: Flask, program_id: int, name: str) -> Profile | None:
     with app.app_context():
         profile = db.session.scalars(
             sa.select(Profile).join(Person, Person.id == Profile.person_id)
-            .where(Profile.program_id == program_id, Person.email == email)).first()
+            .where(Profile.program_id == program_id, Person.email == email)
+            .options(selectinload(Profile.skill_links).selectinload(ProfileSkill.skill))).first()
         if profile is not None:
             _ = profile.skills_offered, profile.skills_wanted
             db.session.expunge_all()

@@ -22,7 +22,7 @@ from lti_tool.errors import DomainError
 from lti_tool.extensions import db
 from lti_tool.matching import forms
 from lti_tool.matching.models import DoNotPair, Pair, PairVeto, Program, Skill
-from lti_tool.matching.programs import DEFAULT_SKILLS, person_label
+from lti_tool.matching.programs import DEFAULT_SKILLS, get_program, person_label
 from lti_tool.roster.launches import LaunchSession
 from lti_tool.roster.models import Person
 from tests.lti.test_refusals import launch_with
@@ -129,7 +129,7 @@ def forget_programs(app: Flask) -> Iterator[None]:
 
 def program_row(app: Flask, program_id: int) -> Program:
     with app.app_context():
-        program = db.session.get(Program, program_id)
+        program = get_program(program_id)
         db.session.expunge(program)
         return program
 
@@ -549,7 +549,7 @@ def test_designer_of_another_course_cannot_touch_the_program(spec: Platform, app
     assert "Other course program" not in pilot_designer.page.text
     with app.app_context():
         launch = db.session.get(LaunchSession, other.launch_id)
-        assert db.session.get(Program, own).course_id == launch.course_id != program.course_id
+        assert get_program(own).course_id == launch.course_id != program.course_id
 
 
 def test_forged_csrf_token_is_refused(spec: Platform, forget_programs: None) -> None:

@@ -88,7 +88,7 @@ def test_someone_free_before_a_rematch_is_told_it_was_only_for_those_left_alone(
     }
 
 
-@settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programs(), st.data())
 def test_a_rematch_keeps_every_pair_without_a_leaver(program, data):
     mentors, mentees, rules, weights = program

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy.orm import selectinload
 
 from lti_tool.extensions import db
 from lti_tool.platforms.models import Deployment, Platform
@@ -86,7 +87,8 @@ def test_add_platform_validates_then_saves(client: FlaskClient, app: Flask) -> N
     )
     assert good.status_code == 303
     with app.app_context():
-        platform = db.session.scalars(sa.select(Platform).where(Platform.issuer == issuer)).one()
+        platform = db.session.scalars(sa.select(Platform).where(Platform.issuer == issuer)
+                                      .options(selectinload(Platform.deployments))).one()
         assert sorted(d.deployment_id for d in platform.deployments) == ["3", "4"]
         assert all(d.is_active for d in platform.deployments)
 

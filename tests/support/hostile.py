@@ -69,7 +69,7 @@ class HostileServer:
                     except OSError:
                         return
 
-            do_GET = do_POST = _handle
+            do_GET = do_POST = do_PUT = do_DELETE = _handle
 
             def log_message(self, *args: object) -> None:
                 pass

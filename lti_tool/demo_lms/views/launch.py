@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request, session, url_for
+from sqlalchemy.orm import joinedload
 
 from lti_tool.core.time import utcnow
 from lti_tool.core.transaction import discard
@@ -140,7 +141,10 @@ def authorize(flavour_name: str) -> str | Response:
     flavour = get_flavour(flavour_name)
     p = request.values
     hint_id = parse_message_hint(flavour, p.get("lti_message_hint"))
-    hint = db.session.get(DemoMessageHint, hint_id) if hint_id else None
+    hint = db.session.get(DemoMessageHint, hint_id, options=[
+        joinedload(DemoMessageHint.registration), joinedload(DemoMessageHint.user),
+        joinedload(DemoMessageHint.course), joinedload(DemoMessageHint.resource_link),
+    ]) if hint_id else None
     if hint is not None and hint.flavour != flavour.name:
         hint = None
     registration = hint.registration if hint else directory.find_registration(

@@ -32,7 +32,8 @@ class Path(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     program: Mapped[Program] = relationship()
+    # A path is read and edited with its steps (an aggregate): they load with it.
     steps: Mapped[list[Step]] = relationship(
         back_populates="path", cascade="all, delete-orphan",
-        order_by="[Step.position, Step.id]",
+        order_by="[Step.position, Step.id]", lazy="selectin",
     )

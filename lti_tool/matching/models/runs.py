@@ -54,7 +54,7 @@ class MatchingRun(TrackedJob, db.Model):
     # The backref lets the ORM delete a program's runs with it (SQLite does not enforce the
     # foreign key's ON DELETE CASCADE).
     program: Mapped[Program] = relationship(
-        backref=backref("matching_runs", cascade="all, delete-orphan", lazy="select")
+        backref=backref("matching_runs", cascade="all, delete-orphan", lazy="raise_on_sql")
     )
 
     def finish(

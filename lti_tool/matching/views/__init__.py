@@ -9,9 +9,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, request
 
 from lti_tool.errors import AccessDenied
-from lti_tool.extensions import db
 from lti_tool.matching.models import Program
 from lti_tool.matching.phases import Phase, program_phase
+from lti_tool.matching.programs import get_program
 from lti_tool.roster.launches import LaunchSession
 from lti_tool.roster.models import Course
 
@@ -51,7 +51,7 @@ def load_program(launch: LaunchSession, program_id: int) -> Program:
     :raise NotFound: no such program, or it belongs to another course (404 either way, so
         other courses' programs cannot even be discovered).
     """
-    program = db.session.get(Program, program_id)
+    program = get_program(program_id)
     if program is None or launch.course_id is None or program.course_id != launch.course_id:
         abort(404, description="There is no such program in this course.")
     return program

@@ -7,6 +7,7 @@ each changes state through one service and commits once.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
 
 from lti_tool.core.auth import launch_required
@@ -27,6 +28,7 @@ from lti_tool.matching.review import build_review, build_roster
 from lti_tool.matching.tasks import can_queue, run_matching_job
 from lti_tool.matching.views import bp, launch_course, load_program
 from lti_tool.roster.launches import LaunchSession
+from lti_tool.roster.models import Person
 
 # Cohorts up to this many submitted profiles are matched within the request (about a second
 # for 1,000 on SQLite, measured); bigger ones by a job, with a progress page.
@@ -169,7 +171,8 @@ def confirm_veto(launch: LaunchSession, program_id: int, pair_id: int) -> tuple[
 
 def _veto_page(launch: LaunchSession, program: Program, pair: Pair,
                form: forms.VetoForm | None = None) -> tuple[str, int]:
-    names = {p.id: p for p in (pair.mentor, pair.mentee)}
+    names = {p.id: p for p in db.session.scalars(
+        sa.select(Person).where(Person.id.in_((pair.mentor_id, pair.mentee_id))))}
     return render_template(
         "matching/pairs/veto.html", launch_id=launch.id,
         course_title=launch_course(launch).title, program=program, pair=pair,
