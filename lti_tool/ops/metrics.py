@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import logging
 import os
 from collections.abc import Callable, Iterator, Mapping
 from urllib.parse import urlsplit
@@ -28,8 +27,6 @@ from lti_tool.extensions import db
 from lti_tool.jobs.queue import get_huey, oldest_pending_age
 from lti_tool.ops.health import run_bounded
 from lti_tool.platforms.models import Platform
-
-log = logging.getLogger(__name__)
 
 EXTENSION = "reciprocal.grade_sends"
 # {"waiting": n, "failed": m}: the grade outbox's sends still to do and given up on.
@@ -97,15 +94,17 @@ class SiteCollector:
         info = GaugeMetricFamily(
             "reciprocal_platform_info", "Each platform id's issuer (join on platform).",
             labels=["platform", "issuer", "issuer_host"])
-        try:
-            with self.app.app_context():
-                rows = db.session.execute(sa.select(Platform.id, Platform.issuer)).all()
-        except sa.exc.SQLAlchemyError as exc:
-            log.warning("Metrics: could not read the platforms: %s", type(exc).__name__)
-            rows = []
-        for platform_id, issuer in rows:
+        timeout = float(self.app.config["READY_CHECK_TIMEOUT_SECONDS"])
+        read = run_bounded({"database": self._read_platforms}, timeout)["database"]
+        for platform_id, issuer in read.value if read.ok else []:
             info.add_metric([str(platform_id), issuer, urlsplit(issuer).netloc], 1.0)
         yield info
+
+
+    def _read_platforms(self) -> list[tuple[int, str]]:
+        with self.app.app_context():
+            return [tuple(row) for row in
+                    db.session.execute(sa.select(Platform.id, Platform.issuer))]
 
 
 def render_metrics(app: Flask) -> bytes:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 from flask import Flask
 
 from lti_tool.core.lti_spec import NRPS_READ
 from lti_tool.extensions import db
+from lti_tool.jobs.queue import TimedTask, jobs_of
 from lti_tool.platforms.models import Platform as PlatformRow
 from lti_tool.platforms.service_client import access_token
 from tests.ops.support import METRICS_TOKEN, scrape, tool_served, value
@@ -110,3 +113,20 @@ def test_a_refused_launch_is_counted_by_the_step_that_refused_it(
     assert value(scrape(live_server.tool_url), "reciprocal_launches_total", outcome="refused",
                  platform="unknown", reason="request") >= 1
     assert not any(LEARNER in str(labels) for _, labels in after)  # no user data in labels
+
+
+def test_queue_depth_and_oldest_job_age(database_url: str, app: Flask, tmp_path) -> None:
+    """Jobs waiting in a real queue (an SQLite file no worker reads) show with their age."""
+    with tool_served(SQLALCHEMY_DATABASE_URI=database_url, METRICS_TOKEN=METRICS_TOKEN,
+                     QUEUE_URL=f"sqlite:///{tmp_path / 'queue.sqlite3'}") as server:
+        empty = scrape(server.tool_url)
+        assert value(empty, "reciprocal_queue_depth") == 0
+        assert value(empty, "reciprocal_queue_oldest_job_age_seconds") == 0
+        send = next(task for task in jobs_of(server.app).tasks.values()
+                    if issubclass(task.task_class, TimedTask))  # not a periodic one
+        send(0)
+        time.sleep(0.3)
+        send(0)
+        waiting = scrape(server.tool_url)
+    assert value(waiting, "reciprocal_queue_depth") == 2
+    assert 0.3 <= value(waiting, "reciprocal_queue_oldest_job_age_seconds") < 30
