@@ -93,7 +93,10 @@ def secure_file(path: str | Path) -> None:
     path = Path(path)
     if not path.parent.exists():
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    if not path.exists():
+        # Never open (and close) a database this process may have open: closing any file
+        # descriptor of it drops the process's POSIX locks that SQLite holds on it.
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
     for suffix in PRIVATE_SUFFIXES:
         companion = path.with_name(path.name + suffix)
         if companion.exists() and companion.stat().st_mode & 0o077:
