@@ -11,6 +11,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from lti_tool import create_app
+from lti_tool.extensions import db
 from tests.support.live_server import LiveServer, start_live_server
 
 METRICS_TOKEN = "test-metrics-token"
@@ -50,3 +51,5 @@ def tool_served(**settings: Any) -> Iterator[LiveServer]:
         yield server
     finally:
         server.stop()
+        with app.app_context():
+            db.engine.dispose()  # close its pooled connections now, not at garbage collection
