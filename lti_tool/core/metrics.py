@@ -72,8 +72,9 @@ _LAUNCH = "reciprocal_launch_observation"
 
 
 def note_launch(*, stage: str | None = None, platform: object = None,
-                counted: bool = True) -> None:
-    """Record how far the current launch got (a fixed word) and its platform id."""
+                counted: bool | None = None) -> None:
+    """Record how far the current launch got (a fixed word), its platform id, and whether
+    this request is a launch to count (not a platform-storage interstitial)."""
     observation: LaunchObservation | None = g.get(_LAUNCH)
     if observation is None:
         return
@@ -81,7 +82,8 @@ def note_launch(*, stage: str | None = None, platform: object = None,
         observation.stage = stage
     if platform is not None:
         observation.platform = str(platform)
-    observation.counted = counted
+    if counted is not None:
+        observation.counted = counted
 
 
 def launch_view(view: Callable[..., Any]) -> Callable[..., Any]:
