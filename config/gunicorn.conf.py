@@ -27,13 +27,33 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no acce
 errorlog = "-"
 # The path without its query string: Dynamic Registration puts a registration token there.
 # SafeLogger masks the launch id in it (/s/…/home) and escapes control characters.
-access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'
+# The last field is the request id (X-Request-ID), also on the app's log lines and error pages.
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s" %({x-request-id}o)s'
 logger_class = "lti_tool.core.gunicorn_logging.SafeLogger"
 
 READY_TIMEOUT_SECONDS = 60
 # A thread back from socket or database I/O waits for the GIL until the running thread lets
 # go; Python's default 5 ms switch interval shows up directly in tail latency.
 GIL_SWITCH_INTERVAL_SECONDS = float(os.environ.get("GIL_SWITCH_INTERVAL_SECONDS", "0.0005"))
+
+
+def on_starting(server: Any) -> None:
+    """Prometheus multiprocess mode: the workers' metric files start from an empty directory
+    (values of an earlier run would be summed in otherwise)."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        for name in os.listdir(directory):
+            if name.endswith(".db"):
+                os.remove(os.path.join(directory, name))
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker that exits stops counting in the live gauges of /metrics."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
 
 
 def post_worker_init(worker: Any) -> None:

@@ -104,6 +104,16 @@ class BaseConfig:
     DEMO_LMS_ENABLED: bool = _env_bool("DEMO_LMS_ENABLED", True)
     DEMO_LMS_HOST: str = os.environ.get("DEMO_LMS_HOST", "localhost")
     LOG_LEVEL: str = os.environ.get("LOG_LEVEL", "INFO")
+    # text, or json: one JSON object per line, with the request id (README, Production).
+    LOG_FORMAT: str = os.environ.get("LOG_FORMAT", "text")
+    # /metrics answers a request with "Authorization: Bearer <METRICS_TOKEN>", or from these
+    # CIDR ranges (the client address after ProxyFix); neither set: nobody.
+    METRICS_TOKEN: str | None = os.environ.get("METRICS_TOKEN") or None
+    METRICS_ALLOWED_NETWORKS: str = os.environ.get("METRICS_ALLOWED_NETWORKS", "")
+    # /readyz: each check (database, queue, signing key) fails after this many seconds.
+    READY_CHECK_TIMEOUT_SECONDS: float = float(
+        os.environ.get("READY_CHECK_TIMEOUT_SECONDS", "2")
+    )
     # Background queue (Huey): sqlite:///<file> embedded (default), redis://… in production,
     # memory:// keeps jobs in this process until a test runs them.
     QUEUE_URL: str = os.environ.get("QUEUE_URL", f"sqlite:///{ROOT / 'var' / 'queue.sqlite3'}")
@@ -134,6 +144,7 @@ class DevelopmentConfig(BaseConfig):
     SECRET_KEY = BaseConfig.SECRET_KEY or "dev-only-insecure-secret-change-me"
     ADMIN_SECRET = BaseConfig.ADMIN_SECRET or "demo-admin"
     OUTBOUND_ALLOWED_NETWORKS = os.environ.get("OUTBOUND_ALLOWED_NETWORKS", LOOPBACK_NETWORKS)
+    METRICS_ALLOWED_NETWORKS = os.environ.get("METRICS_ALLOWED_NETWORKS", LOOPBACK_NETWORKS)
 
 
 class TestingConfig(BaseConfig):

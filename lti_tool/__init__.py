@@ -6,7 +6,6 @@ CLI commands, and — when enabled — the built-in demo LMS on its own host nam
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,7 +14,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.settings import ROOT, config_for
 from lti_tool.core import sqlite
+from lti_tool.core.json_logs import configure_logging
 from lti_tool.core.logs import install_log_safety
+from lti_tool.core.request_id import init_request_id
 from lti_tool.core.transaction import App
 from lti_tool.extensions import db, migrate
 
@@ -32,10 +33,9 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
         static_folder=str(ROOT / "lti_tool" / "static"),
     )
     load_settings(app, config)
-    logging.basicConfig(
-        level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     install_log_safety()  # no launch id, token or raw newline from a request reaches a log
+    init_request_id(app)
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite.engine_options(
         app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
@@ -55,6 +55,10 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     register_launch_loader(app)
     connect_signal_receivers()
     register_blueprints(app)
+
+    from lti_tool.ops import init_ops
+
+    init_ops(app)  # /healthz, /readyz, /metrics
 
     from lti_tool.core.http import init_outbound
     from lti_tool.core.ratelimit import init_rate_limits

@@ -7,10 +7,13 @@ the right status, a sentence saying what went wrong and what to do, and never a 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, SecurityError
+
+from lti_tool.core.request_id import current_request_id
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,11 @@ class LaunchError(ReciprocalError):
     status_code = 400
     title = "This launch could not be accepted"
     hint = "Go back to your course and open the activity again."
+
+    def __init__(self, message: str, *, reason: str | None = None, **options: Any):
+        super().__init__(message, **options)
+        # The step that refused the launch, a fixed word for the metrics (never free text).
+        self.reason = reason
 
 
 class PlatformErrorReport(LaunchError):
@@ -133,12 +141,17 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, title: str, message: str, hint: str | None) -> Response:
+    """The error page (or JSON) with the request id an admin can look up in the logs."""
+    request_id = current_request_id()
     if wants_json():
-        response = jsonify(error=title, message=message, hint=hint, status=status)
+        response = jsonify(
+            error=title, message=message, hint=hint, status=status, request_id=request_id
+        )
     else:
         response = Response(
             render_template(
-                "errors/error.html", status=status, title=title, message=message, hint=hint
+                "errors/error.html", status=status, title=title, message=message, hint=hint,
+                request_id=request_id,
             )
         )
     response.status_code = status
@@ -159,10 +172,13 @@ def register_error_handlers(app: Flask) -> None:
         # No URL can be built for an untrusted Host (TRUSTED_HOSTS), so no template page.
         message = "This address's host name is not one this tool answers to."
         hint = "Use the tool's address exactly as your LMS administrator configured it."
+        request_id = current_request_id()
         if wants_json():
-            response = jsonify(error="Bad Request", message=message, hint=hint, status=400)
+            response = jsonify(error="Bad Request", message=message, hint=hint, status=400,
+                               request_id=request_id)
         else:
-            response = Response(f"{message} {hint}\n", mimetype="text/plain")
+            response = Response(f"{message} {hint}\nReference: {request_id}\n",
+                                mimetype="text/plain")
         response.status_code = 400
         return response
 
@@ -186,5 +202,6 @@ def register_error_handlers(app: Flask) -> None:
             500,
             "Unexpected error",
             "The tool hit an unexpected problem and has logged it.",
-            "Try again; if it keeps happening, tell your LMS administrator the time it happened.",
+            "Try again; if it keeps happening, tell your LMS administrator the time it happened "
+            "and the reference below.",
         )

@@ -47,6 +47,7 @@ from urllib3.exceptions import (
 from urllib3.util import connection as urllib3_connection
 from urllib3.util.retry import Retry
 
+from lti_tool.core.metrics import MeteredSession
 from lti_tool.errors import PlatformServiceError
 
 USER_AGENT = "Reciprocal-LTI/0.1 (+https://github.com/reciprocal)"
@@ -484,7 +485,7 @@ def http_session() -> requests.Session:
     """A per-thread requests session (sessions are not thread-safe) that follows the rules."""
     session = getattr(_local, "session", None)
     if session is None:
-        session = requests.Session()
+        session = MeteredSession()  # times and counts each call (core/metrics.py)
         session.headers["User-Agent"] = USER_AGENT
         # No proxies or .netrc from the environment: the tool connects itself. A private CA
         # bundle (an LMS on an internal network) is still honoured.

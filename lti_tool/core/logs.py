@@ -9,6 +9,9 @@ gunicorn's, a library's — is cleaned once, when it is made, before any handler
 - control characters (newlines, CR, ANSI escapes, the other C0 and C1 controls, Unicode line
   separators) are escaped as ``\\n``, ``\\x1b``…, so text from a request cannot start a forged
   log line. A traceback keeps its own lines; only the exception messages in it are escaped.
+
+Each record also gets ``request_id``: the id of the request it was made in (None outside one),
+which JSON logs (core/json_logs.py) and the error pages show.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import re
 import threading
 import traceback
 from typing import Any
+
+from lti_tool.core.request_id import current_request_id
 
 LAUNCH_ID_MASK = "/s/…/"
 _LAUNCH_ID = re.compile(r"/s/[^/?#\s\"'<>]+")
@@ -85,6 +90,7 @@ def install_log_safety() -> None:
 
         def cleaned_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
             record = make_record(*args, **kwargs)
+            record.request_id = current_request_id()
             try:
                 message = record.getMessage()
             except Exception:  # a bad format string: leave it to the handler to report

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
+import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +26,7 @@ from typing import Any, overload
 
 from flask import Flask, current_app
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
-from huey.api import TaskWrapper
+from huey.api import Task, TaskWrapper
 
 from lti_tool.core.sqlite import secure_file
 from lti_tool.core.transaction import unit_of_work
@@ -96,6 +99,31 @@ def periodic_job(schedule: Schedule) -> Callable[[Callable[[], Any]], Job]:
     return register
 
 
+class TimedTask(Task):
+    """A job whose id tells when it was sent: a version-1 UUID (with a random node, not the
+    machine's address), so the metrics can read the age of the oldest waiting job."""
+
+    def create_id(self) -> str:
+        return str(uuid.uuid1(node=secrets.randbits(48) | 1 << 40))
+
+
+_UUID_EPOCH = 0x01B21DD213814000  # 1582-10-15 to 1970-01-01 in 100 ns steps
+
+
+def oldest_pending_age(huey: Huey, *, look_at: int = 20) -> float:
+    """Seconds since the oldest of the next ``look_at`` waiting jobs was first sent; 0 when
+    none is waiting (periodic jobs, sent by the worker itself, carry no time)."""
+    sent = []
+    for task in huey.pending(limit=look_at):
+        try:
+            task_id = uuid.UUID(str(task.id))
+        except ValueError:
+            continue
+        if task_id.version == 1:
+            sent.append((task_id.time - _UUID_EPOCH) / 1e7)
+    return max(0.0, time.time() - min(sent)) if sent else 0.0
+
+
 @dataclass
 class Jobs:
     """What ``init_jobs`` leaves in ``app.extensions``."""
@@ -155,7 +183,7 @@ def _bind(app: Flask, huey: Huey, registered: Job) -> TaskWrapper:
     if registered.schedule is not None:
         return huey.periodic_task(registered.schedule(app.config), name=name)(run)
     return huey.task(name=name, retries=registered.retries,
-                     retry_delay=registered.retry_delay)(run)
+                     retry_delay=registered.retry_delay, task_base=TimedTask)(run)
 
 
 def jobs_of(app: Flask) -> Jobs:

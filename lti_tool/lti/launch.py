@@ -62,20 +62,26 @@ class HardenedMessageLaunch(FlaskMessageLaunch):
         :raise LaunchError: with the reason the launch is refused.
         """
         self._validated = True
-        try:
-            self.validate_jwt_format()
-            self._validate_header()
-            self.validate_registration()
-            self.validate_jwt_signature()
-            self.validate_message()
-            self.validate_deployment()
-            self.validate_nonce()  # matches the state's; consumed when the launch is recorded
-        except LtiException as exc:
-            self._validated = False
-            raise LaunchError(_sentence(str(exc))) from exc
-        except LaunchError:
-            self._validated = False
-            raise
+        steps = (
+            ("format", self.validate_jwt_format),
+            ("header", self._validate_header),
+            ("registration", self.validate_registration),
+            ("signature", self.validate_jwt_signature),
+            ("message", self.validate_message),
+            ("deployment", self.validate_deployment),
+            # matches the state's; consumed when the launch is recorded
+            ("nonce", self.validate_nonce),
+        )
+        for step, check in steps:
+            try:
+                check()
+            except LtiException as exc:
+                self._validated = False
+                raise LaunchError(_sentence(str(exc)), reason=step) from exc
+            except LaunchError as exc:
+                self._validated = False
+                exc.reason = exc.reason or step
+                raise
         return self
 
     def validate_jwt_format(self) -> HardenedMessageLaunch:

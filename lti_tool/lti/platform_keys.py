@@ -30,6 +30,7 @@ from werkzeug.datastructures import ResponseCacheControl
 from werkzeug.http import parse_cache_control_header
 
 from lti_tool.core.http import http_session, http_timeout
+from lti_tool.core.metrics import outbound_call
 from lti_tool.core.time import utcnow
 from lti_tool.errors import LaunchError
 from lti_tool.platforms.models import Platform
@@ -191,11 +192,12 @@ def _refresh_key_set(platform: Platform, refresh: _Refresh, *, wait: bool) -> _K
 def _fetch(platform: Platform) -> _KeySet:
     """:raise _FetchFailed: the key set URL failed or answered something that is not a JWKS."""
     try:
-        response = http_session().get(
-            platform.key_set_url,
-            timeout=http_timeout(),
-            headers={"Accept": "application/json, application/jwk-set+json"},
-        )
+        with outbound_call("jwks", platform.id):
+            response = http_session().get(
+                platform.key_set_url,
+                timeout=http_timeout(),
+                headers={"Accept": "application/json, application/jwk-set+json"},
+            )
         response.raise_for_status()
         document = json.loads(response.text)
     except (requests.RequestException, ValueError) as exc:

@@ -20,6 +20,7 @@ from flask import current_app
 from lti_tool.core.excerpt import remote_excerpt
 from lti_tool.core.http import check_outbound_url, http_session, http_timeout
 from lti_tool.core.lti_spec import CANVAS_PRIVACY, PLATFORM_CONFIG, TOOL_CONFIG, TOOL_SCOPES
+from lti_tool.core.metrics import outbound_call
 from lti_tool.core.urls import jwks_url, launch_url, login_url, tool_base_url
 from lti_tool.errors import RegistrationError
 from lti_tool.lti.registration_store import (
@@ -137,7 +138,8 @@ def fetch_platform_configuration(url: str, token: str | None) -> dict:
         headers["Authorization"] = f"Bearer {token}"
     shown = _shown_url(url)
     try:
-        response = http_session().get(url, headers=headers, timeout=http_timeout())
+        with outbound_call("registration"):
+            response = http_session().get(url, headers=headers, timeout=http_timeout())
     except requests.Timeout as exc:
         raise RegistrationError(
             f"Your LMS did not answer in time for its configuration at {shown}.",
@@ -254,12 +256,13 @@ def post_tool_registration(config: dict, token: str | None, product_family: str)
     if token:
         headers["Authorization"] = f"Bearer {token}"
     try:
-        response = http_session().post(
-            config["registration_endpoint"],
-            data=json.dumps(tool_registration_document(product_family)),
-            headers=headers,
-            timeout=http_timeout(),
-        )
+        with outbound_call("registration"):
+            response = http_session().post(
+                config["registration_endpoint"],
+                data=json.dumps(tool_registration_document(product_family)),
+                headers=headers,
+                timeout=http_timeout(),
+            )
     except requests.Timeout as exc:
         raise RegistrationError(
             "Your LMS's registration endpoint did not answer in time.", status_code=504

@@ -18,6 +18,7 @@ from flask import (
 )
 
 from lti_tool.core.auth import launch_required
+from lti_tool.core.metrics import launch_view, note_launch
 from lti_tool.core.roles import Audience
 from lti_tool.core.security import csrf_exempt
 from lti_tool.core.transaction import keep_work
@@ -153,6 +154,7 @@ def launch_page() -> Response:
 
 @bp.post("/lti/launch")
 @csrf_exempt
+@launch_view  # counted and timed by outcome, refusal step and platform
 def launch() -> Response:
     """The id_token post. Validates it, records the launch, lands on the role's home page.
 
@@ -170,7 +172,9 @@ def launch() -> Response:
     if not id_token:
         raise LaunchError("The LMS sent no id_token.")
     config = current_app.config
+    note_launch(stage="state")
     launch_state = get_launch_state(form.get("state"), config["LAUNCH_STATE_TTL_SECONDS"])
+    note_launch(stage="browser_binding", platform=launch_state.platform_id)
     binding = check_browser_binding(
         launch_state,
         cookie_secret=request.cookies.get(STATE_COOKIE_PREFIX + launch_state.state),
@@ -179,6 +183,7 @@ def launch() -> Response:
         user_agent=request.user_agent.string,
     )
     if binding is Binding.NEEDS_STORAGE_LOOKUP:
+        note_launch(counted=False)  # the launch itself is the post that follows
         return Response(
             render_template(
                 "lti/storage_launch.html",
@@ -189,6 +194,7 @@ def launch() -> Response:
             )
         )
     message_launch = HardenedMessageLaunch(id_token, launch_state, config["JWT_LEEWAY_SECONDS"])
+    note_launch(stage="validation")
     try:
         message_launch.validate()
     except LaunchError:
@@ -196,6 +202,7 @@ def launch() -> Response:
         # request's unit is committed although it ends in the refusal's error page.
         keep_work()
         raise
+    note_launch(stage="record")
     session = establish_launch(
         launch_state.platform, message_launch.claims, config["LAUNCH_SESSION_TTL_SECONDS"]
     )

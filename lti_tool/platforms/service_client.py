@@ -19,6 +19,8 @@ import requests
 
 from lti_tool.core.excerpt import remote_excerpt
 from lti_tool.core.http import http_session, http_timeout
+from lti_tool.core.lti_spec import NRPS_READ
+from lti_tool.core.metrics import outbound_call
 from lti_tool.errors import PlatformServiceError
 from lti_tool.platforms.keys import ensure_signing_key, load_private_key
 from lti_tool.platforms.models import Platform
@@ -85,12 +87,13 @@ def _request_token(platform: Platform, scopes: list[str]) -> tuple[str, int]:
         "scope": " ".join(scopes),
     }
     try:
-        response = http_session().post(
-            platform.auth_token_url,
-            data=form,  # exactly application/x-www-form-urlencoded, as Moodle requires
-            headers={"Accept": "application/json"},
-            timeout=http_timeout(),
-        )
+        with outbound_call("token", platform.id):
+            response = http_session().post(
+                platform.auth_token_url,
+                data=form,  # exactly application/x-www-form-urlencoded, as Moodle requires
+                headers={"Accept": "application/json"},
+                timeout=http_timeout(),
+            )
     except requests.RequestException as exc:
         raise PlatformServiceError(
             f"Your LMS's token endpoint could not be reached ({type(exc).__name__})."
@@ -131,6 +134,7 @@ def service_request(
     :raise PlatformServiceError: unreachable, timed out, or answered an error status.
     """
     scopes = tuple(scopes)
+    service = "nrps" if NRPS_READ in scopes else "ags"  # for the metrics
     headers = {"Accept": accept}
     data = None
     if body is not None:
@@ -139,14 +143,15 @@ def service_request(
     for attempt in (1, 2):
         token = access_token(platform, scopes, fresh=attempt == 2)
         try:
-            response = http_session().request(
-                method,
-                url,
-                headers={**headers, "Authorization": f"Bearer {token}"},
-                data=data,
-                params=params,
-                timeout=http_timeout(),
-            )
+            with outbound_call(service, platform.id):
+                response = http_session().request(
+                    method,
+                    url,
+                    headers={**headers, "Authorization": f"Bearer {token}"},
+                    data=data,
+                    params=params,
+                    timeout=http_timeout(),
+                )
         except requests.Timeout as exc:
             raise PlatformServiceError("Your LMS did not answer in time.") from exc
         except requests.RequestException as exc:

@@ -1,0 +1,153 @@
+"""Production serving: gunicorn with two workers, Prometheus multiprocess mode and JSON logs.
+
+One server for the module (starting gunicorn is the slow part): launches from the demo LMS
+spread over both workers, and /metrics — whichever worker answers — sums them all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+from flask_migrate import upgrade
+
+from lti_tool import create_app
+from lti_tool.demo_lms.registration import RegistrationResult, register_tool
+from lti_tool.demo_lms.seed import seed_demo
+from lti_tool.extensions import db
+from lti_tool.platforms.invites import invite_url, mint_invite
+from tests.ops.support import METRICS_TOKEN, closed_port, scrape, value
+from tests.support.launching import LEARNER
+from tests.support.lti_browser import LtiBrowser
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+LAUNCHES = 8
+
+
+@dataclass
+class Served:
+    tool: str
+    lms: str
+    registration: RegistrationResult
+    metrics_dir: Path
+    logs: list[Path]
+    process: subprocess.Popen
+
+    def logged(self) -> str:
+        return "".join(path.read_text() for path in self.logs)
+
+
+def wait_until_up(url: str, timeout: float = 30) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{url} did not come up")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    tmp = tmp_path_factory.mktemp("gunicorn")
+    port = closed_port()
+    tool, lms = f"http://127.0.0.1:{port}", f"http://localhost:{port}"
+    metrics_dir = tmp / "prometheus"
+    metrics_dir.mkdir()
+    (metrics_dir / "counter_99999.db").write_bytes(b"left over from an earlier run")
+    env = {
+        **os.environ, "RECIPROCAL_ENV": "development", "FLASK_APP": "lti_tool",
+        "DATABASE_URL": f"sqlite:///{tmp / 'tool.sqlite3'}",
+        "QUEUE_URL": f"sqlite:///{tmp / 'queue.sqlite3'}",
+        "TOOL_URL": "", "LMS_URL": "", "GUNICORN_ACCESS_LOG": "-", "LOG_LEVEL": "INFO",
+        "LOG_FORMAT": "json", "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        "METRICS_TOKEN": METRICS_TOKEN, "METRICS_ALLOWED_NETWORKS": "",
+    }
+    prepared = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"]})
+    with prepared.app_context():
+        upgrade()
+        seed_demo(tool, lms)
+        register_url = invite_url(f"{tool}/lti/register",
+                                  mint_invite(actor="tests", ttl=dt.timedelta(hours=1)).token)
+        db.session.commit()
+        db.engine.dispose()
+    logs = [tmp / "stdout.log", tmp / "stderr.log"]
+    with logs[0].open("w") as stdout, logs[1].open("w") as stderr:
+        process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", str(ROOT / "config" / "gunicorn.conf.py"),
+             "--workers", "2", "--threads", "4", "--bind", f"127.0.0.1:{port}",
+             "--log-level", "info", "lti_tool:create_app()"],
+            env=env, cwd=ROOT, stdout=stdout, stderr=stderr,
+        )
+        try:
+            wait_until_up(f"{tool}/healthz")
+            registration = register_tool(lms, "spec", register_url)
+            yield Served(tool, lms, registration, metrics_dir, logs, process)
+        finally:
+            process.send_signal(signal.SIGINT)  # quick shutdown
+            process.wait(timeout=30)
+
+
+def _launch(served: Served) -> str:
+    page = LtiBrowser(served.lms).launch("spec", LEARNER, client_id=served.registration.client_id)
+    assert page.status_code == 200, page.text[:300]
+    return re.search(r"/s/([^/]+)/", page.url).group(1)
+
+
+def test_metrics_sum_the_launches_of_both_workers(served: Served) -> None:
+    # The first launch creates the course and the person: later ones only update them.
+    launch_ids = [_launch(served)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        launch_ids += pool.map(lambda _: _launch(served), range(LAUNCHES - 1))
+    assert len(set(launch_ids)) == LAUNCHES
+
+    # Each worker keeps its own files; the stale file of an earlier run was removed at start.
+    writers = {path.stem.rsplit("_", 1)[1] for path in served.metrics_dir.glob("counter_*.db")}
+    assert "99999" not in writers
+    assert len(writers) == 2, writers
+    for _ in range(4):  # whichever worker answers, the counts are the site's
+        samples = scrape(served.tool)
+        assert value(samples, "reciprocal_launches_total", outcome="accepted") == LAUNCHES
+        assert value(samples, "reciprocal_launch_duration_seconds_count",
+                     outcome="accepted") == LAUNCHES
+        assert value(samples, "reciprocal_outbound_request_duration_seconds_count",
+                     service="jwks") >= 1
+    refused = requests.get(f"{served.tool}/metrics", timeout=10)
+    assert refused.status_code == 401
+
+
+def test_json_logs_carry_request_ids_and_no_launch_id(served: Served) -> None:
+    launch_id = _launch(served)
+    assert requests.get(f"{served.tool}/s/{launch_id}/x%0AFORGED%20line", timeout=10)\
+        .status_code == 404
+    refused = requests.post(f"{served.tool}/lti/launch", data={"state": "nope"}, timeout=10)
+    assert refused.status_code == 400
+    request_id = refused.headers["X-Request-ID"]
+    assert f"Reference: <code>{request_id}</code>" in refused.text
+
+    logged = served.logged()
+    lines = [line for line in logged.splitlines() if line.strip()]
+    entries = [json.loads(line) for line in lines]  # every line is one JSON object
+    app_lines = [e for e in entries if e["request_id"] == request_id]
+    assert any("no id_token" in e["message"] for e in app_lines), app_lines
+    access = [e for e in entries if e["logger"] == "gunicorn.access"]
+    assert any(e["message"].endswith(request_id) for e in access)
+    assert any('"GET /s/…/x\\nFORGED line HTTP/1.1" 404' in e["message"] for e in access)
+    assert launch_id not in logged
+    assert not any(line.startswith("FORGED") for line in lines)
