@@ -50,6 +50,7 @@ services:
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
 test-sqlite: setup browser
