@@ -1,6 +1,6 @@
 """registration invites, platform approval (open registration), audit events
 
-Revision ID: 0007
+Revision ID: 0009
 Revises: 0006
 Create Date: 2026-11-24 09:00:00.000000
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0007"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """learning paths, steps, completions, agreements, meetings, reflections, surveys, line item links
 
-Revision ID: 0016
-Revises: 0007
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-02 06:50:58.555362
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0016'
-down_revision = '0009'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """tracked jobs: roster syncs and matching runs share heartbeat, progress and row version
 
-Revision ID: 0009
+Revision ID: 0010
 Revises: 0006
 Create Date: 2026-11-24 09:00:00.000000
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0009"
-down_revision = "0007"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

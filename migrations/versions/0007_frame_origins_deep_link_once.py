@@ -1,7 +1,7 @@
 """platforms: origins seen in verified launches (CSP frame-ancestors); launch sessions: when
 the deep-linking response was signed (one response per deep-linking launch)
 
-Revision ID: 0011
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-24 12:00:00.000000
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0011"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
