@@ -1,7 +1,7 @@
 """admin sessions kept server-side (revoked at logout, expiring)
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-24 10:00:00.000000
 
 """

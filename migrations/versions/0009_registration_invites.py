@@ -1,7 +1,7 @@
 """registration invites, platform approval (open registration), audit events
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-11-24 09:00:00.000000
 
 """

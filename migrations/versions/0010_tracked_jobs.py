@@ -1,7 +1,7 @@
 """tracked jobs: roster syncs and matching runs share heartbeat, progress and row version
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0009
 Create Date: 2026-11-24 09:00:00.000000
 
 """
