@@ -28,6 +28,9 @@ URL map (``<f>`` is the flavour; the first five paths differ per flavour, see ``
 ``/<f>/admin/register``                      admin: the tool's registration page in an iframe
 ``/<f>/admin/api/registration-tokens``       POST: mint a registration token (JSON)
 ``/<f>/admin/api/registrations[/<cid>]``     GET: registered tools (JSON)
+``/<f>/admin/api/ags-faults``                GET, PUT: AGS fault injection and throttling
+``/<f>/admin/api/score-counts``              GET: score POSTs per line item and person
+``/<f>/courses/<id>/gradebook/columns/<li>`` GET confirm, POST delete a column
 ``/<f>/api/courses/<id>/memberships``        NRPS memberships (limit, from, role, since)
 ``/<f>/api/courses/<id>/lineitems``          AGS line items container (GET, POST)
 ``/<f>/api/courses/<id>/lineitems/<li>``     AGS line item (GET, PUT, DELETE)
@@ -57,6 +60,10 @@ SHARED_SETTINGS = (
     "DEBUG",
     "HTTP_TIMEOUT_SECONDS",
     "DEMO_LMS_HOST",
+    "DEMO_LMS_AGS_FAULTS",
+    "DEMO_LMS_FAULT_SEED",
+    "DEMO_LMS_AGS_SLOW_SECONDS",
+    "DEMO_LMS_AGS_RATE_LIMIT",
     "LOG_LEVEL",
 )
 
