@@ -25,13 +25,14 @@ import random
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from flask import Response, current_app, jsonify
 
 from lti_tool.demo_lms.directory import get_setting, set_setting
+from lti_tool.demo_lms.models import DemoSetting
+from lti_tool.extensions import db
 
 SETTING_KEY = "ags_faults"
 KINDS = ("500", "429", "403", "slow", "drop")
@@ -178,6 +179,15 @@ def store_settings(doc: dict[str, Any]) -> FaultSettings:
     return settings
 
 
+def clear_settings() -> FaultSettings:
+    """Forget the run-time settings: the app config applies again."""
+    row = db.session.get(DemoSetting, SETTING_KEY)
+    if row is not None:
+        db.session.delete(row)
+        db.session.flush()
+    return _state.settings_for(config_document())
+
+
 class _State:
     """Per-process: the settings last read, their random generator and throttle buckets."""
 
@@ -269,26 +279,39 @@ def check_throttle(
     return throttled(settings.throttle_status or flavour_throttle, remaining, wait), remaining
 
 
+class _HeldResponse(Response):
+    """A reply whose sending waits, or is cut, after the unit of work has committed (the
+    commit comes when the view returns; the WSGI call that sends the reply comes later)."""
+
+    delay: float = 0.0
+    cut: bool = False
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.delay:
+            time.sleep(self.delay)
+        if self.cut:
+            sock = environ.get("werkzeug.socket") or environ.get("gunicorn.socket")
+            if sock is None:  # a server that hides its socket: time out instead
+                time.sleep(3600)
+            else:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+        return super().__call__(environ, start_response)
+
+
+def _held(response: Response, **how: Any) -> Response:
+    held = _HeldResponse(response.get_data(), status=response.status_code,
+                         headers=list(response.headers))
+    for name, value in how.items():
+        setattr(held, name, value)
+    return held
+
+
 def delayed(response: Response, seconds: float) -> Response:
     """The same reply, sent only after ``seconds`` (the work is already committed)."""
-    body = response.get_data()
-
-    def late() -> Iterator[bytes]:
-        time.sleep(seconds)
-        yield body
-
-    return Response(late(), status=response.status_code, headers=list(response.headers))
+    return _held(response, delay=seconds)
 
 
-def dropped(environ: dict[str, Any], response: Response) -> Response:
+def dropped(response: Response) -> Response:
     """Close the connection instead of replying (after the work is committed)."""
-    sock = environ.get("werkzeug.socket") or environ.get("gunicorn.socket")
-    if sock is None:  # a server that does not expose its socket: time out instead
-        return delayed(response, 3600)
-
-    def cut() -> Iterator[bytes]:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
-        yield b""
-
-    return Response(cut(), status=response.status_code, headers=list(response.headers))
+    return _held(response, cut=True)

@@ -79,7 +79,7 @@ def ags_view(*scopes: str) -> Callable:
             if fault == "slow":
                 return faults.delayed(response, settings.slow_seconds)
             if fault == "drop":
-                return faults.dropped(request.environ, response)
+                return faults.dropped(response)
             return response
 
         return wrapper

@@ -41,6 +41,13 @@ def put_faults(flavour_name: str) -> Response:
     return jsonify(settings.as_json())
 
 
+@bp.delete("/<flavour_name>/admin/api/ags-faults")
+def reset_faults(flavour_name: str) -> Response:
+    """Back to the settings of the app config (``DEMO_LMS_AGS_FAULTS`` …)."""
+    get_flavour(flavour_name)
+    return jsonify(faults.clear_settings().as_json())
+
+
 @bp.get("/<flavour_name>/admin/api/score-counts")
 def get_score_counts(flavour_name: str) -> Response:
     """Score POSTs received per line item and person: received, applied, duplicates, stale.
