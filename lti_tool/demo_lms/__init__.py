@@ -86,6 +86,7 @@ class HostDispatcher:
 def create_demo_lms_app(tool_app: Flask) -> Flask:
     """Build the demo LMS app with the tool app's database and secrets."""
     from lti_tool.core.transaction import App
+    from lti_tool.demo_lms.faults import check_config
     from lti_tool.demo_lms.views import register_views
     from lti_tool.extensions import db
 
@@ -100,6 +101,8 @@ def create_demo_lms_app(tool_app: Flask) -> Flask:
             lms.config[name] = tool_app.config[name]
     lms.config["SESSION_COOKIE_NAME"] = "demo_lms_session"
     lms.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    with lms.app_context():
+        check_config()
     db.init_app(lms)
     share_engines(tool_app, lms)
     register_views(lms)

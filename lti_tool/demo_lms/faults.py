@@ -150,6 +150,19 @@ def config_document() -> dict[str, Any]:
     }
 
 
+def check_config() -> None:
+    """Refuse to start with fault settings that cannot be read (needs an app context).
+
+    :raise BadFaultSettings: naming the DEMO_LMS_* settings at fault.
+    """
+    try:
+        build_settings(config_document())
+    except BadFaultSettings as exc:
+        raise BadFaultSettings(
+            f"DEMO_LMS_AGS_FAULTS / DEMO_LMS_FAULT_SEED / DEMO_LMS_AGS_SLOW_SECONDS / "
+            f"DEMO_LMS_AGS_RATE_LIMIT: {exc}") from exc
+
+
 def stored_document() -> dict[str, Any]:
     """The run-time settings, or the app config when none were stored."""
     raw = get_setting(SETTING_KEY)

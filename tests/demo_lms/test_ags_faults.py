@@ -271,3 +271,15 @@ def test_teacher_deletes_a_column(app, tools, lms_url, course) -> None:
     assert requests.get(f"{lms_url}/canvas/courses/{course}/gradebook/columns/{item_id}",
                         timeout=10).status_code == 404
 
+
+
+def test_unreadable_fault_config_stops_the_start(app: Flask) -> None:
+    from lti_tool.demo_lms import create_demo_lms_app
+
+    saved = app.config["DEMO_LMS_AGS_FAULTS"]
+    app.config["DEMO_LMS_AGS_FAULTS"] = "500:lots"
+    try:
+        with pytest.raises(faults.BadFaultSettings, match=r"DEMO_LMS_AGS_FAULTS.*number"):
+            create_demo_lms_app(app)
+    finally:
+        app.config["DEMO_LMS_AGS_FAULTS"] = saved
