@@ -181,7 +181,16 @@ def record_score(flavour: Flavour, item: DemoLineItem, data: Any) -> DemoScore:
 
 def _counted_as(score: DemoScore) -> str:
     """"stale" when older than the latest score of this person, "duplicate" when it repeats
-    the latest (same values and timestamp), else "applied"."""
+    the latest (same values and timestamp), else "applied".
+
+    Scores of one line item are counted one at a time: a no-op write locks its row
+    (PostgreSQL) or takes the writer lock (SQLite), so two identical POSTs racing each other
+    count as one applied and one duplicate, never as two applied.
+    """
+    db.session.execute(
+        sa.update(DemoLineItem).where(DemoLineItem.id == score.line_item_id)
+        .values(label=DemoLineItem.label)
+    )
     latest = db.session.scalars(
         sa.select(DemoScore)
         .where(DemoScore.line_item_id == score.line_item_id, DemoScore.user_id == score.user_id)

@@ -7,6 +7,7 @@ import datetime as dt
 import random
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -283,3 +284,17 @@ def test_unreadable_fault_config_stops_the_start(app: Flask) -> None:
             create_demo_lms_app(app)
     finally:
         app.config["DEMO_LMS_AGS_FAULTS"] = saved
+
+
+@pytest.mark.parametrize("flavour", ["spec", "moodle"])
+def test_racing_identical_scores_count_once(tools, lms_url, course, flavour) -> None:
+    a = tools[flavour]
+    item = a.create(label="Race", resourceId=f"race-{flavour}").json()
+    stamp = dt.datetime.now(dt.UTC).isoformat()
+    with ThreadPoolExecutor(8) as pool:
+        replies = list(pool.map(lambda _: a.score(item["id"], "active", timestamp=stamp),
+                                range(8)))
+    assert all(r.ok for r in replies), [r.text for r in replies]
+    row = next(r for r in counts(lms_url, flavour, course, a.result.client_id)["counts"]
+               if r["resource_id"] == f"race-{flavour}")
+    assert (row["received"], row["applied"], row["duplicates"]) == (8, 1, 7)
