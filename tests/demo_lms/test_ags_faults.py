@@ -261,8 +261,12 @@ def test_teacher_deletes_a_column(app, tools, lms_url, course) -> None:
     assert confirm.status_code == 200 and "To be deleted" in confirm.text
     unconfirmed = requests.post(column, data={}, timeout=10)
     assert unconfirmed.status_code == 400 and "confirm" in unconfirmed.text
+    forged = requests.post(column, data={"confirm": "delete"}, timeout=10,
+                           headers={"Origin": "http://evil.example"})
+    assert forged.status_code == 403
     assert requests.get(item["id"], headers=a.headers, timeout=10).status_code == 200
-    done = requests.post(column, data={"confirm": "delete"}, timeout=10)
+    done = requests.post(column, data={"confirm": "delete"}, timeout=10,
+                         headers={"Origin": lms_url})
     assert done.status_code == 200 and "“To be deleted” deleted" in done.text
     assert requests.get(item["id"], headers=a.headers, timeout=10).status_code == 404
     assert a.score(item["id"], "active").status_code == 404

@@ -183,6 +183,10 @@ def delete_column_page(flavour_name: str, course_id: int, item_id: int) -> str |
     if item is None:
         return lms_page_error(flavour, 404, "There is no such grade item in this gradebook.")
     if request.method == "POST":
+        origin = request.headers.get("Origin")
+        if origin and origin.rstrip("/") != request.host_url.rstrip("/"):
+            return lms_page_error(flavour, 403, "Columns are deleted from the gradebook page "
+                                  "of this LMS, not from another site.")
         if request.form.get("confirm") != "delete":
             return lms_page_error(flavour, 400, "Tick “Delete this column and its grades” "
                                   "to confirm, then press Delete.")
