@@ -22,8 +22,10 @@ def seed_command(tool_url: str | None, lms_url: str | None) -> None:
     from lti_tool.demo_lms.seed import seed_demo
 
     course = seed_demo(tool_url, lms_url)
-    click.echo(f"Demo LMS seeded: course {course.title!r} ({course.context_id}), "
-               f"flavours {', '.join(FLAVOURS)}.")
+    click.echo(
+        f"Demo LMS seeded: course {course.title!r} ({course.context_id}), "
+        f"flavours {', '.join(FLAVOURS)}."
+    )
 
 
 @demo_cli.command("big-course")
@@ -46,8 +48,10 @@ def big_course_command(members: int, context_id: str | None) -> None:
         ).first()
         if has_link is None:
             add_default_activity(registration, course)
-    click.echo(f"Course {course.context_id} (id {course.id}) has {members} members "
-               f"({time.perf_counter() - started:.1f} s).")
+    click.echo(
+        f"Course {course.context_id} (id {course.id}) has {members} members "
+        f"({time.perf_counter() - started:.1f} s)."
+    )
 
 
 @demo_cli.command("rotate-platform-key")
@@ -71,9 +75,12 @@ def demo_registration_url(tool_url: str, lms_url: str, flavour: str, actor: str)
     from lti_tool.platforms.invites import invite_url, mint_invite
 
     with separate_unit():
-        token = mint_invite(actor=actor, ttl=DEMO_INVITE_TTL,
-                            issuer=platform_urls(lms_url, flavour).issuer,
-                            note=f"demo LMS, {flavour} flavour").token
+        token = mint_invite(
+            actor=actor,
+            ttl=DEMO_INVITE_TTL,
+            issuer=platform_urls(lms_url, flavour).issuer,
+            note=f"demo LMS, {flavour} flavour",
+        ).token
     return invite_url(tool_url.rstrip("/") + "/lti/register", token)
 
 
@@ -92,8 +99,9 @@ def register_command(tool_url: str, lms_url: str, flavours: tuple[str, ...]) -> 
             result = register_tool(lms_url, name, url)
         except RegistrationFailed as exc:
             raise click.ClickException(f"{name}: {exc}") from exc
-        click.echo(f"{name}: registered client_id={result.client_id} "
-                   f"deployment_id={result.deployment_id}")
+        click.echo(
+            f"{name}: registered client_id={result.client_id} deployment_id={result.deployment_id}"
+        )
 
 
 @demo_cli.command("urls")
@@ -115,22 +123,41 @@ def urls_command(lms_url: str) -> None:
 @click.option("--seed", type=int, help="Seed for a repeatable sequence of faults.")
 @click.option("--slow-seconds", type=float, help="How late a 'slow' reply comes.")
 @click.option("--rate-limit", default="", help="Canvas throttling: SIZE:PER_SECOND (empty: off).")
-@click.option("--throttle-status", type=click.Choice(["429", "403"]),
-              help="Canvas's throttle reply (default 429).")
-def ags_faults_command(spec: str, seed: int | None, slow_seconds: float | None,
-                       rate_limit: str, throttle_status: str | None) -> None:
+@click.option(
+    "--throttle-status",
+    type=click.Choice(["429", "403"]),
+    help="Canvas's throttle reply (default 429).",
+)
+def ags_faults_command(
+    spec: str,
+    seed: int | None,
+    slow_seconds: float | None,
+    rate_limit: str,
+    throttle_status: str | None,
+) -> None:
     """Set AGS fault injection at run time, e.g. ``500:0.1,429:0.1,slow:0.05,drop:0.05``
     (an empty SPEC turns faults off). Running servers pick it up on their next AGS call."""
     from lti_tool.demo_lms.faults import BadFaultSettings, format_spec, store_settings
 
     try:
-        settings = store_settings({"faults": spec, "seed": seed, "slow_seconds": slow_seconds,
-                                   "rate_limit": rate_limit,
-                                   "throttle_status": throttle_status})
+        settings = store_settings(
+            {
+                "faults": spec,
+                "seed": seed,
+                "slow_seconds": slow_seconds,
+                "rate_limit": rate_limit,
+                "throttle_status": throttle_status,
+            }
+        )
     except BadFaultSettings as exc:
         raise click.BadParameter(str(exc)) from exc
     seeded = f" (seed {settings.seed})" if settings.seed is not None else ""
-    limit = (f"{settings.rate_limit_size:g} at {settings.rate_limit_per_second:g}/s"
-             if settings.rate_limit_size else "off")
-    click.echo(f"AGS faults: {format_spec(settings.faults) or 'off'}{seeded}; slow replies "
-               f"after {settings.slow_seconds:g} s; Canvas rate limit {limit}.")
+    limit = (
+        f"{settings.rate_limit_size:g} at {settings.rate_limit_per_second:g}/s"
+        if settings.rate_limit_size
+        else "off"
+    )
+    click.echo(
+        f"AGS faults: {format_spec(settings.faults) or 'off'}{seeded}; slow replies "
+        f"after {settings.slow_seconds:g} s; Canvas rate limit {limit}."
+    )

@@ -48,8 +48,11 @@ def verify_response(
     registration = hint.registration
     try:
         claims = verify_tool_jwt(
-            token, registration.jwks_uri, audience=flavour.issuer(lms_base_url),
-            issuer=registration.client_id, required=("iss", "aud", "exp", "iat", "nonce"),
+            token,
+            registration.jwks_uri,
+            audience=flavour.issuer(lms_base_url),
+            issuer=registration.client_id,
+            required=("iss", "aud", "exp", "iat", "nonce"),
         )
     except ToolJwtError as exc:
         raise DeepLinkRejected(f"the response JWT is not valid: {exc}") from exc
@@ -82,8 +85,10 @@ def add_content_items(
     skipped: list[str] = []
     links = [i for i in items if i.get("type") == "ltiResourceLink"]
     if len(links) > 1 and not flavour.deep_link_accept_multiple:
-        raise DeepLinkRejected(f"{len(links)} items were sent but this placement accepts one "
-                               "(accept_multiple is false)")
+        raise DeepLinkRejected(
+            f"{len(links)} items were sent but this placement accepts one "
+            "(accept_multiple is false)"
+        )
     seen: set[str] = set()
     for item in items:
         kind = item.get("type")
@@ -132,9 +137,11 @@ def _existing_column(
         return None
     return db.session.scalars(
         sa.select(DemoLineItem)
-        .where(DemoLineItem.registration_id == registration.id,
-               DemoLineItem.course_id == course.id,
-               DemoLineItem.resource_id == line_item["resourceId"])
+        .where(
+            DemoLineItem.registration_id == registration.id,
+            DemoLineItem.course_id == course.id,
+            DemoLineItem.resource_id == line_item["resourceId"],
+        )
         .order_by(DemoLineItem.id)
         .limit(1)
     ).first()

@@ -125,8 +125,9 @@ def build_settings(doc: dict[str, Any]) -> FaultSettings:
     return FaultSettings(
         faults=parse_spec(str(doc.get("faults") or "")),
         seed=seed,
-        slow_seconds=_number(slow, "slow_seconds") if slow not in (None, "") else
-        _default_slow_seconds(),
+        slow_seconds=_number(slow, "slow_seconds")
+        if slow not in (None, "")
+        else _default_slow_seconds(),
         rate_limit_size=size,
         rate_limit_per_second=rate,
         throttle_status=str(throttle) if throttle else None,
@@ -160,7 +161,8 @@ def check_config() -> None:
     except BadFaultSettings as exc:
         raise BadFaultSettings(
             f"DEMO_LMS_AGS_FAULTS / DEMO_LMS_FAULT_SEED / DEMO_LMS_AGS_SLOW_SECONDS / "
-            f"DEMO_LMS_AGS_RATE_LIMIT: {exc}") from exc
+            f"DEMO_LMS_AGS_RATE_LIMIT: {exc}"
+        ) from exc
 
 
 def stored_document() -> dict[str, Any]:
@@ -180,10 +182,12 @@ def store_settings(doc: dict[str, Any]) -> FaultSettings:
     """
     settings = build_settings(doc)
     stored = {
-        "faults": format_spec(settings.faults), "seed": settings.seed,
+        "faults": format_spec(settings.faults),
+        "seed": settings.seed,
         "slow_seconds": settings.slow_seconds,
         "rate_limit": f"{settings.rate_limit_size:g}:{settings.rate_limit_per_second:g}"
-        if settings.rate_limit_size else "",
+        if settings.rate_limit_size
+        else "",
         "throttle_status": settings.throttle_status,
         # A new value each time, so every process re-seeds even for the same settings.
         "version": time.time_ns(),
@@ -313,8 +317,9 @@ class _HeldResponse(Response):
 
 
 def _held(response: Response, **how: Any) -> Response:
-    held = _HeldResponse(response.get_data(), status=response.status_code,
-                         headers=list(response.headers))
+    held = _HeldResponse(
+        response.get_data(), status=response.status_code, headers=list(response.headers)
+    )
     for name, value in how.items():
         setattr(held, name, value)
     return held

@@ -115,9 +115,12 @@ def line_item_json(flavour: Flavour, item: DemoLineItem, item_url: str) -> dict[
     hide_link = flavour.ags_hides_api_resource_link and item.created_via == "api"
     if item.resource_link is not None and not hide_link:
         doc["resourceLinkId"] = item.resource_link.resource_link_id
-    for key, value in (("resourceId", item.resource_id), ("tag", item.tag),
-                       ("startDateTime", item.start_date_time),
-                       ("endDateTime", item.end_date_time)):
+    for key, value in (
+        ("resourceId", item.resource_id),
+        ("tag", item.tag),
+        ("startDateTime", item.start_date_time),
+        ("endDateTime", item.end_date_time),
+    ):
         if value is not None:
             doc[key] = value
     return doc
@@ -150,8 +153,10 @@ def record_score(flavour: Flavour, item: DemoLineItem, data: Any) -> DemoScore:
     if enrollment is None:
         raise NotGradable(f"userId {data.get('userId')!r} is not a member of this course")
     if enrollment.status != "Active":
-        raise NotGradable(f"userId {data.get('userId')!r} is {enrollment.status.lower()} in "
-                          "this course and cannot be graded")
+        raise NotGradable(
+            f"userId {data.get('userId')!r} is {enrollment.status.lower()} in "
+            "this course and cannot be graded"
+        )
     activity, grading = data.get("activityProgress"), data.get("gradingProgress")
     if activity not in ACTIVITY_PROGRESS:
         raise AgsInvalid(f"activityProgress must be one of {sorted(ACTIVITY_PROGRESS)}")
@@ -180,7 +185,7 @@ def record_score(flavour: Flavour, item: DemoLineItem, data: Any) -> DemoScore:
 
 
 def _counted_as(score: DemoScore) -> str:
-    """"stale" when older than the latest score of this person, "duplicate" when it repeats
+    """ "stale" when older than the latest score of this person, "duplicate" when it repeats
     the latest (same values and timestamp), else "applied".
 
     Scores of one line item are counted one at a time: a no-op write locks its row
@@ -188,7 +193,8 @@ def _counted_as(score: DemoScore) -> str:
     count as one applied and one duplicate, never as two applied.
     """
     db.session.execute(
-        sa.update(DemoLineItem).where(DemoLineItem.id == score.line_item_id)
+        sa.update(DemoLineItem)
+        .where(DemoLineItem.id == score.line_item_id)
         .values(label=DemoLineItem.label)
     )
     latest = db.session.scalars(
@@ -201,8 +207,16 @@ def _counted_as(score: DemoScore) -> str:
         return "applied"
     if score.timestamp < latest.timestamp:
         return "stale"
-    same = all(getattr(score, f) == getattr(latest, f) for f in (
-        "score_given", "score_maximum", "activity_progress", "grading_progress", "comment"))
+    same = all(
+        getattr(score, f) == getattr(latest, f)
+        for f in (
+            "score_given",
+            "score_maximum",
+            "activity_progress",
+            "grading_progress",
+            "comment",
+        )
+    )
     return "duplicate" if same and score.timestamp == latest.timestamp else "applied"
 
 
@@ -213,14 +227,14 @@ def score_counts(items: list[DemoLineItem]) -> dict[tuple[int, int], dict[str, i
     if not items:
         return counts
     rows = db.session.execute(
-        sa.select(DemoScore.line_item_id, DemoScore.user_id, DemoScore.counted_as,
-                  sa.func.count())
+        sa.select(DemoScore.line_item_id, DemoScore.user_id, DemoScore.counted_as, sa.func.count())
         .where(DemoScore.line_item_id.in_([i.id for i in items]))
         .group_by(DemoScore.line_item_id, DemoScore.user_id, DemoScore.counted_as)
     )
     for item_id, user_id, kind, n in rows:
         entry = counts.setdefault(
-            (item_id, user_id), {"received": 0, "applied": 0, "duplicates": 0, "stale": 0})
+            (item_id, user_id), {"received": 0, "applied": 0, "duplicates": 0, "stale": 0}
+        )
         entry["received"] += n
         entry["applied" if kind == "applied" else "duplicates"] += n
         if kind == "stale":
@@ -230,12 +244,16 @@ def score_counts(items: list[DemoLineItem]) -> dict[tuple[int, int], dict[str, i
 
 def flavour_line_items(flavour: Flavour, course: DemoCourse) -> list[DemoLineItem]:
     """Every gradebook column of the flavour's tools in the course."""
-    return list(db.session.scalars(
-        sa.select(DemoLineItem)
-        .join(DemoToolRegistration, DemoToolRegistration.id == DemoLineItem.registration_id)
-        .where(DemoLineItem.course_id == course.id, DemoToolRegistration.flavour == flavour.name)
-        .order_by(DemoLineItem.id)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(DemoLineItem)
+            .join(DemoToolRegistration, DemoToolRegistration.id == DemoLineItem.registration_id)
+            .where(
+                DemoLineItem.course_id == course.id, DemoToolRegistration.flavour == flavour.name
+            )
+            .order_by(DemoLineItem.id)
+        )
+    )
 
 
 def find_column(flavour: Flavour, course: DemoCourse, item_id: int) -> DemoLineItem | None:
@@ -307,21 +325,30 @@ def gradebook_table(flavour: Flavour, course: DemoCourse) -> dict[str, Any]:
         for item in items:
             result = cells.get((item.id, user.id))
             count = counts.get((item.id, user.id))
-            row.append(None if result is None and count is None else {
-                "score": result.result_score if result else None,
-                "progress": result.score.activity_progress if result else None,
-                "at": result.score.timestamp.strftime("%Y-%m-%d %H:%M") if result else None,
-                "received": count["received"] if count else 0,
-                "duplicates": count["duplicates"] if count else 0,
-            })
+            row.append(
+                None
+                if result is None and count is None
+                else {
+                    "score": result.result_score if result else None,
+                    "progress": result.score.activity_progress if result else None,
+                    "at": result.score.timestamp.strftime("%Y-%m-%d %H:%M") if result else None,
+                    "received": count["received"] if count else 0,
+                    "duplicates": count["duplicates"] if count else 0,
+                }
+            )
         rows.append({"name": user.display_name, "status": status, "cells": row})
     columns = []
     for item in items:
         mine = [c for (item_id, _), c in counts.items() if item_id == item.id]
-        columns.append({
-            "id": item.id, "label": item.label, "maximum": item.score_maximum, "tag": item.tag,
-            "received": sum(c["received"] for c in mine),
-            "applied": sum(c["applied"] for c in mine),
-            "duplicates": sum(c["duplicates"] for c in mine),
-        })
+        columns.append(
+            {
+                "id": item.id,
+                "label": item.label,
+                "maximum": item.score_maximum,
+                "tag": item.tag,
+                "received": sum(c["received"] for c in mine),
+                "applied": sum(c["applied"] for c in mine),
+                "duplicates": sum(c["duplicates"] for c in mine),
+            }
+        )
     return {"columns": columns, "rows": rows}

@@ -40,12 +40,19 @@ def course(app: Flask, lms_url: str) -> int:
         db.session.add(course)
         db.session.flush()
         for name, status in PEOPLE.items():
-            user = DemoUser(username=f"{name}-{tag}", uuid=uuid.uuid4().hex,
-                            given_name=name.title(), family_name=tag)
+            user = DemoUser(
+                username=f"{name}-{tag}",
+                uuid=uuid.uuid4().hex,
+                given_name=name.title(),
+                family_name=tag,
+            )
             db.session.add(user)
             db.session.flush()
-            db.session.add(DemoEnrollment(course_id=course.id, user_id=user.id,
-                                          roles=[ROLE_LEARNER], status=status))
+            db.session.add(
+                DemoEnrollment(
+                    course_id=course.id, user_id=user.id, roles=[ROLE_LEARNER], status=status
+                )
+            )
         db.session.commit()
         return course.id
 
@@ -57,11 +64,14 @@ def tools(app: Flask, lms_url: str, fake_tool: FakeTool, course: int) -> dict[st
         result = register_tool(lms_url, name, f"{fake_tool.url}/register")
         token = fake_tool.access_token(name, result.client_id, SERVICE_SCOPES)
         with app.app_context():
-            users = db.session.scalars(sa.select(DemoUser).join(
-                DemoEnrollment, DemoEnrollment.user_id == DemoUser.id).where(
-                DemoEnrollment.course_id == course))
-            subjects = {u.username.split("-")[0]: (str(u.id) if name == "moodle" else u.uuid)
-                        for u in users}
+            users = db.session.scalars(
+                sa.select(DemoUser)
+                .join(DemoEnrollment, DemoEnrollment.user_id == DemoUser.id)
+                .where(DemoEnrollment.course_id == course)
+            )
+            subjects = {
+                u.username.split("-")[0]: (str(u.id) if name == "moodle" else u.uuid) for u in users
+            }
         out[name] = Ags(lms_url, result, token, course, "", subjects)
     return out
 
@@ -81,8 +91,11 @@ def set_faults(url: str, **doc) -> dict:
 
 
 def counts(lms_url: str, flavour: str, course: int, client_id: str) -> dict:
-    response = requests.get(f"{lms_url}/{flavour}/admin/api/score-counts", timeout=10,
-                            params={"course": course, "client_id": client_id})
+    response = requests.get(
+        f"{lms_url}/{flavour}/admin/api/score-counts",
+        timeout=10,
+        params={"course": course, "client_id": client_id},
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -168,16 +181,25 @@ def test_slow_reply_is_applied_but_late(tools, lms_url, course, admin) -> None:
     item = a.create(label="Slow", resourceId="slow").json()
     set_faults(admin, faults="slow:1", slow_seconds=1.5)
     base = item["id"].partition("?")[0]
-    body = {"userId": a.subjects["active"], "scoreGiven": 4, "scoreMaximum": 10,
-            "activityProgress": "Completed", "gradingProgress": "FullyGraded",
-            "timestamp": dt.datetime.now(dt.UTC).isoformat()}
+    body = {
+        "userId": a.subjects["active"],
+        "scoreGiven": 4,
+        "scoreMaximum": 10,
+        "activityProgress": "Completed",
+        "gradingProgress": "FullyGraded",
+        "timestamp": dt.datetime.now(dt.UTC).isoformat(),
+    }
     with pytest.raises(requests.exceptions.ReadTimeout):
-        requests.post(f"{base}/scores", json=body, timeout=0.5,
-                      headers={**a.headers, "Content-Type": SCORE})
+        requests.post(
+            f"{base}/scores", json=body, timeout=0.5, headers={**a.headers, "Content-Type": SCORE}
+        )
     requests.delete(admin, timeout=10)
     assert a.score(item["id"], "active", **body).ok  # the tool's retry: a duplicate
-    row = next(r for r in counts(lms_url, "spec", course, a.result.client_id)["counts"]
-               if r["resource_id"] == "slow")
+    row = next(
+        r
+        for r in counts(lms_url, "spec", course, a.result.client_id)["counts"]
+        if r["resource_id"] == "slow"
+    )
     assert (row["received"], row["applied"], row["duplicates"]) == (2, 1, 1)
 
 
@@ -188,8 +210,11 @@ def test_dropped_connection_is_applied_without_reply(tools, lms_url, course, adm
     with pytest.raises(requests.exceptions.ConnectionError):
         a.score(item["id"], "active")
     requests.delete(admin, timeout=10)
-    row = next(r for r in counts(lms_url, "canvas", course, a.result.client_id)["counts"]
-               if r["resource_id"] == "dropped")
+    row = next(
+        r
+        for r in counts(lms_url, "canvas", course, a.result.client_id)["counts"]
+        if r["resource_id"] == "dropped"
+    )
     assert row["received"] == row["applied"] == 1
 
 
@@ -198,33 +223,41 @@ def test_seeded_faults_repeat_the_same_sequence(tools, admin) -> None:
 
     def run() -> list[int]:
         set_faults(admin, faults="500:0.3,429:0.2", seed=42)
-        return [requests.get(a.lineitems, timeout=10,
-                             headers={**a.headers, "Accept": CONTAINER}).status_code
-                for _ in range(30)]
+        return [
+            requests.get(
+                a.lineitems, timeout=10, headers={**a.headers, "Accept": CONTAINER}
+            ).status_code
+            for _ in range(30)
+        ]
 
     first, second = run(), run()
     assert first == second
     rng = random.Random(42)
-    expected = [500 if r < 0.3 else 429 if r < 0.5 else 200
-                for r in (rng.random() for _ in range(30))]
+    expected = [
+        500 if r < 0.3 else 429 if r < 0.5 else 200 for r in (rng.random() for _ in range(30))
+    ]
     assert first == expected and {500, 429, 200} <= set(first)
 
 
-@pytest.mark.parametrize(("doc", "reason"), [
-    ({"faults": "teapot:0.1"}, "unknown fault"),
-    ({"faults": "500:2"}, "between 0 and 1"),
-    ({"faults": "500:0.6,429:0.6"}, "more than 1"),
-    ({"seed": "x"}, "seed"),
-    ({"throttle_status": "418"}, "throttle_status"),
-])
+@pytest.mark.parametrize(
+    ("doc", "reason"),
+    [
+        ({"faults": "teapot:0.1"}, "unknown fault"),
+        ({"faults": "500:2"}, "between 0 and 1"),
+        ({"faults": "500:0.6,429:0.6"}, "more than 1"),
+        ({"seed": "x"}, "seed"),
+        ({"throttle_status": "418"}, "throttle_status"),
+    ],
+)
 def test_bad_fault_settings_are_400(admin, doc, reason) -> None:
     response = requests.put(admin, json=doc, timeout=10)
     assert response.status_code == 400 and reason in response.json()["error_description"]
 
 
 def test_cli_and_config_set_the_faults(app: Flask, runner: FlaskCliRunner, admin) -> None:
-    result = runner.invoke(args=["demo", "ags-faults", "500:0.1,slow:0.05", "--seed", "3",
-                                 "--slow-seconds", "2"])
+    result = runner.invoke(
+        args=["demo", "ags-faults", "500:0.1,slow:0.05", "--seed", "3", "--slow-seconds", "2"]
+    )
     assert result.exit_code == 0, result.output
     assert "500:0.1,slow:0.05 (seed 3)" in result.output
     shown = requests.get(admin, timeout=10).json()
@@ -234,8 +267,9 @@ def test_cli_and_config_set_the_faults(app: Flask, runner: FlaskCliRunner, admin
     requests.delete(admin, timeout=10)
     with app.app_context():
         saved = dict(app.config)
-        app.config.update(DEMO_LMS_AGS_FAULTS="drop:0.2", DEMO_LMS_FAULT_SEED="9",
-                          DEMO_LMS_AGS_RATE_LIMIT="50:5")
+        app.config.update(
+            DEMO_LMS_AGS_FAULTS="drop:0.2", DEMO_LMS_FAULT_SEED="9", DEMO_LMS_AGS_RATE_LIMIT="50:5"
+        )
         try:
             settings = faults.build_settings(faults.config_document())
         finally:
@@ -251,8 +285,11 @@ def test_teacher_deletes_a_column(app, tools, lms_url, course) -> None:
     with app.app_context():
         from lti_tool.demo_lms.models import DemoLineItem
 
-        item_id = db.session.scalars(sa.select(DemoLineItem.id).where(
-            DemoLineItem.label == "To be deleted", DemoLineItem.course_id == course)).one()
+        item_id = db.session.scalars(
+            sa.select(DemoLineItem.id).where(
+                DemoLineItem.label == "To be deleted", DemoLineItem.course_id == course
+            )
+        ).one()
     gradebook = f"{lms_url}/spec/courses/{course}/gradebook"
     column = f"{gradebook}/columns/{item_id}"
     page = requests.get(gradebook, timeout=10).text
@@ -261,21 +298,26 @@ def test_teacher_deletes_a_column(app, tools, lms_url, course) -> None:
     assert confirm.status_code == 200 and "To be deleted" in confirm.text
     unconfirmed = requests.post(column, data={}, timeout=10)
     assert unconfirmed.status_code == 400 and "confirm" in unconfirmed.text
-    forged = requests.post(column, data={"confirm": "delete"}, timeout=10,
-                           headers={"Origin": "http://evil.example"})
+    forged = requests.post(
+        column, data={"confirm": "delete"}, timeout=10, headers={"Origin": "http://evil.example"}
+    )
     assert forged.status_code == 403
     assert requests.get(item["id"], headers=a.headers, timeout=10).status_code == 200
-    done = requests.post(column, data={"confirm": "delete"}, timeout=10,
-                         headers={"Origin": lms_url})
+    done = requests.post(
+        column, data={"confirm": "delete"}, timeout=10, headers={"Origin": lms_url}
+    )
     assert done.status_code == 200 and "“To be deleted” deleted" in done.text
     assert requests.get(item["id"], headers=a.headers, timeout=10).status_code == 404
     assert a.score(item["id"], "active").status_code == 404
     assert "To be deleted" not in a.list().text
     assert requests.post(column, data={"confirm": "delete"}, timeout=10).status_code == 404
     # Another flavour's gradebook cannot reach this column.
-    assert requests.get(f"{lms_url}/canvas/courses/{course}/gradebook/columns/{item_id}",
-                        timeout=10).status_code == 404
-
+    assert (
+        requests.get(
+            f"{lms_url}/canvas/courses/{course}/gradebook/columns/{item_id}", timeout=10
+        ).status_code
+        == 404
+    )
 
 
 def test_unreadable_fault_config_stops_the_start(app: Flask) -> None:
@@ -296,9 +338,11 @@ def test_racing_identical_scores_count_once(tools, lms_url, course, flavour) -> 
     item = a.create(label="Race", resourceId=f"race-{flavour}").json()
     stamp = dt.datetime.now(dt.UTC).isoformat()
     with ThreadPoolExecutor(8) as pool:
-        replies = list(pool.map(lambda _: a.score(item["id"], "active", timestamp=stamp),
-                                range(8)))
+        replies = list(pool.map(lambda _: a.score(item["id"], "active", timestamp=stamp), range(8)))
     assert all(r.ok for r in replies), [r.text for r in replies]
-    row = next(r for r in counts(lms_url, flavour, course, a.result.client_id)["counts"]
-               if r["resource_id"] == f"race-{flavour}")
+    row = next(
+        r
+        for r in counts(lms_url, flavour, course, a.result.client_id)["counts"]
+        if r["resource_id"] == f"race-{flavour}"
+    )
     assert (row["received"], row["applied"], row["duplicates"]) == (8, 1, 7)

@@ -32,8 +32,11 @@ def put_faults(flavour_name: str) -> Response:
     get_flavour(flavour_name)
     doc = request.get_json(silent=True)
     if not isinstance(doc, dict):
-        return json_error(400, "invalid_request", "Send a JSON object, e.g. "
-                          '{"faults": "500:0.1,429:0.1", "seed": 1}.')
+        return json_error(
+            400,
+            "invalid_request",
+            'Send a JSON object, e.g. {"faults": "500:0.1,429:0.1", "seed": 1}.',
+        )
     try:
         settings = faults.store_settings(doc)
     except faults.BadFaultSettings as exc:
@@ -65,14 +68,26 @@ def get_score_counts(flavour_name: str) -> Response:
         if request.args.get(name) is not None:
             items = [i for i in items if getattr(i, attr) == request.args[name]]
     counts = score_counts(items)
-    users = {u.id: u for u in db.session.scalars(
-        sa.select(DemoUser).where(DemoUser.id.in_({uid for _, uid in counts})))}
+    users = {
+        u.id: u
+        for u in db.session.scalars(
+            sa.select(DemoUser).where(DemoUser.id.in_({uid for _, uid in counts}))
+        )
+    }
     by_item = {i.id: i for i in items}
     rows: list[dict[str, Any]] = []
     for (item_id, user_id), c in sorted(counts.items()):
         item, user = by_item[item_id], users[user_id]
-        rows.append({"line_item_id": item_id, "label": item.label,
-                     "resource_id": item.resource_id, "tag": item.tag,
-                     "user_id": subject_for(flavour, user), "username": user.username, **c})
+        rows.append(
+            {
+                "line_item_id": item_id,
+                "label": item.label,
+                "resource_id": item.resource_id,
+                "tag": item.tag,
+                "user_id": subject_for(flavour, user),
+                "username": user.username,
+                **c,
+            }
+        )
     totals = {k: sum(r[k] for r in rows) for k in ("received", "applied", "duplicates", "stale")}
     return jsonify(course=course.id, totals=totals, counts=rows)
