@@ -103,6 +103,12 @@ class BaseConfig:
     # The built-in demo LMS: served when the request's host is DEMO_LMS_HOST.
     DEMO_LMS_ENABLED: bool = _env_bool("DEMO_LMS_ENABLED", True)
     DEMO_LMS_HOST: str = os.environ.get("DEMO_LMS_HOST", "localhost")
+    # Demo LMS fault injection on AGS (README, "The demo LMS"): e.g. "500:0.1,429:0.1,slow:0.05".
+    DEMO_LMS_AGS_FAULTS: str = os.environ.get("DEMO_LMS_AGS_FAULTS", "")
+    DEMO_LMS_FAULT_SEED: str = os.environ.get("DEMO_LMS_FAULT_SEED", "")
+    DEMO_LMS_AGS_SLOW_SECONDS: str = os.environ.get("DEMO_LMS_AGS_SLOW_SECONDS", "")
+    # Canvas flavour's AGS throttling: "<bucket size>:<requests per second>"; empty: off.
+    DEMO_LMS_AGS_RATE_LIMIT: str = os.environ.get("DEMO_LMS_AGS_RATE_LIMIT", "")
     LOG_LEVEL: str = os.environ.get("LOG_LEVEL", "INFO")
     # text, or json: one JSON object per line, with the request id (README, Production).
     LOG_FORMAT: str = os.environ.get("LOG_FORMAT", "text")

@@ -28,6 +28,9 @@ URL map (``<f>`` is the flavour; the first five paths differ per flavour, see ``
 ``/<f>/admin/register``                      admin: the tool's registration page in an iframe
 ``/<f>/admin/api/registration-tokens``       POST: mint a registration token (JSON)
 ``/<f>/admin/api/registrations[/<cid>]``     GET: registered tools (JSON)
+``/<f>/admin/api/ags-faults``                GET, PUT: AGS fault injection and throttling
+``/<f>/admin/api/score-counts``              GET: score POSTs per line item and person
+``/<f>/courses/<id>/gradebook/columns/<li>`` GET confirm, POST delete a column
 ``/<f>/api/courses/<id>/memberships``        NRPS memberships (limit, from, role, since)
 ``/<f>/api/courses/<id>/lineitems``          AGS line items container (GET, POST)
 ``/<f>/api/courses/<id>/lineitems/<li>``     AGS line item (GET, PUT, DELETE)
@@ -57,6 +60,10 @@ SHARED_SETTINGS = (
     "DEBUG",
     "HTTP_TIMEOUT_SECONDS",
     "DEMO_LMS_HOST",
+    "DEMO_LMS_AGS_FAULTS",
+    "DEMO_LMS_FAULT_SEED",
+    "DEMO_LMS_AGS_SLOW_SECONDS",
+    "DEMO_LMS_AGS_RATE_LIMIT",
     "LOG_LEVEL",
 )
 
@@ -79,6 +86,7 @@ class HostDispatcher:
 def create_demo_lms_app(tool_app: Flask) -> Flask:
     """Build the demo LMS app with the tool app's database and secrets."""
     from lti_tool.core.transaction import App
+    from lti_tool.demo_lms.faults import check_config
     from lti_tool.demo_lms.views import register_views
     from lti_tool.extensions import db
 
@@ -93,6 +101,8 @@ def create_demo_lms_app(tool_app: Flask) -> Flask:
             lms.config[name] = tool_app.config[name]
     lms.config["SESSION_COOKIE_NAME"] = "demo_lms_session"
     lms.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    with lms.app_context():
+        check_config()
     db.init_app(lms)
     share_engines(tool_app, lms)
     register_views(lms)

@@ -116,3 +116,48 @@ def urls_command(lms_url: str) -> None:
         click.echo(f"[{name}]")
         for key, value in asdict(platform_urls(lms_url, name)).items():
             click.echo(f"  {key:24} {value}")
+
+
+@demo_cli.command("ags-faults")
+@click.argument("spec", default="")
+@click.option("--seed", type=int, help="Seed for a repeatable sequence of faults.")
+@click.option("--slow-seconds", type=float, help="How late a 'slow' reply comes.")
+@click.option("--rate-limit", default="", help="Canvas throttling: SIZE:PER_SECOND (empty: off).")
+@click.option(
+    "--throttle-status",
+    type=click.Choice(["429", "403"]),
+    help="Canvas's throttle reply (default 429).",
+)
+def ags_faults_command(
+    spec: str,
+    seed: int | None,
+    slow_seconds: float | None,
+    rate_limit: str,
+    throttle_status: str | None,
+) -> None:
+    """Set AGS fault injection at run time, e.g. ``500:0.1,429:0.1,slow:0.05,drop:0.05``
+    (an empty SPEC turns faults off). Running servers pick it up on their next AGS call."""
+    from lti_tool.demo_lms.faults import BadFaultSettings, format_spec, store_settings
+
+    try:
+        settings = store_settings(
+            {
+                "faults": spec,
+                "seed": seed,
+                "slow_seconds": slow_seconds,
+                "rate_limit": rate_limit,
+                "throttle_status": throttle_status,
+            }
+        )
+    except BadFaultSettings as exc:
+        raise click.BadParameter(str(exc)) from exc
+    seeded = f" (seed {settings.seed})" if settings.seed is not None else ""
+    limit = (
+        f"{settings.rate_limit_size:g} at {settings.rate_limit_per_second:g}/s"
+        if settings.rate_limit_size
+        else "off"
+    )
+    click.echo(
+        f"AGS faults: {format_spec(settings.faults) or 'off'}{seeded}; slow replies "
+        f"after {settings.slow_seconds:g} s; Canvas rate limit {limit}."
+    )

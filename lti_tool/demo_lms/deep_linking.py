@@ -1,19 +1,26 @@
 """Deep Linking 2.0 return: verify the tool's response JWT and add its items to the course.
 
 Each ``ltiResourceLink`` becomes an activity; one carrying ``lineItem`` also gets a gradebook
-column bound to it (how Canvas makes a graded assignment).
+column bound to it (how Canvas makes a graded assignment). A ``lineItem`` whose ``resourceId``
+already has a column of this tool in the course makes no second one: the item is reported as
+already there, or (for a column the tool made through AGS, without an activity) the new
+activity takes that column over. A repeated identical item in one response counts once.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 from typing import Any
+
+import sqlalchemy as sa
 
 from lti_tool.demo_lms.flavours import Flavour
 from lti_tool.demo_lms.gradebook import AgsInvalid, create_line_item
 from lti_tool.demo_lms.launches import CLAIM, DL_CLAIM
 from lti_tool.demo_lms.models import (
     DemoCourse,
+    DemoLineItem,
     DemoMessageHint,
     DemoResourceLink,
     DemoToolRegistration,
@@ -69,13 +76,33 @@ def add_content_items(
     course: DemoCourse,
     items: list[dict[str, Any]],
 ) -> tuple[list[DemoResourceLink], list[str]]:
-    """Create activities (and line items) for accepted items; return them and the skipped."""
+    """Create activities (and line items) for accepted items; return them and the skipped.
+
+    :raise DeepLinkRejected: several links where the request said ``accept_multiple: false``,
+        or a ``lineItem`` the gradebook refuses.
+    """
     created: list[DemoResourceLink] = []
     skipped: list[str] = []
+    links = [i for i in items if i.get("type") == "ltiResourceLink"]
+    if len(links) > 1 and not flavour.deep_link_accept_multiple:
+        raise DeepLinkRejected(
+            f"{len(links)} items were sent but this placement accepts one "
+            "(accept_multiple is false)"
+        )
+    seen: set[str] = set()
     for item in items:
         kind = item.get("type")
         if kind != "ltiResourceLink" or kind not in flavour.deep_link_accept_types:
             skipped.append(f"{kind or 'untyped'} item {item.get('title') or ''}".strip())
+            continue
+        fingerprint = json.dumps(item, sort_keys=True, default=str)
+        if fingerprint in seen:
+            continue
+        seen.add(fingerprint)
+        line_item = item.get("lineItem")
+        existing = _existing_column(registration, course, line_item)
+        if existing is not None and existing.resource_link_pk is not None:
+            skipped.append(f"{existing.label} (already in the course)")
             continue
         custom = item.get("custom") if isinstance(item.get("custom"), dict) else {}
         link = DemoResourceLink(
@@ -89,8 +116,10 @@ def add_content_items(
         )
         db.session.add(link)
         db.session.flush()
-        line_item = item.get("lineItem")
-        if isinstance(line_item, dict):
+        if existing is not None:
+            existing.resource_link_pk = link.id
+            existing.created_via = "deep_link"
+        elif isinstance(line_item, dict):
             doc = {"label": link.title, **line_item, "resourceLinkId": link.resource_link_id}
             try:
                 create_line_item(registration, course, doc, via="deep_link")
@@ -98,3 +127,21 @@ def add_content_items(
                 raise DeepLinkRejected(f"lineItem of {link.title!r}: {exc}") from exc
         created.append(link)
     return created, skipped
+
+
+def _existing_column(
+    registration: DemoToolRegistration, course: DemoCourse, line_item: Any
+) -> DemoLineItem | None:
+    """The tool's column in the course for the item's ``lineItem.resourceId``, if any."""
+    if not isinstance(line_item, dict) or not isinstance(line_item.get("resourceId"), str):
+        return None
+    return db.session.scalars(
+        sa.select(DemoLineItem)
+        .where(
+            DemoLineItem.registration_id == registration.id,
+            DemoLineItem.course_id == course.id,
+            DemoLineItem.resource_id == line_item["resourceId"],
+        )
+        .order_by(DemoLineItem.id)
+        .limit(1)
+    ).first()

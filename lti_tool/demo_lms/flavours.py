@@ -65,6 +65,8 @@ class Flavour:
     deep_link_accept_types: tuple[str, ...] = ("ltiResourceLink",)
     deep_link_sends_data: bool = True
     deep_link_presentation_targets: tuple[str, ...] = ("iframe", "window")
+    # accept_multiple in the request; when False a response with several links is refused.
+    deep_link_accept_multiple: bool = True
     # Registration
     registration_error_style: str = "json"  # "text": Moodle's bare strings
     registration_added_scopes: tuple[str, ...] = ()
@@ -96,6 +98,13 @@ class Flavour:
     ags_hides_api_resource_link: bool = False
     score_reply: str = "204"  # "204", "200-empty" (Moodle), "200-json" (Canvas)
     services_require_user_agent: bool = False
+    # A score for someone not (or no longer) gradable: an enrolment Inactive or Deleted, or
+    # none. "json-400": a JSON error; "moodle-400": Moodle's bare "Incorrect score received".
+    score_ungradable_reply: str = "json-400"
+    # Canvas throttles API calls with a leaky bucket: X-Rate-Limit-Remaining on every AGS
+    # reply, and when the bucket is full 429 + Retry-After ("429") or Canvas's older
+    # 403 "Rate Limit Exceeded" ("403"). The bucket size is DEMO_LMS_AGS_RATE_LIMIT.
+    ags_throttle: str | None = None
 
     def roles(self, roles: list[str]) -> list[str]:
         """The role URIs this LMS would send for ``roles``."""
@@ -171,6 +180,7 @@ MOODLE = Flavour(
     ags_query_type_id=True,
     ags_hides_api_resource_link=True,
     score_reply="200-empty",
+    score_ungradable_reply="moodle-400",
 )
 
 CANVAS = Flavour(
@@ -199,6 +209,7 @@ CANVAS = Flavour(
     nrps_default_page=10,
     score_reply="200-json",
     services_require_user_agent=True,
+    ags_throttle="429",
 )
 
 FLAVOURS: dict[str, Flavour] = {f.name: f for f in (SPEC, MOODLE, CANVAS)}

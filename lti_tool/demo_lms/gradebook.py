@@ -29,6 +29,11 @@ class AgsInvalid(ValueError):
     """A line item or score the platform refuses (400)."""
 
 
+class NotGradable(AgsInvalid):
+    """A score for someone who is not an active member of the course (Moodle: "Incorrect
+    score received")."""
+
+
 def _text(value: Any, name: str, max_len: int = 255) -> str | None:
     if value is None:
         return None
@@ -136,14 +141,22 @@ def _timestamp(value: Any) -> dt.datetime:
 def record_score(flavour: Flavour, item: DemoLineItem, data: Any) -> DemoScore:
     """Store a score; it writes a grade only when FullyGraded with a scoreGiven (as Moodle).
 
-    :raise AgsInvalid: for an unknown or unenrolled user or a malformed score.
+    :raise AgsInvalid: for a malformed score.
+    :raise NotGradable: for a user who is unknown, not enrolled, or whose enrolment is
+        Inactive or Deleted.
     """
     if not isinstance(data, dict):
         raise AgsInvalid("a JSON score object is required")
     user = find_user_by_subject(flavour, str(data.get("userId", "")))
     course = db.session.get(DemoCourse, item.course_id)
-    if user is None or course is None or find_enrollment(course, user) is None:
-        raise AgsInvalid(f"userId {data.get('userId')!r} is not a member of this course")
+    enrollment = find_enrollment(course, user) if user and course else None
+    if enrollment is None:
+        raise NotGradable(f"userId {data.get('userId')!r} is not a member of this course")
+    if enrollment.status != "Active":
+        raise NotGradable(
+            f"userId {data.get('userId')!r} is {enrollment.status.lower()} in "
+            "this course and cannot be graded"
+        )
     activity, grading = data.get("activityProgress"), data.get("gradingProgress")
     if activity not in ACTIVITY_PROGRESS:
         raise AgsInvalid(f"activityProgress must be one of {sorted(ACTIVITY_PROGRESS)}")
@@ -165,9 +178,98 @@ def record_score(flavour: Flavour, item: DemoLineItem, data: Any) -> DemoScore:
         timestamp=_timestamp(data.get("timestamp")),
         writes_grade=grading == "FullyGraded" and given is not None,
     )
+    score.counted_as = _counted_as(score)
     db.session.add(score)
     db.session.flush()
     return score
+
+
+def _counted_as(score: DemoScore) -> str:
+    """ "stale" when older than the latest score of this person, "duplicate" when it repeats
+    the latest (same values and timestamp), else "applied".
+
+    Scores of one line item are counted one at a time: a no-op write locks its row
+    (PostgreSQL) or takes the writer lock (SQLite), so two identical POSTs racing each other
+    count as one applied and one duplicate, never as two applied.
+    """
+    db.session.execute(
+        sa.update(DemoLineItem)
+        .where(DemoLineItem.id == score.line_item_id)
+        .values(label=DemoLineItem.label)
+    )
+    latest = db.session.scalars(
+        sa.select(DemoScore)
+        .where(DemoScore.line_item_id == score.line_item_id, DemoScore.user_id == score.user_id)
+        .order_by(DemoScore.timestamp.desc(), DemoScore.id.desc())
+        .limit(1)
+    ).first()
+    if latest is None:
+        return "applied"
+    if score.timestamp < latest.timestamp:
+        return "stale"
+    same = all(
+        getattr(score, f) == getattr(latest, f)
+        for f in (
+            "score_given",
+            "score_maximum",
+            "activity_progress",
+            "grading_progress",
+            "comment",
+        )
+    )
+    return "duplicate" if same and score.timestamp == latest.timestamp else "applied"
+
+
+def score_counts(items: list[DemoLineItem]) -> dict[tuple[int, int], dict[str, int]]:
+    """Per (line item id, user id): score POSTs received, applied, duplicates (repeats and
+    stale ones together) and stale."""
+    counts: dict[tuple[int, int], dict[str, int]] = {}
+    if not items:
+        return counts
+    rows = db.session.execute(
+        sa.select(DemoScore.line_item_id, DemoScore.user_id, DemoScore.counted_as, sa.func.count())
+        .where(DemoScore.line_item_id.in_([i.id for i in items]))
+        .group_by(DemoScore.line_item_id, DemoScore.user_id, DemoScore.counted_as)
+    )
+    for item_id, user_id, kind, n in rows:
+        entry = counts.setdefault(
+            (item_id, user_id), {"received": 0, "applied": 0, "duplicates": 0, "stale": 0}
+        )
+        entry["received"] += n
+        entry["applied" if kind == "applied" else "duplicates"] += n
+        if kind == "stale":
+            entry["stale"] += n
+    return counts
+
+
+def flavour_line_items(flavour: Flavour, course: DemoCourse) -> list[DemoLineItem]:
+    """Every gradebook column of the flavour's tools in the course."""
+    return list(
+        db.session.scalars(
+            sa.select(DemoLineItem)
+            .join(DemoToolRegistration, DemoToolRegistration.id == DemoLineItem.registration_id)
+            .where(
+                DemoLineItem.course_id == course.id, DemoToolRegistration.flavour == flavour.name
+            )
+            .order_by(DemoLineItem.id)
+        )
+    )
+
+
+def find_column(flavour: Flavour, course: DemoCourse, item_id: int) -> DemoLineItem | None:
+    """A gradebook column of the flavour's tools in the course, or None."""
+    item = db.session.get(DemoLineItem, item_id)
+    if item is None or item.course_id != course.id:
+        return None
+    registration = db.session.get(DemoToolRegistration, item.registration_id)
+    return item if registration and registration.flavour == flavour.name else None
+
+
+def delete_column(item: DemoLineItem) -> None:
+    """Remove a column and its grades, as a teacher does in the gradebook."""
+    db.session.execute(sa.delete(DemoScore).where(DemoScore.line_item_id == item.id))
+    db.session.delete(item)
+    db.session.flush()
 
 
 @dataclass(frozen=True)
@@ -206,17 +308,9 @@ def results_for(items: list[DemoLineItem], user: DemoUser | None = None) -> dict
 
 def gradebook_table(flavour: Flavour, course: DemoCourse) -> dict[str, Any]:
     """Plain data for the gradebook page: columns (line items) × rows (people)."""
-    items = list(
-        db.session.scalars(
-            sa.select(DemoLineItem)
-            .join(DemoToolRegistration, DemoToolRegistration.id == DemoLineItem.registration_id)
-            .where(
-                DemoLineItem.course_id == course.id, DemoToolRegistration.flavour == flavour.name
-            )
-            .order_by(DemoLineItem.id)
-        )
-    )
+    items = flavour_line_items(flavour, course)
     results = results_for(items)
+    counts = score_counts(items)
     cells = {(i, r.user.id): r for i, rs in results.items() for r in rs}
     people = db.session.execute(
         sa.select(DemoUser, DemoEnrollment.status)
@@ -230,16 +324,32 @@ def gradebook_table(flavour: Flavour, course: DemoCourse) -> dict[str, Any]:
         row = []
         for item in items:
             result = cells.get((item.id, user.id))
+            count = counts.get((item.id, user.id))
             row.append(
                 None
-                if result is None
+                if result is None and count is None
                 else {
-                    "score": result.result_score,
-                    "maximum": result.result_maximum,
-                    "progress": result.score.activity_progress,
-                    "at": result.score.timestamp.strftime("%Y-%m-%d %H:%M"),
+                    "score": result.result_score if result else None,
+                    "maximum": result.result_maximum if result else None,
+                    "progress": result.score.activity_progress if result else None,
+                    "at": result.score.timestamp.strftime("%Y-%m-%d %H:%M") if result else None,
+                    "received": count["received"] if count else 0,
+                    "duplicates": count["duplicates"] if count else 0,
                 }
             )
         rows.append({"name": user.display_name, "status": status, "cells": row})
-    columns = [{"label": i.label, "maximum": i.score_maximum, "tag": i.tag} for i in items]
+    columns = []
+    for item in items:
+        mine = [c for (item_id, _), c in counts.items() if item_id == item.id]
+        columns.append(
+            {
+                "id": item.id,
+                "label": item.label,
+                "maximum": item.score_maximum,
+                "tag": item.tag,
+                "received": sum(c["received"] for c in mine),
+                "applied": sum(c["applied"] for c in mine),
+                "duplicates": sum(c["duplicates"] for c in mine),
+            }
+        )
     return {"columns": columns, "rows": rows}

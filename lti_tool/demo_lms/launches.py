@@ -298,7 +298,7 @@ def deep_linking_settings(flavour: Flavour, lms_base_url: str, hint_id: str) -> 
         "deep_link_return_url": urls.deep_link_return_url(flavour, lms_base_url, hint_id),
         "accept_types": list(flavour.deep_link_accept_types),
         "accept_presentation_document_targets": list(flavour.deep_link_presentation_targets),
-        "accept_multiple": True,
+        "accept_multiple": flavour.deep_link_accept_multiple,
         "accept_lineitem": True,
         "auto_create": True,
         "title": "Reciprocal activity",

@@ -262,4 +262,9 @@ class DemoScore(db.Model):
     comment: Mapped[str | None] = mapped_column(sa.Text)
     timestamp: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     writes_grade: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    # "applied"; "duplicate" (same values and timestamp as the latest); "stale" (older
+    # timestamp than the latest): how a test proves a grade arrived exactly once.
+    counted_as: Mapped[str] = mapped_column(
+        sa.String(20), default="applied", server_default="applied"
+    )
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
 import pytest
 import requests
 
-from lti_tool.demo_lms.flavours import SERVICE_SCOPES
+from lti_tool.demo_lms.deep_linking import DeepLinkRejected, add_content_items
+from lti_tool.demo_lms.directory import get_course, get_registration
+from lti_tool.demo_lms.flavours import CANVAS, SERVICE_SCOPES
 from lti_tool.demo_lms.keys import new_rsa_key
 from lti_tool.demo_lms.launches import AGS_CLAIM, CLAIM, DL_CLAIM
-from lti_tool.demo_lms.registration import RegistrationResult
+from lti_tool.demo_lms.registration import RegistrationResult, register_tool
+from lti_tool.extensions import db
 from tests.demo_lms.conftest import decode_id_token
 from tests.demo_lms.fake_tool import FakeTool
 from tests.support.lti_browser import LtiBrowser
 
 SETTINGS = DL_CLAIM + "deep_linking_settings"
+CONTAINER = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 
 
 def deep_link_request(browser: LtiBrowser, lms_url: str, result: RegistrationResult) -> dict:
@@ -162,3 +167,97 @@ def test_unknown_return_url_is_404(lms_url) -> None:
         f"{lms_url}/spec/deep-linking/return/nope", data={"JWT": "x"}, timeout=10
     )
     assert answer.status_code == 404
+
+
+def _graded(step: str, title: str) -> dict:
+    return {
+        "type": "ltiResourceLink",
+        "title": title,
+        "custom": {"step_id": step},
+        "lineItem": {
+            "scoreMaximum": 1,
+            "label": title,
+            "resourceId": step,
+            "tag": "reciprocal-step",
+        },
+    }
+
+
+def _columns(
+    lms_url: str, fake_tool: FakeTool, result: RegistrationResult, lineitems: str, **params: str
+) -> list[dict]:
+    token = fake_tool.access_token(result.flavour, result.client_id, SERVICE_SCOPES)
+    response = requests.get(
+        lineitems,
+        params=params,
+        timeout=10,
+        headers={"Authorization": f"Bearer {token}", "Accept": CONTAINER},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.mark.parametrize("flavour", ["spec", "moodle", "canvas"])
+def test_several_items_make_one_column_each_once(
+    browser, lms_url, fake_tool: FakeTool, flavour
+) -> None:
+    result = register_tool(lms_url, flavour, f"{fake_tool.url}/register")  # a clean gradebook
+    request_claims = deep_link_request(browser, lms_url, result)
+    assert request_claims[SETTINGS]["accept_multiple"] is True
+    steps = [_graded(f"step-{n}", f"Step {n}") for n in range(1, 4)]
+    answer = post_response(
+        request_claims, fake_tool.sign(response_claims(request_claims, result, [*steps, steps[0]]))
+    )  # the first one twice
+    assert answer.status_code == 200, answer.text
+    lineitems = request_claims[AGS_CLAIM]["lineitems"]
+    columns = _columns(lms_url, fake_tool, result, lineitems, tag="reciprocal-step")
+    assert sorted(c["resourceId"] for c in columns) == ["step-1", "step-2", "step-3"]
+    assert len({c["resourceLinkId"] for c in columns}) == 3
+    assert all(c["scoreMaximum"] == 1 and c["tag"] == "reciprocal-step" for c in columns)
+    # The same step deep-linked again (a second "add activity"): no second column.
+    again = deep_link_request(browser, lms_url, result)
+    answer = post_response(again, fake_tool.sign(response_claims(again, result, steps[:1])))
+    assert answer.status_code == 200 and "already in the course" in answer.text
+    assert len(_columns(lms_url, fake_tool, result, lineitems, tag="reciprocal-step")) == 3
+
+
+def test_deep_linked_item_takes_over_the_tools_own_column(
+    browser, lms_url, fake_tool: FakeTool
+) -> None:
+    result = register_tool(lms_url, "spec", f"{fake_tool.url}/register")
+    request_claims = deep_link_request(browser, lms_url, result)
+    lineitems = request_claims[AGS_CLAIM]["lineitems"]
+    token = fake_tool.access_token("spec", result.client_id, SERVICE_SCOPES)
+    made = requests.post(
+        lineitems,
+        timeout=10,
+        json={"label": "Agreement", "scoreMaximum": 1, "resourceId": "agreement"},
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/vnd.ims.lis.v2.lineitem+json",
+        },
+    )
+    assert made.status_code == 201 and "resourceLinkId" not in made.json()
+    answer = post_response(
+        request_claims,
+        fake_tool.sign(
+            response_claims(request_claims, result, [_graded("agreement", "Agreement")])
+        ),
+    )
+    assert answer.status_code == 200, answer.text
+    columns = _columns(lms_url, fake_tool, result, lineitems, resource_id="agreement")
+    assert len(columns) == 1 and columns[0]["id"] == made.json()["id"]
+    assert columns[0]["resourceLinkId"]
+
+
+def test_one_item_only_when_accept_multiple_is_false(app, lms_url, registered) -> None:
+    single = dataclasses.replace(CANVAS, deep_link_accept_multiple=False)
+    with app.app_context():
+        registration = get_registration(CANVAS, registered["canvas"].client_id)
+        with pytest.raises(DeepLinkRejected, match="accept_multiple"):
+            add_content_items(
+                single, registration, get_course(), [_graded("a", "A"), _graded("b", "B")]
+            )
+        created, _ = add_content_items(single, registration, get_course(), [_graded("c", "C")])
+        assert [link.title for link in created] == ["C"]
+        db.session.rollback()

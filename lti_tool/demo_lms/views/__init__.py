@@ -14,6 +14,7 @@ def register_views(app: Flask) -> None:
     """Every blueprint of the demo LMS, its error pages and the health probe."""
     from lti_tool.demo_lms.views import (
         ags,
+        ags_admin,
         deep_linking,
         launch,
         nrps,
@@ -22,7 +23,7 @@ def register_views(app: Flask) -> None:
         token,
     )
 
-    for module in (registration, launch, token, nrps, ags, deep_linking, pages):
+    for module in (registration, launch, token, nrps, ags, ags_admin, deep_linking, pages):
         app.register_blueprint(module.bp)
     register_error_handlers(app)
     app.after_request(security_headers)

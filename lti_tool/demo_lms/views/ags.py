@@ -1,7 +1,9 @@
 """Assignment and Grade Services 2.0: line items, scores and results over HTTP.
 
 Moodle's quirks come from the flavour: a strict Accept on the container, malformed paging
-``Link`` headers, ``?type_id=`` on every URL, and a 200 with an empty body for scores.
+``Link`` headers, ``?type_id=`` on every URL, a 200 with an empty body for scores and a bare
+400 "Incorrect score received" for someone no longer gradable. Canvas throttles (429 or 403
+"Rate Limit Exceeded", ``X-Rate-Limit-Remaining``). Injected faults: see ``faults.py``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from lti_tool.demo_lms import urls
+from lti_tool.demo_lms import faults, urls
 from lti_tool.demo_lms.directory import find_user_by_subject, get_course, subject_for
 from lti_tool.demo_lms.flavours import (
     SCOPE_LINEITEM,
@@ -24,8 +26,10 @@ from lti_tool.demo_lms.flavours import (
 )
 from lti_tool.demo_lms.gradebook import (
     AgsInvalid,
+    NotGradable,
     apply_line_item,
     create_line_item,
+    delete_column,
     line_item_json,
     line_items_query,
     record_score,
@@ -47,23 +51,47 @@ PREFIX = "/<flavour_name>/api/courses/<int:course_id>/lineitems"
 
 
 def ags_view(*scopes: str) -> Callable:
-    """Resolve the flavour and the caller (holding one of ``scopes``); map errors to JSON."""
+    """Resolve the flavour and the caller (holding one of ``scopes``); map errors to JSON;
+    inject the configured faults and the flavour's throttling."""
 
     def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
         @wraps(view)
         def wrapper(flavour_name: str, course_id: int, **kwargs: Any) -> Response:
             flavour = get_flavour(flavour_name)
+            settings = faults.current_settings()
+            fault = faults.draw_fault(settings)
+            if fault in ("500", "429", "403"):
+                return faults.refused(fault)
+            remaining = None
             try:
                 caller = authenticate_service(flavour, *scopes)
-                return view(flavour, caller, course_id, **kwargs)
+                refusal, remaining = faults.check_throttle(
+                    settings, flavour.ags_throttle, caller.registration.id
+                )
+                response = refusal or view(flavour, caller, course_id, **kwargs)
             except ServiceAuthError as exc:
-                return exc.response()
+                response = exc.response()
+            except NotGradable as exc:
+                response = _not_gradable(flavour, exc)
             except (AgsInvalid, BadPageRequest) as exc:
-                return json_error(400, "invalid_request", str(exc))
+                response = json_error(400, "invalid_request", str(exc))
+            if remaining is not None:
+                response.headers.setdefault("X-Rate-Limit-Remaining", f"{remaining:.1f}")
+            if fault == "slow":
+                return faults.delayed(response, settings.slow_seconds)
+            if fault == "drop":
+                return faults.dropped(response)
+            return response
 
         return wrapper
 
     return decorate
+
+
+def _not_gradable(flavour: Flavour, exc: NotGradable) -> Response:
+    if flavour.score_ungradable_reply == "moodle-400":
+        return Response("Incorrect score received", 400, mimetype="text/plain")
+    return json_error(400, "invalid_request", str(exc))
 
 
 def _item_url(flavour: Flavour, caller: ServiceCaller, item: DemoLineItem, suffix: str = "") -> str:
@@ -148,7 +176,7 @@ def line_item(flavour: Flavour, caller: ServiceCaller, course_id: int, item_id: 
     if request.method != "GET" and SCOPE_LINEITEM not in caller.scopes:
         return json_error(403, "insufficient_scope", f"needs {SCOPE_LINEITEM}")
     if request.method == "DELETE":
-        db.session.delete(item)
+        delete_column(item)
         return Response(status=204)
     if request.method == "PUT":
         apply_line_item(item, _json_body())

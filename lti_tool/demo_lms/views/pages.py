@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, render_template, send_from_directory, session
+from flask import (
+    Blueprint,
+    Response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+)
 
 from config.settings import ROOT
 from lti_tool.demo_lms import directory
 from lti_tool.demo_lms.flavours import FLAVOURS, ROLE_LEARNER, get_flavour
-from lti_tool.demo_lms.gradebook import gradebook_table
+from lti_tool.demo_lms.gradebook import delete_column, find_column, gradebook_table
 from lti_tool.demo_lms.models import (
     DemoCourse,
     DemoEnrollment,
@@ -20,6 +29,7 @@ from lti_tool.demo_lms.models import (
     DemoUser,
 )
 from lti_tool.demo_lms.views.launch import launch_page_url
+from lti_tool.demo_lms.web import lms_page_error
 from lti_tool.extensions import db
 
 bp = Blueprint("demo_pages", __name__)
@@ -192,4 +202,41 @@ def gradebook_page(flavour_name: str, course_id: int) -> str:
         flavour=flavour,
         course=course,
         table=gradebook_table(flavour, course),
+        deleted=request.args.get("deleted"),
+    )
+
+
+@bp.route(
+    "/<flavour_name>/courses/<int:course_id>/gradebook/columns/<int:item_id>",
+    methods=["GET", "POST"],
+)
+def delete_column_page(flavour_name: str, course_id: int, item_id: int) -> str | Response:
+    """The teacher deletes a column: GET asks for confirmation, POST (``confirm=delete``)
+    removes it and its grades; the tool's AGS calls on it then answer 404."""
+    flavour = get_flavour(flavour_name)
+    course = directory.get_course(course_id)
+    item = find_column(flavour, course, item_id)
+    if item is None:
+        return lms_page_error(flavour, 404, "There is no such grade item in this gradebook.")
+    if request.method == "POST":
+        origin = request.headers.get("Origin")
+        if origin and origin.rstrip("/") != request.host_url.rstrip("/"):
+            return lms_page_error(
+                flavour,
+                403,
+                "Columns are deleted from the gradebook page of this LMS, not from another site.",
+            )
+        if request.form.get("confirm") != "delete":
+            return lms_page_error(
+                flavour,
+                400,
+                "Tick “Delete this column and its grades” to confirm, then press Delete.",
+            )
+        label = item.label
+        delete_column(item)
+        return redirect(
+            f"/{flavour.name}/courses/{course.id}/gradebook?" + urlencode({"deleted": label}), 303
+        )
+    return render_template(
+        "demo_lms/gradebook_delete.html", flavour=flavour, course=course, item=item
     )
