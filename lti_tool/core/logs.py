@@ -29,7 +29,7 @@ _LAUNCH_ID = re.compile(r"/s/[^/?#\s\"'<>]+")
 _JWT = re.compile(r"\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*")
 _BEARER = re.compile(r"\b(Bearer\s+)[^\s\"',;]+", re.IGNORECASE)
 _SECRET_PARAM = re.compile(
-    r"([?&;](?:[\w.-]*token|[\w.-]*secret|password|client_assertion|code|launch)=)[^&\s\"'#]+",
+    r"([?&;](?:[\w.-]*token|[\w.-]*secret|password|client_assertion|code|launch|invite)=)[^&\s\"'#]+",
     re.IGNORECASE,
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")

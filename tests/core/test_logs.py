@@ -99,6 +99,7 @@ def test_redaction() -> None:
     # "Error handling request" line and Werkzeug's request log show it).
     assert redact("GET /admin/?launch=abc_-1&x=1 HTTP/1.1") == (
         "GET /admin/?launch=[redacted]&x=1 HTTP/1.1")
+    assert redact("/lti/register?invite=abc") == "/lti/register?invite=[redacted]"
     assert clean("a\tb\nc") == "a\tb\\nc"
 
 
