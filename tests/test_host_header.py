@@ -10,6 +10,7 @@ import requests
 from flask import Flask
 
 from lti_tool import create_app
+from lti_tool.extensions import db
 from tests.support.live_server import LiveServer, start_live_server
 
 POISON = "evil.example"
@@ -39,6 +40,8 @@ def serve() -> Iterator[Any]:
     yield start
     for server in servers:
         server.stop()
+        with server.app.app_context():  # no psycopg connection left to the garbage collector
+            db.engine.dispose()
 
 
 def test_production_refuses_to_start_without_a_trusted_base_url(
