@@ -24,8 +24,14 @@ def upsert_person(found: Person | None, issuer: str, sub: str, details: dict) ->
     return person
 
 
-def upsert_course(found: Course | None, platform: Platform, context: dict, *,
-                  memberships_url: str | None, lineitems_url: str | None) -> Course:
+def upsert_course(
+    found: Course | None,
+    platform: Platform,
+    context: dict,
+    *,
+    memberships_url: str | None,
+    lineitems_url: str | None,
+) -> Course:
     """``found`` (the platform's course with this context id) or a new one, kept current."""
     course = found
     if course is None:
@@ -42,8 +48,9 @@ def upsert_course(found: Course | None, platform: Platform, context: dict, *,
     return course
 
 
-def upsert_membership(found: Membership | None, course: Course, person: Person,
-                      roles: list[str]) -> Membership:
+def upsert_membership(
+    found: Membership | None, course: Course, person: Person, roles: list[str]
+) -> Membership:
     """``found`` (the person's membership of the course) or a new one, active, with ``roles``."""
     membership = found
     if membership is None:
