@@ -10,6 +10,7 @@ import requests
 from flask import Flask
 
 from lti_tool import create_app
+from lti_tool.extensions import db
 from tests.support.live_server import LiveServer, start_live_server
 
 POISON = "evil.example"
@@ -44,6 +45,8 @@ def serve() -> Iterator[Any]:
     yield start
     for server in servers:
         server.stop()
+        with server.app.app_context():  # no psycopg connection left to the garbage collector
+            db.engine.dispose()
 
 
 def test_production_refuses_to_start_without_a_trusted_base_url(
@@ -83,3 +86,20 @@ def test_tool_base_url_is_never_taken_from_the_host(
     assert response.status_code == 200
     assert POISON not in response.text
     assert response.json()["oidc_initiation_url"] == f"{base}/lti/login"
+
+
+def test_register_page_never_takes_its_urls_from_the_host(
+    production_settings: dict[str, Any], serve: Any, app: Flask
+) -> None:
+    """The page an LMS admin opens without a registration URL (and the one with an invite but
+    no openid_configuration) shows the tool's URLs from TOOL_BASE_URL, not from Host."""
+    from tests.support.invites import invite_token
+
+    base = "https://reciprocal.example.edu"
+    server = serve({**production_settings, "TOOL_BASE_URL": base})
+    url = f"{server.tool_url}/lti/register"
+    for params in ({}, {"invite": invite_token(app)}):
+        response = requests.get(url, params=params, headers={"Host": POISON}, timeout=10)
+        assert response.status_code == 200
+        assert POISON not in response.text
+        assert f"{base}/lti/register" in response.text

@@ -17,6 +17,7 @@ The forms (``core.forms.BaseForm``) apply the same rules to every text field:
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import request
 from werkzeug.datastructures import ImmutableMultiDict
@@ -67,6 +68,18 @@ def clean_text_value(value: str | None) -> str | None:
     if value is None:
         return None
     return UNWANTED.sub("", value)
+
+
+def clean_json_text(value: Any) -> Any:
+    """JSON from an LMS (verified launch claims, member lists) with every string cleaned like
+    form input: a NUL in a name would make PostgreSQL refuse the row (a 500)."""
+    if isinstance(value, str):
+        return UNWANTED.sub("", value)
+    if isinstance(value, list):
+        return [clean_json_text(item) for item in value]
+    if isinstance(value, dict):
+        return {clean_json_text(key): clean_json_text(item) for key, item in value.items()}
+    return value
 
 
 def limit_for(name: str) -> int:

@@ -4,7 +4,7 @@
 log-record factory of the process, so every record of every logger — the tool's, Werkzeug's,
 gunicorn's, a library's — is cleaned once, when it is made, before any handler sees it:
 
-- launch ids (``/s/<launch_id>/…``, 8-hour bearer credentials) become ``/s/…/``; JWTs,
+- launch ids (``/s/<launch_id>/…``, ``?launch=``: 8-hour bearer credentials) are masked; JWTs,
   ``Bearer`` tokens and token/secret/password query parameters become ``[redacted]``;
 - control characters (newlines, CR, ANSI escapes, the other C0 and C1 controls, Unicode line
   separators) are escaped as ``\\n``, ``\\x1b``…, so text from a request cannot start a forged
@@ -29,7 +29,7 @@ _LAUNCH_ID = re.compile(r"/s/[^/?#\s\"'<>]+")
 _JWT = re.compile(r"\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*")
 _BEARER = re.compile(r"\b(Bearer\s+)[^\s\"',;]+", re.IGNORECASE)
 _SECRET_PARAM = re.compile(
-    r"([?&;](?:[\w.-]*token|[\w.-]*secret|password|client_assertion|code)=)[^&\s\"'#]+",
+    r"([?&;](?:[\w.-]*token|[\w.-]*secret|password|client_assertion|code|launch|invite)=)[^&\s\"'#]+",
     re.IGNORECASE,
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")

@@ -20,6 +20,7 @@ import jwt
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskRequest
 from pylti1p3.exception import LtiException
 
+from lti_tool.core.input import clean_json_text
 from lti_tool.core.lti_spec import CLAIM
 from lti_tool.errors import LaunchError
 from lti_tool.lti.login import check_nonce, check_platform_active
@@ -178,7 +179,7 @@ class HardenedMessageLaunch(FlaskMessageLaunch):
         azp = claims.get("azp")
         if azp is not None and azp != self.platform.client_id:
             raise LaunchError("The id_token's azp is not this tool.", status_code=401)
-        self._jwt["body"] = claims
+        self._jwt["body"] = clean_json_text(claims)
         return self
 
     def validate_message(self) -> HardenedMessageLaunch:

@@ -5,8 +5,9 @@ Registration; ``registration.py`` talks to the LMS).
   spent in the same transaction that stores the platform. With ``OPEN_REGISTRATION`` on, an
   LMS may register without one, and waits (``pending``) until a tool admin approves it.
 - An **update** of a registered platform (Moodle's ``reg-update``: same issuer and client id)
-  is accepted only when the registration token is an RS256 JWT signed by a key that platform
-  already publishes at its *stored* key set URL — never the keys the new configuration names.
+  is accepted only when the registration token is an RS256 ``reg-update`` JWT signed by a key
+  that platform already publishes at its *stored* key set URL (any other JWT it signed — a
+  learner's launch id_token — is no update token) — never the keys the new configuration names.
   Such a token needs no invite: it can only come from the LMS the tool already trusts to sign
   every launch (including its administrators' launches), so an invite would prove nothing
   more, while Moodle's update re-opens the registration URL the admin pasted the first time,
@@ -176,7 +177,7 @@ def _update(
     token: str | None,
     invite: RegistrationInvite | None,
 ) -> StoredRegistration:
-    if not registration_token_signed_by(platform, token):
+    if not registration_token_signed_by(platform, token, scope=UPDATE_SCOPE):
         log.warning(
             "Refused a registration claiming %s: token not signed by its keys",
             describe_platform(platform),

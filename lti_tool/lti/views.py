@@ -22,7 +22,7 @@ from lti_tool.core.metrics import launch_view, note_launch
 from lti_tool.core.roles import Audience
 from lti_tool.core.security import csrf_exempt
 from lti_tool.core.transaction import keep_work
-from lti_tool.core.urls import launch_url, tool_base_url
+from lti_tool.core.urls import absolute, launch_url, tool_base_url
 from lti_tool.errors import LaunchError, PlatformErrorReport
 from lti_tool.lti import deep_linking
 from lti_tool.lti.canvas_config import canvas_developer_key
@@ -239,8 +239,10 @@ def register() -> Response:
         return Response(
             render_template(
                 "lti/register_help.html",
-                register_url=request.base_url,
-                invite_url=(invite_url(request.base_url, invite_token) if invite_token else None),
+                register_url=absolute("lti.register"),
+                invite_url=(
+                    invite_url(absolute("lti.register"), invite_token) if invite_token else None
+                ),
                 open_registration=current_app.config["OPEN_REGISTRATION"],
             )
         )

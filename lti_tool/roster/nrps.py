@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from lti_tool.core.input import clean_json_text
 from lti_tool.core.links import parse_links
 from lti_tool.core.lti_spec import MEMBERSHIP_CONTAINER, NRPS_READ
 from lti_tool.errors import PlatformServiceError
@@ -71,7 +72,7 @@ def members_of(body: object, *, page: int) -> list:
     elif not isinstance(body["members"], list):
         problem = f'its "members" is a JSON {_json_kind(body["members"])}, not a list'
     else:
-        return body["members"]
+        return clean_json_text(body["members"])
     raise PlatformServiceError(
         f"Page {page} of your LMS's member list could not be read: {problem}.",
         hint="Nothing was changed. Try again later; if it keeps happening, show this message "

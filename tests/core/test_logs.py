@@ -100,6 +100,12 @@ def test_redaction() -> None:
         "https://lms/conf?registration_token=[redacted]&x=1"
     )
     assert redact("/spec/courses/1/launch?user=a") == "/spec/courses/1/launch?user=a"
+    # An LMS administrator's admin pages carry the launch id in the query (gunicorn's
+    # "Error handling request" line and Werkzeug's request log show it).
+    assert redact("GET /admin/?launch=abc_-1&x=1 HTTP/1.1") == (
+        "GET /admin/?launch=[redacted]&x=1 HTTP/1.1"
+    )
+    assert redact("/lti/register?invite=abc") == "/lti/register?invite=[redacted]"
     assert clean("a\tb\nc") == "a\tb\\nc"
 
 

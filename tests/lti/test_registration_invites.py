@@ -264,6 +264,28 @@ def test_hostile_update_token_without_invite_is_refused_before_any_call(
     assert snapshot(app, attacker) == before
 
 
+@pytest.mark.parametrize("with_invite", [False, True], ids=["open-registration", "invite"])
+def test_a_launch_token_of_the_lms_is_no_update_token(
+    live_server: LiveServer,
+    app: Flask,
+    registered_lms,
+    monkeypatch: pytest.MonkeyPatch,
+    with_invite: bool,
+) -> None:
+    """Any JWT the LMS signed (a learner's launch id_token, no ``reg-update`` scope) replayed
+    as the registration token must not update the platform's scopes or deployments."""
+    real, attacker = registered_lms
+    attacker.deployment_id = "666"
+    monkeypatch.setitem(app.config, "OPEN_REGISTRATION", not with_invite)
+    before = snapshot(app, attacker)
+    id_token = real.registration_token(scope="", aud="real-client", nonce="n")
+    extra = {"invite": invite_token(app)} if with_invite else {}
+    page = register(live_server, attacker, id_token, **extra)
+    assert page.status_code == 403, page.text[:500]
+    assert "Nothing was changed." in unescape(page.text)
+    assert snapshot(app, attacker) == before
+
+
 def test_update_signed_by_the_registered_key_keeps_endpoints(
     live_server: LiveServer, app: Flask, registered_lms
 ) -> None:

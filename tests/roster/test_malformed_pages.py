@@ -162,3 +162,25 @@ def test_a_page_that_is_not_a_member_list_fails_the_sync(
         assert {u: (m.status, m.roles) for u, m in course.memberships().items()} == before
     status = client.get(f"/s/{course.launch_id}/roster/syncs/{sync.id}").get_json()
     assert status["message"] == f"The sync failed and changed nothing. {words}"
+
+
+def test_control_characters_in_member_names_are_cleaned(
+    app: Flask, course: SyncCourse, scripted
+) -> None:
+    _, handler = scripted
+    tag = uuid.uuid4().hex[:8]
+    handler.pages = [
+        json.dumps(
+            {
+                "id": "x",
+                "members": [
+                    member(f"nul-{tag}", name="Nu\u0000l \u202eName", email="n\u0000@example.org"),
+                ],
+            }
+        )
+    ]
+    sync = run_sync(app, course.course_id, full=True)
+    assert sync.status == "done", sync.error
+    with app.app_context():
+        person = db.session.scalars(sa.select(Person).where(Person.sub == f"nul-{tag}")).one()
+        assert (person.name, person.email) == ("Nul Name", "n@example.org")
