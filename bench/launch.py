@@ -57,8 +57,20 @@ def b64u_uint(value: int) -> str:
 
 def serve_jwks(public_key: rsa.RSAPublicKey) -> ThreadingHTTPServer:
     numbers = public_key.public_numbers()
-    body = json.dumps({"keys": [{"kty": "RSA", "alg": "RS256", "use": "sig", "kid": KID,
-                                 "n": b64u_uint(numbers.n), "e": b64u_uint(numbers.e)}]}).encode()
+    body = json.dumps(
+        {
+            "keys": [
+                {
+                    "kty": "RSA",
+                    "alg": "RS256",
+                    "use": "sig",
+                    "kid": KID,
+                    "n": b64u_uint(numbers.n),
+                    "e": b64u_uint(numbers.e),
+                }
+            ]
+        }
+    ).encode()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -82,9 +94,16 @@ def sign_id_token(private_key: rsa.RSAPrivateKey, auth: dict[str, str], user: in
     assert auth["client_id"] == CLIENT_ID and auth["response_mode"] == "form_post"
     now = int(time.time())
     claims = {
-        "iss": ISSUER, "aud": CLIENT_ID, "sub": f"user-{user}", "iat": now, "exp": now + 60,
-        "nonce": auth["nonce"], "name": f"Bench User {user}", "given_name": "Bench",
-        "family_name": f"User {user}", "email": f"user{user}@bench.example",
+        "iss": ISSUER,
+        "aud": CLIENT_ID,
+        "sub": f"user-{user}",
+        "iat": now,
+        "exp": now + 60,
+        "nonce": auth["nonce"],
+        "name": f"Bench User {user}",
+        "given_name": "Bench",
+        "family_name": f"User {user}",
+        "email": f"user{user}@bench.example",
         CLAIM + "deployment_id": DEPLOYMENT_ID,
         CLAIM + "message_type": "LtiResourceLinkRequest",
         CLAIM + "version": "1.3.0",
@@ -124,29 +143,53 @@ def database(tmp: Path, kind: str):
 def reciprocal_tool(tmp: Path, jwks_url: str, workers: int, db_kind: str):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    with database(tmp, db_kind) as url, _reciprocal(tmp, url, base, port, jwks_url,
-                                                    workers) as urls:
+    with (
+        database(tmp, db_kind) as url,
+        _reciprocal(tmp, url, base, port, jwks_url, workers) as urls,
+    ):
         yield urls
 
 
 @contextmanager
 def _reciprocal(tmp: Path, db_url: str, base: str, port: int, jwks_url: str, workers: int):
     env = {
-        "RECIPROCAL_ENV": "production", "SECRET_KEY": secrets.token_hex(16),
-        "DATABASE_URL": db_url, "TOOL_BASE_URL": base,
-        "LOG_LEVEL": "WARNING", "FLASK_APP": "lti_tool",
+        "RECIPROCAL_ENV": "production",
+        "SECRET_KEY": secrets.token_hex(16),
+        "DATABASE_URL": db_url,
+        "TOOL_BASE_URL": base,
+        "LOG_LEVEL": "WARNING",
+        "FLASK_APP": "lti_tool",
         # The load comes from one address and the platform's JWKS is on loopback: switch the
         # per-address rate limits off and allow loopback calls (README, "Outbound calls").
-        "RATELIMIT_ENABLED": "0", "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8",
+        "RATELIMIT_ENABLED": "0",
+        "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8",
     }
     flask = [str(BIN / "flask")]
-    for args in (["db", "upgrade"], ["keys", "ensure"],
-                 ["platforms", "add", "--name", "Bench", "--issuer", ISSUER,
-                  "--client-id", CLIENT_ID, "--auth-url", "https://bench-platform.example/auth",
-                  "--token-url", "https://bench-platform.example/token", "--jwks-url", jwks_url,
-                  "--deployment-id", DEPLOYMENT_ID]):
-        subprocess.run(flask + args, env={**os.environ, **env}, cwd=ROOT, check=True,
-                       capture_output=True)
+    for args in (
+        ["db", "upgrade"],
+        ["keys", "ensure"],
+        [
+            "platforms",
+            "add",
+            "--name",
+            "Bench",
+            "--issuer",
+            ISSUER,
+            "--client-id",
+            CLIENT_ID,
+            "--auth-url",
+            "https://bench-platform.example/auth",
+            "--token-url",
+            "https://bench-platform.example/token",
+            "--jwks-url",
+            jwks_url,
+            "--deployment-id",
+            DEPLOYMENT_ID,
+        ],
+    ):
+        subprocess.run(
+            flask + args, env={**os.environ, **env}, cwd=ROOT, check=True, capture_output=True
+        )
     with gunicorn("lti_tool:create_app()", port, env, workers):
         wait_until_up(base + "/.well-known/jwks.json")
         yield {"login": base + "/lti/login", "launch": base + "/lti/launch"}
@@ -157,22 +200,35 @@ def baseline_tool(tmp: Path, jwks_url: str, workers: int, db_kind: str):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    (tmp / "private.key").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
-    (tmp / "public.key").write_bytes(key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
-    conf = {ISSUER: [{
-        "default": True, "client_id": CLIENT_ID,
-        "auth_login_url": "https://bench-platform.example/auth",
-        "auth_token_url": "https://bench-platform.example/token",
-        "key_set_url": jwks_url, "key_set": None,
-        "private_key_file": str(tmp / "private.key"), "public_key_file": str(tmp / "public.key"),
-        "deployment_ids": [DEPLOYMENT_ID],
-    }]}
+    (tmp / "private.key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    (tmp / "public.key").write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    conf = {
+        ISSUER: [
+            {
+                "default": True,
+                "client_id": CLIENT_ID,
+                "auth_login_url": "https://bench-platform.example/auth",
+                "auth_token_url": "https://bench-platform.example/token",
+                "key_set_url": jwks_url,
+                "key_set": None,
+                "private_key_file": str(tmp / "private.key"),
+                "public_key_file": str(tmp / "public.key"),
+                "deployment_ids": [DEPLOYMENT_ID],
+            }
+        ]
+    }
     (tmp / "tool.json").write_text(json.dumps(conf))
-    env = {"BASELINE_TOOL_CONF": str(tmp / "tool.json"),
-           "BASELINE_CACHE_DIR": str(tmp / "cache")}
+    env = {"BASELINE_TOOL_CONF": str(tmp / "tool.json"), "BASELINE_CACHE_DIR": str(tmp / "cache")}
     with gunicorn("bench.pylti1p3_baseline.app:app", port, env, workers, ROOT):
         wait_until_up(base + "/")
         yield {"login": base + "/login/", "launch": base + "/launch/"}
@@ -231,21 +287,28 @@ class Browser:
 
 
 def one_launch(browser: Browser, urls: dict[str, str], user: int) -> None:
-    status, headers, _ = browser.request("POST", urls["login"], {
-        "iss": ISSUER, "login_hint": f"user-{user}", "target_link_uri": urls["launch"],
-        "lti_message_hint": secrets.token_hex(8), "client_id": CLIENT_ID,
-        "lti_deployment_id": DEPLOYMENT_ID,
-    })
+    status, headers, _ = browser.request(
+        "POST",
+        urls["login"],
+        {
+            "iss": ISSUER,
+            "login_hint": f"user-{user}",
+            "target_link_uri": urls["launch"],
+            "lti_message_hint": secrets.token_hex(8),
+            "client_id": CLIENT_ID,
+            "lti_deployment_id": DEPLOYMENT_ID,
+        },
+    )
     if status != 302:
         raise RuntimeError(f"login answered {status}")
     auth = {k: v[0] for k, v in parse_qs(urlsplit(headers["Location"]).query).items()}
     assert _private_key is not None
     id_token = sign_id_token(_private_key, auth, user)
     status, headers, page = browser.request(
-        "POST", urls["launch"], {"id_token": id_token, "state": auth["state"]})
+        "POST", urls["launch"], {"id_token": id_token, "state": auth["state"]}
+    )
     if status in (302, 303):  # the tool's redirect to its landing page
-        status, headers, page = browser.request("GET", urljoin(urls["launch"],
-                                                               headers["Location"]))
+        status, headers, page = browser.request("GET", urljoin(urls["launch"], headers["Location"]))
     if status != 200 or f"Bench User {user}" not in page:
         raise RuntimeError(f"launch answered {status}: {page[:200]!r}")
 
@@ -303,27 +366,43 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
-                        help="the tool's database (the baseline keeps its filesystem cache)")
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="the tool's database (the baseline keeps its filesystem cache)",
+    )
     args = parser.parse_args()
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     jwks = serve_jwks(key.public_key())
     jwks_url = f"http://127.0.0.1:{jwks.server_port}/jwks"
     figures: dict[str, dict] = {}
     with mp.get_context("fork").Pool(args.concurrency, _init_browser, (pem,)) as pool:
         for name, tool in (("reciprocal", reciprocal_tool), ("pylti1p3_baseline", baseline_tool)):
-            with tempfile.TemporaryDirectory() as tmp, tool(Path(tmp), jwks_url, args.workers,
-                                                            args.database) as urls:
+            with (
+                tempfile.TemporaryDirectory() as tmp,
+                tool(Path(tmp), jwks_url, args.workers, args.database) as urls,
+            ):
                 figures[name] = measure(pool, urls, args.seconds, args.concurrency)
             print(f"{name:>18}: {figures[name]}", file=sys.stderr)
     jwks.shutdown()
     ratio = figures["reciprocal"]["launches_per_s"] / figures["pylti1p3_baseline"]["launches_per_s"]
-    print(json.dumps({"concurrency": args.concurrency, "workers": args.workers,
-                      "database": args.database,
-                      "seconds": args.seconds, **figures, "ratio": round(ratio, 2)}))
+    print(
+        json.dumps(
+            {
+                "concurrency": args.concurrency,
+                "workers": args.workers,
+                "database": args.database,
+                "seconds": args.seconds,
+                **figures,
+                "ratio": round(ratio, 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -35,8 +35,14 @@ CONTEXT_ID = "BENCH-ROSTER"
 
 
 def flask(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([str(BIN / "flask"), *args], env={**os.environ, **env}, cwd=ROOT,
-                          check=True, capture_output=True, text=True)
+    done = subprocess.run(
+        [str(BIN / "flask"), *args],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return done.stdout
 
 
@@ -47,11 +53,15 @@ def demo_lms_and_tool(tmp: Path, members: int, page_size: int):
     port = free_port()
     tool_url, lms_url = f"http://127.0.0.1:{port}", f"http://localhost:{port}"
     env = {
-        "RECIPROCAL_ENV": "production", "SECRET_KEY": secrets.token_hex(16),
+        "RECIPROCAL_ENV": "production",
+        "SECRET_KEY": secrets.token_hex(16),
         "DATABASE_URL": f"sqlite:///{tmp / 'reciprocal.sqlite3'}",
         "QUEUE_URL": f"sqlite:///{tmp / 'queue.sqlite3'}",
-        "TOOL_BASE_URL": tool_url, "DEMO_LMS_ENABLED": "1", "LOG_LEVEL": "WARNING",
-        "ROSTER_SYNC_PAGE_SIZE": str(page_size), "FLASK_APP": "lti_tool",
+        "TOOL_BASE_URL": tool_url,
+        "DEMO_LMS_ENABLED": "1",
+        "LOG_LEVEL": "WARNING",
+        "ROSTER_SYNC_PAGE_SIZE": str(page_size),
+        "FLASK_APP": "lti_tool",
         # The demo LMS is on loopback (README, "Outbound calls").
         "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8 ::1/128",
     }
@@ -60,13 +70,24 @@ def demo_lms_and_tool(tmp: Path, members: int, page_size: int):
     flask(env, "demo", "seed", "--tool-url", tool_url, "--lms-url", lms_url)
     with gunicorn("lti_tool:create_app()", port, env):
         wait_until_up(f"{tool_url}/.well-known/jwks.json")
-        flask(env, "demo", "register", "--tool-url", tool_url, "--lms-url", lms_url,
-              "--flavour", "spec")
+        flask(
+            env,
+            "demo",
+            "register",
+            "--tool-url",
+            tool_url,
+            "--lms-url",
+            lms_url,
+            "--flavour",
+            "spec",
+        )
         started = time.perf_counter()
-        flask(env, "demo", "big-course", "--members", str(members - 1),
-              "--context-id", CONTEXT_ID)
-        print(f"  demo LMS course of {members:,} members built in "
-              f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
+        flask(env, "demo", "big-course", "--members", str(members - 1), "--context-id", CONTEXT_ID)
+        print(
+            f"  demo LMS course of {members:,} members built in "
+            f"{time.perf_counter() - started:.1f} s",
+            file=sys.stderr,
+        )
         os.environ.update(env)
         yield lms_url
 
@@ -83,12 +104,18 @@ def tool_course(app: Any, lms_url: str) -> int:
 
     with app.app_context():
         demo = db.session.scalars(
-            sa.select(DemoCourse).where(DemoCourse.context_id == CONTEXT_ID)).one()
+            sa.select(DemoCourse).where(DemoCourse.context_id == CONTEXT_ID)
+        ).one()
         registration = db.session.scalars(sa.select(DemoToolRegistration)).one()
         platform = db.session.scalars(
-            sa.select(Platform).where(Platform.client_id == registration.client_id)).one()
-        course = Course(platform_id=platform.id, context_id=CONTEXT_ID, title=demo.title,
-                        memberships_url=f"{lms_url}/spec/api/courses/{demo.id}/memberships")
+            sa.select(Platform).where(Platform.client_id == registration.client_id)
+        ).one()
+        course = Course(
+            platform_id=platform.id,
+            context_id=CONTEXT_ID,
+            title=demo.title,
+            memberships_url=f"{lms_url}/spec/api/courses/{demo.id}/memberships",
+        )
         db.session.add(course)
         db.session.commit()
         return course.id
@@ -127,10 +154,14 @@ def change_enrollments(app: Any, changes: int) -> None:
 
     with app.app_context():
         course = db.session.scalars(
-            sa.select(DemoCourse).where(DemoCourse.context_id == CONTEXT_ID)).one()
+            sa.select(DemoCourse).where(DemoCourse.context_id == CONTEXT_ID)
+        ).one()
         rows = db.session.scalars(
-            sa.select(DemoEnrollment).where(DemoEnrollment.course_id == course.id)
-            .order_by(DemoEnrollment.id.desc()).limit(changes)).all()
+            sa.select(DemoEnrollment)
+            .where(DemoEnrollment.course_id == course.id)
+            .order_by(DemoEnrollment.id.desc())
+            .limit(changes)
+        ).all()
         now = utcnow()
         for i, row in enumerate(rows):
             if i % 3 == 0:
@@ -149,8 +180,10 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=100)
     parser.add_argument("--page-size", type=int, default=100)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="reciprocal-roster-bench-") as tmp, \
-            demo_lms_and_tool(Path(tmp), args.members, args.page_size) as lms_url:
+    with (
+        tempfile.TemporaryDirectory(prefix="reciprocal-roster-bench-") as tmp,
+        demo_lms_and_tool(Path(tmp), args.members, args.page_size) as lms_url,
+    ):
         from lti_tool import create_app
 
         app = create_app()
@@ -166,13 +199,23 @@ def main() -> None:
             from lti_tool.extensions import db
 
             db.engine.dispose()
-    print(f"Roster sync: {full.members_seen:,} members in {full.pages_read} pages "
-          f"({args.page_size} a page) in {full_s:.2f} s; {incremental.members_seen} changes "
-          f"({incremental.members_left} left, {incremental.members_updated} updated) "
-          f"in {incremental_s:.3f} s", file=sys.stderr)
-    print(json.dumps({"members": full.members_seen, "full_sync_s": round(full_s, 2),
-                      "incremental_changes": incremental.members_seen,
-                      "incremental_s": round(incremental_s, 3)}))
+    print(
+        f"Roster sync: {full.members_seen:,} members in {full.pages_read} pages "
+        f"({args.page_size} a page) in {full_s:.2f} s; {incremental.members_seen} changes "
+        f"({incremental.members_left} left, {incremental.members_updated} updated) "
+        f"in {incremental_s:.3f} s",
+        file=sys.stderr,
+    )
+    print(
+        json.dumps(
+            {
+                "members": full.members_seen,
+                "full_sync_s": round(full_s, 2),
+                "incremental_changes": incremental.members_seen,
+                "incremental_s": round(incremental_s, 3),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -37,13 +37,23 @@ def wait_until_up(url: str, timeout: float = 30) -> None:
 
 
 @contextmanager
-def gunicorn(app: str, port: int, env: dict[str, str], workers: int = 2,
-             cwd: Path = ROOT) -> Iterator[subprocess.Popen]:
+def gunicorn(
+    app: str, port: int, env: dict[str, str], workers: int = 2, cwd: Path = ROOT
+) -> Iterator[subprocess.Popen]:
     """``app`` under gunicorn on 127.0.0.1:``port`` with ``workers`` threaded workers."""
     process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-c", str(ROOT / "config" / "gunicorn.conf.py"),
-         "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         app],
+        [
+            str(BIN / "gunicorn"),
+            "-c",
+            str(ROOT / "config" / "gunicorn.conf.py"),
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            app,
+        ],
         env={**os.environ, "GUNICORN_ACCESS_LOG": "", "TOOL_URL": "", "LMS_URL": "", **env},
         cwd=cwd,
     )

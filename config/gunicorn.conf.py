@@ -74,8 +74,10 @@ def when_ready(server: Any) -> None:
     from lti_tool.demo_lms import cli, registration  # noqa: F401
 
     thread = threading.Thread(
-        target=register_demo_flavours, args=(tool_url, lms_url, server.log),
-        name="demo-registration", daemon=True,
+        target=register_demo_flavours,
+        args=(tool_url, lms_url, server.log),
+        name="demo-registration",
+        daemon=True,
     )
     thread.start()
 
@@ -102,19 +104,27 @@ def register_demo_flavours(tool_url: str, lms_url: str, log: Any) -> None:
         try:
             existing = list_registered(lms_url, flavour)
             if existing:
-                log.info("demo LMS %s: tool already registered (client_id %s)",
-                         flavour, existing[-1]["client_id"])
+                log.info(
+                    "demo LMS %s: tool already registered (client_id %s)",
+                    flavour,
+                    existing[-1]["client_id"],
+                )
                 continue
             if app is None:
                 app = create_app()
             with app.app_context():
                 registration_url = demo_registration_url(
-                    tool_url, lms_url, flavour, "make run (demo LMS registration)")
+                    tool_url, lms_url, flavour, "make run (demo LMS registration)"
+                )
                 db.engine.dispose()  # no connection of the master's outlives this
             result = register_tool(lms_url, flavour, registration_url)
-            log.info("demo LMS %s: registered the tool by Dynamic Registration "
-                     "(client_id %s, deployment %s)", flavour, result.client_id,
-                     result.deployment_id)
+            log.info(
+                "demo LMS %s: registered the tool by Dynamic Registration "
+                "(client_id %s, deployment %s)",
+                flavour,
+                result.client_id,
+                result.deployment_id,
+            )
         except (RegistrationFailed, requests.RequestException, KeyError, ValueError) as exc:
             log.warning("demo LMS %s: registration failed: %s", flavour, exc)
 

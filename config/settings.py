@@ -111,9 +111,7 @@ class BaseConfig:
     METRICS_TOKEN: str | None = os.environ.get("METRICS_TOKEN") or None
     METRICS_ALLOWED_NETWORKS: str = os.environ.get("METRICS_ALLOWED_NETWORKS", "")
     # /readyz: each check (database, queue, signing key) fails after this many seconds.
-    READY_CHECK_TIMEOUT_SECONDS: float = float(
-        os.environ.get("READY_CHECK_TIMEOUT_SECONDS", "2")
-    )
+    READY_CHECK_TIMEOUT_SECONDS: float = float(os.environ.get("READY_CHECK_TIMEOUT_SECONDS", "2"))
     # Background queue (Huey): sqlite:///<file> embedded (default), redis://… in production,
     # memory:// keeps jobs in this process until a test runs them.
     QUEUE_URL: str = os.environ.get("QUEUE_URL", f"sqlite:///{ROOT / 'var' / 'queue.sqlite3'}")
@@ -179,6 +177,4 @@ def config_for(name: str | None = None) -> type[BaseConfig]:
     try:
         return CONFIGS[name]
     except KeyError:
-        raise RuntimeError(
-            f"RECIPROCAL_ENV={name!r} is not one of {', '.join(CONFIGS)}"
-        ) from None
+        raise RuntimeError(f"RECIPROCAL_ENV={name!r} is not one of {', '.join(CONFIGS)}") from None

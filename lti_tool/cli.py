@@ -110,16 +110,25 @@ def platforms_add(
 
 
 @platforms_cli.command("invite")
-@click.option("--issuer", default=None,
-              help="Only the LMS with this issuer may use it (Moodle: its site URL).")
-@click.option("--days", type=click.IntRange(min=1, max=90), default=None,
-              help="Days until it expires (default REGISTRATION_INVITE_DAYS, 7).")
+@click.option(
+    "--issuer",
+    default=None,
+    help="Only the LMS with this issuer may use it (Moodle: its site URL).",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(min=1, max=90),
+    default=None,
+    help="Days until it expires (default REGISTRATION_INVITE_DAYS, 7).",
+)
 @click.option("--note", default=None, help="For you: which LMS it is for.")
-@click.option("--tool-url", default=None,
-              help="The tool's public base URL (default TOOL_BASE_URL).")
+@click.option(
+    "--tool-url", default=None, help="The tool's public base URL (default TOOL_BASE_URL)."
+)
 @click.option("--quiet", is_flag=True, help="Print only the URL.")
-def platforms_invite(issuer: str | None, days: int | None, note: str | None,
-                     tool_url: str | None, quiet: bool) -> None:
+def platforms_invite(
+    issuer: str | None, days: int | None, note: str | None, tool_url: str | None, quiet: bool
+) -> None:
     """Make a single-use registration URL for an LMS (Dynamic Registration)."""
     base = (tool_url or current_app.config.get("TOOL_BASE_URL") or "").rstrip("/")
     if not base:
@@ -131,8 +140,10 @@ def platforms_invite(issuer: str | None, days: int | None, note: str | None,
         click.echo(url)
         return
     only = f", only for {minted.invite.issuer}" if minted.invite.issuer else ""
-    click.echo(f"Registration URL (works once{only}, until "
-               f"{minted.invite.expires_at:%Y-%m-%d %H:%M} UTC; not shown again):")
+    click.echo(
+        f"Registration URL (works once{only}, until "
+        f"{minted.invite.expires_at:%Y-%m-%d %H:%M} UTC; not shown again):"
+    )
     click.echo(url)
 
 
@@ -155,8 +166,10 @@ def platforms_list() -> None:
     query = sa.select(Platform).order_by(Platform.id).options(selectinload(Platform.deployments))
     for platform in db.session.scalars(query):
         deployments = ", ".join(f"{d.deployment_id} ({d.status})" for d in platform.deployments)
-        click.echo(f"{platform.id}  {platform.issuer}  client={platform.client_id}  "
-                   f"{platform.status}  deployments: {deployments or 'none'}")
+        click.echo(
+            f"{platform.id}  {platform.issuer}  client={platform.client_id}  "
+            f"{platform.status}  deployments: {deployments or 'none'}"
+        )
 
 
 def register_cli(app: Flask) -> None:

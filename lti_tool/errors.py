@@ -73,8 +73,10 @@ class PlatformErrorReport(LaunchError):
     """The platform posted ``error`` / ``error_description`` instead of an id_token."""
 
     title = "Your LMS reported a problem"
-    hint = "Go back to your course and open the activity again; if it keeps happening, " \
+    hint = (
+        "Go back to your course and open the activity again; if it keeps happening, "
         "show this message to your LMS administrator."
+    )
 
 
 class RegistrationError(ReciprocalError):
@@ -100,8 +102,10 @@ class PlatformServiceError(ReciprocalError):
 
     status_code = 502
     title = "Your LMS did not answer as expected"
-    hint = "Try again in a few minutes; if it keeps failing, ask your LMS administrator " \
+    hint = (
+        "Try again in a few minutes; if it keeps failing, ask your LMS administrator "
         "to check the tool's registration."
+    )
 
 
 class DatabaseConflict(ReciprocalError):
@@ -125,11 +129,13 @@ def database_error(exc: sa.exc.SQLAlchemyError) -> ReciprocalError:
     """What a person is told when the database refused a unit's work (nothing was saved)."""
     if isinstance(exc, sa.exc.IntegrityError):
         log.warning("Conflict in the database: %s", exc.orig)
-        return DatabaseConflict("Nothing was saved: the change conflicts with one made at "
-                                "the same time.")
+        return DatabaseConflict(
+            "Nothing was saved: the change conflicts with one made at the same time."
+        )
     log.error("Database error, nothing was saved", exc_info=exc)
-    return DatabaseUnavailable("Nothing was saved: the tool could not reach its database "
-                               "or it was too busy.")
+    return DatabaseUnavailable(
+        "Nothing was saved: the tool could not reach its database or it was too busy."
+    )
 
 
 def wants_json() -> bool:
@@ -150,7 +156,11 @@ def error_response(status: int, title: str, message: str, hint: str | None) -> R
     else:
         response = Response(
             render_template(
-                "errors/error.html", status=status, title=title, message=message, hint=hint,
+                "errors/error.html",
+                status=status,
+                title=title,
+                message=message,
+                hint=hint,
                 request_id=request_id,
             )
         )
@@ -174,11 +184,13 @@ def register_error_handlers(app: Flask) -> None:
         hint = "Use the tool's address exactly as your LMS administrator configured it."
         request_id = current_request_id()
         if wants_json():
-            response = jsonify(error="Bad Request", message=message, hint=hint, status=400,
-                               request_id=request_id)
+            response = jsonify(
+                error="Bad Request", message=message, hint=hint, status=400, request_id=request_id
+            )
         else:
-            response = Response(f"{message} {hint}\nReference: {request_id}\n",
-                                mimetype="text/plain")
+            response = Response(
+                f"{message} {hint}\nReference: {request_id}\n", mimetype="text/plain"
+            )
         response.status_code = 400
         return response
 

@@ -29,12 +29,20 @@ from tests.support.live_server import LiveServer, start_live_server
 
 # Hypothesis: "dev" is quick for a run while working, "ci" thorough. CI=true picks "ci";
 # HYPOTHESIS_PROFILE=dev|ci overrides either way.
-settings.register_profile("dev", max_examples=25, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("ci", max_examples=200, deadline=None, print_blob=True,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or (
-    "ci" if os.environ.get("CI", "").lower() in {"1", "true", "yes"} else "dev"))
+settings.register_profile(
+    "dev", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "ci",
+    max_examples=200,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE")
+    or ("ci" if os.environ.get("CI", "").lower() in {"1", "true", "yes"} else "dev")
+)
 
 
 @pytest.fixture(scope="session")
@@ -123,8 +131,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def platforms(app: Flask, lms_url: str,
-              tool_registrations: dict[str, RegistrationResult]) -> dict[str, Platform]:
+def platforms(
+    app: Flask, lms_url: str, tool_registrations: dict[str, RegistrationResult]
+) -> dict[str, Platform]:
     """Each demo LMS flavour with the tool registered in it."""
     return {name: Platform(app, lms_url, name, reg) for name, reg in tool_registrations.items()}
 

@@ -16,16 +16,21 @@ POISON = "evil.example"
 
 
 @pytest.fixture
-def production_settings(monkeypatch: pytest.MonkeyPatch, database_url: str,
-                        app: Flask) -> dict[str, Any]:
+def production_settings(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, app: Flask
+) -> dict[str, Any]:
     """Production settings on the migrated test database, with neither setting from the
     environment."""
     from config import settings
 
     monkeypatch.setattr(settings.ProductionConfig, "TOOL_BASE_URL", None)
     monkeypatch.setattr(settings.ProductionConfig, "TRUSTED_HOSTS", None)
-    return {"ENV_NAME": "production", "SECRET_KEY": "production-test-secret",
-            "SQLALCHEMY_DATABASE_URI": database_url, "QUEUE_URL": "memory://"}
+    return {
+        "ENV_NAME": "production",
+        "SECRET_KEY": "production-test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "QUEUE_URL": "memory://",
+    }
 
 
 @pytest.fixture
@@ -53,8 +58,9 @@ def test_production_refuses_to_start_without_a_trusted_base_url(
         create_app(production_settings)
 
 
-def test_trusted_hosts_refuse_a_poisoned_host(production_settings: dict[str, Any],
-                                              serve: Any) -> None:
+def test_trusted_hosts_refuse_a_poisoned_host(
+    production_settings: dict[str, Any], serve: Any
+) -> None:
     server = serve({**production_settings, "TRUSTED_HOSTS": ["127.0.0.1"]})
     url = f"{server.tool_url}/lti/canvas.json"
     poisoned = requests.get(url, headers={"Host": POISON}, timeout=10)
@@ -66,12 +72,14 @@ def test_trusted_hosts_refuse_a_poisoned_host(production_settings: dict[str, Any
     assert genuine.json()["oidc_initiation_url"] == f"{server.tool_url}/lti/login"
 
 
-def test_tool_base_url_is_never_taken_from_the_host(production_settings: dict[str, Any],
-                                                   serve: Any) -> None:
+def test_tool_base_url_is_never_taken_from_the_host(
+    production_settings: dict[str, Any], serve: Any
+) -> None:
     base = "https://reciprocal.example.edu"
     server = serve({**production_settings, "TOOL_BASE_URL": base})
-    response = requests.get(f"{server.tool_url}/lti/canvas.json", headers={"Host": POISON},
-                            timeout=10)
+    response = requests.get(
+        f"{server.tool_url}/lti/canvas.json", headers={"Host": POISON}, timeout=10
+    )
     assert response.status_code == 200
     assert POISON not in response.text
     assert response.json()["oidc_initiation_url"] == f"{base}/lti/login"

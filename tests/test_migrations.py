@@ -19,5 +19,15 @@ def test_models_and_migrations_agree(app: Flask) -> None:
 def test_migrated_schema_has_every_table(app: Flask) -> None:
     with app.app_context(), db.engine.connect() as connection:
         tables = set(db.inspect(connection).get_table_names())
-    assert {"platforms", "deployments", "tool_keys", "courses", "people", "memberships",
-            "resource_links", "launch_states", "launch_sessions", "alembic_version"} <= tables
+    assert {
+        "platforms",
+        "deployments",
+        "tool_keys",
+        "courses",
+        "people",
+        "memberships",
+        "resource_links",
+        "launch_states",
+        "launch_sessions",
+        "alembic_version",
+    } <= tables

@@ -44,7 +44,10 @@ def record_event(
     """Add an event to the session; it is committed (or rolled back) with the change it
     describes."""
     event = AuditEvent(
-        actor=actor[:300], action=action, subject=subject[:300], details=details or {},
+        actor=actor[:300],
+        action=action,
+        subject=subject[:300],
+        details=details or {},
         created_at=utcnow(),
     )
     db.session.add(event)
@@ -62,7 +65,5 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str
 
 def recent_events(limit: int = 20) -> list[AuditEvent]:
     return list(
-        db.session.scalars(
-            sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
-        )
+        db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit))
     )

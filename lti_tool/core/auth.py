@@ -40,8 +40,9 @@ def get_launch_session(launch_id: str) -> Any:
     try:
         loader = current_app.extensions[LAUNCH_LOADER]
     except KeyError:
-        raise RuntimeError("No launch loader: create_app() calls register_launch_loader().") \
-            from None
+        raise RuntimeError(
+            "No launch loader: create_app() calls register_launch_loader()."
+        ) from None
     return loader(launch_id)
 
 

@@ -26,7 +26,8 @@ def _reached(root: sa.Table, condition: Rows) -> dict[sa.Table, Rows]:
         paths = [
             fk.parent.in_(sa.select(fk.column).where(reached[fk.column.table]))
             for fk in table.foreign_keys
-            if (fk.ondelete or "").upper() == "CASCADE" and fk.column.table in reached
+            if (fk.ondelete or "").upper() == "CASCADE"
+            and fk.column.table in reached
             and fk.column.table is not table
         ]
         if paths:

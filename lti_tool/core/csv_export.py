@@ -46,8 +46,7 @@ def write_csv(header: Iterable[Cell], rows: Iterable[Iterable[Cell]]) -> str:
     return buffer.getvalue()
 
 
-def csv_response(filename: str, header: Iterable[Cell], rows: Iterable[Iterable[Cell]]
-                 ) -> Response:
+def csv_response(filename: str, header: Iterable[Cell], rows: Iterable[Iterable[Cell]]) -> Response:
     """A download of the CSV, with a byte order mark so Excel reads it as UTF-8."""
     response = Response("\ufeff" + write_csv(header, rows), mimetype="text/csv")
     response.headers.set("Content-Disposition", "attachment", filename=filename)

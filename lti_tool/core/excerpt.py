@@ -12,8 +12,23 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 _SKIPPED = frozenset(("script", "style", "template", "noscript", "svg", "button"))
-_VOID = frozenset(("area", "base", "br", "col", "embed", "hr", "img", "input", "link",
-                   "meta", "source", "track", "wbr"))
+_VOID = frozenset(
+    (
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    )
+)
 # Class names (or roles) that hold an error page's message, most specific first.
 _MESSAGE_MARKS = ("errormessage", "errorbox", "alert-danger", "alert", "error")
 _PAGE_CHARS = 400
@@ -86,12 +101,10 @@ def remote_excerpt(text: str, limit: int = 160) -> str:
         parser.close()
     except Exception:  # a page too broken to parse: show none of it
         return "no reason given"
-    message = next((line for mark in _MESSAGE_MARKS if (line := _line(parser.marked[mark]))),
-                   "")
+    message = next((line for mark in _MESSAGE_MARKS if (line := _line(parser.marked[mark]))), "")
     page, title = _line(parser.words), _line(parser.title)
     # A long page without an error box: its title says more than its navigation.
     words = message or (title if title and len(page) > _PAGE_CHARS else page or title)
     if len(words) > limit:
         return words[:limit].rstrip() + "…"
     return words or "no reason given"
-

@@ -59,8 +59,9 @@ def one_line(value: Any) -> Any:
 class MaxLength:
     """At most ``limit`` characters; stops the field's other checks when it fails."""
 
-    def __init__(self, limit: int,
-                 message: str = "Use at most {limit} characters (this has {length}).") -> None:
+    def __init__(
+        self, limit: int, message: str = "Use at most {limit} characters (this has {length})."
+    ) -> None:
         self.limit = limit
         self.message = message
 
@@ -78,8 +79,11 @@ class Required:
         self.field_flags = {"required": True}
 
     def __call__(self, form: wtforms.Form, field: wtforms.Field) -> None:
-        if field.data is None or (isinstance(field.data, str) and not field.data.strip()) \
-                or field.data == []:
+        if (
+            field.data is None
+            or (isinstance(field.data, str) and not field.data.strip())
+            or field.data == []
+        ):
             field.errors[:] = []
             raise StopValidation(self.message)
 
@@ -117,8 +121,15 @@ class TextAreaField(TextField):
 class ChoiceField(TextField):
     """One of ``choices`` (keys compared as text), else ``message``."""
 
-    def __init__(self, label: str | None = None, validators: Iterable | None = None, *,
-                 choices: Iterable[Any], message: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        label: str | None = None,
+        validators: Iterable | None = None,
+        *,
+        choices: Iterable[Any],
+        message: str,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("filters", (strip,))
         super().__init__(label, validators, **kwargs)
         self.choices = [str(choice) for choice in choices]
@@ -133,9 +144,17 @@ class NumberField(TextField):
     """A number from ``low`` to ``high`` (a comma works as the decimal mark); an empty field is
     refused unless ``optional`` (then ``data`` is None). ``data`` is the number."""
 
-    def __init__(self, label: str | None = None, validators: Iterable | None = None, *,
-                 low: float, high: float, whole: bool = False, optional: bool = False,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        label: str | None = None,
+        validators: Iterable | None = None,
+        *,
+        low: float,
+        high: float,
+        whole: bool = False,
+        optional: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(label, validators, **kwargs)
         self.low, self.high, self.whole, self.optional = low, high, whole, optional
         self.text: str | None = None
@@ -155,8 +174,11 @@ class NumberField(TextField):
             number = float(self.text)
         except ValueError:
             raise StopValidation(f"“{self.text}” is not a number.") from None
-        if not math.isfinite(number) or not self.low <= number <= self.high \
-                or (self.whole and number != int(number)):
+        if (
+            not math.isfinite(number)
+            or not self.low <= number <= self.high
+            or (self.whole and number != int(number))
+        ):
             kind = "a whole number" if self.whole else "a number"
             raise StopValidation(f"Enter {kind} from {self.low:g} to {self.high:g}.")
         self.data = number
@@ -205,24 +227,33 @@ class BaseForm(wtforms.Form):
                 options = {
                     **options,
                     "filters": (hygiene, *unbound_field.kwargs.get("filters", ())),
-                    "validators": (MaxLength(limit_for(name)),
-                                   *(unbound_field.kwargs.get("validators") or ())),
+                    "validators": (
+                        MaxLength(limit_for(name)),
+                        *(unbound_field.kwargs.get("validators") or ()),
+                    ),
                 }
             return unbound_field.bind(form=form, **options)
 
         def wrap_formdata(self, form: wtforms.Form, formdata: Any) -> Any:
             if formdata is not None and not hasattr(formdata, "getlist"):
-                return MultiDict([(key, item) for key, value in formdata.items()
-                                  for item in (value if isinstance(value, list | tuple)
-                                               else [value])])
+                return MultiDict(
+                    [
+                        (key, item)
+                        for key, value in formdata.items()
+                        for item in (value if isinstance(value, list | tuple) else [value])
+                    ]
+                )
             return formdata
 
     def __init__(self, formdata: Mapping | None = AUTO, **kwargs: Any) -> None:
         if formdata is AUTO:
             formdata = None
             if has_request_context() and request.method in POSTED:
-                formdata = CombinedMultiDict([request.files, request.form]) \
-                    if request.files else request.form
+                formdata = (
+                    CombinedMultiDict([request.files, request.form])
+                    if request.files
+                    else request.form
+                )
         self.submitted = formdata is not None
         if self.submitted:  # a refused form shows exactly what was sent, nothing else
             kwargs.pop("data", None)
@@ -246,8 +277,7 @@ class BaseForm(wtforms.Form):
     def messages(self) -> dict[str, str]:
         """Field name → its first error; errors about the whole form under
         ``form_error_key``."""
-        messages = {name: field.errors[0] for name, field in self._fields.items()
-                    if field.errors}
+        messages = {name: field.errors[0] for name, field in self._fields.items() if field.errors}
         if self.form_errors:
             messages[self.form_error_key] = self.form_errors[0]
         return messages
@@ -263,8 +293,9 @@ class BaseForm(wtforms.Form):
         return self[name]._value()
 
     @classmethod
-    def with_fields(cls, name: str, fields: Mapping[str, Callable[[], Any] | Any]
-                    ) -> type[BaseForm]:
+    def with_fields(
+        cls, name: str, fields: Mapping[str, Callable[[], Any] | Any]
+    ) -> type[BaseForm]:
         """A subclass with more (numbered) fields: ``{"goal-0": TextField(...), …}``."""
         subclass = type(name, (cls,), {})
         for field_name, field in fields.items():

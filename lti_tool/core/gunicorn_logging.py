@@ -27,5 +27,6 @@ class SafeLogger(Logger):
 
     def atoms(self, resp: Any, req: Any, environ: dict, request_time: Any) -> dict:
         atoms = super().atoms(resp, req, environ, request_time)
-        return {name: clean(value) if isinstance(value, str) else value
-                for name, value in atoms.items()}
+        return {
+            name: clean(value) if isinstance(value, str) else value for name, value in atoms.items()
+        }

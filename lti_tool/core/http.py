@@ -94,8 +94,7 @@ def parse_networks(setting: str) -> tuple[IPNetwork, ...]:
     :raise ValueError: an entry is not an address or CIDR range.
     """
     return tuple(
-        ipaddress.ip_network(entry, strict=False)
-        for entry in setting.replace(",", " ").split()
+        ipaddress.ip_network(entry, strict=False) for entry in setting.replace(",", " ").split()
     )
 
 
@@ -125,8 +124,12 @@ def is_public_address(address: IPAddress) -> bool:
     if any(address in network for network in _NOT_PUBLIC):
         return False
     return address.is_global and not (
-        address.is_multicast or address.is_reserved or address.is_link_local
-        or address.is_loopback or address.is_private or address.is_unspecified
+        address.is_multicast
+        or address.is_reserved
+        or address.is_link_local
+        or address.is_loopback
+        or address.is_private
+        or address.is_unspecified
     )
 
 
@@ -195,8 +198,10 @@ class _GuardedConnectionMixin:
         for address in allowed:
             try:
                 sock = urllib3_connection.create_connection(
-                    (address, self.port), self.timeout,
-                    source_address=self.source_address, socket_options=self.socket_options,
+                    (address, self.port),
+                    self.timeout,
+                    source_address=self.source_address,
+                    socket_options=self.socket_options,
                 )
             except TimeoutError as exc:
                 raise ConnectTimeoutError(
@@ -321,13 +326,18 @@ class IdempotentRetry(Retry):
         except InvalidHeader:  # unreadable: taken as "too long", so no retry
             return RETRY_AFTER_MAX_SECONDS + 1
 
-    def increment(self, method: str | None = None, url: str | None = None,  # type: ignore[override]
-                  response: Any = None, error: Exception | None = None,
-                  _pool: Any = None, _stacktrace: Any = None) -> Retry:
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,  # type: ignore[override]
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> Retry:
         if method is None or not self._is_method_retryable(method):
             # What requests does without retries: the error, as if none were configured.
-            return Retry(0, read=False).increment(method, url, response, error, _pool,
-                                                  _stacktrace)
+            return Retry(0, read=False).increment(method, url, response, error, _pool, _stacktrace)
         retry = super().increment(method, url, response, error, _pool, _stacktrace)
         wait = retry.get_backoff_time()
         if response is not None:

@@ -88,7 +88,7 @@ class FieldTooLong(ValidationError):
         super().__init__(
             f"The field “{label}” has {length:,} characters; it can hold at most {limit:,}.",
             hint=f"Go back, shorten “{label}” to at most {limit:,} characters and send the form "
-                 "again.",
+            "again.",
         )
         self.field = name
 
@@ -116,8 +116,10 @@ def clean_request() -> None:
     :raise ReciprocalError: a control character in the path or query string (400).
     :raise FieldTooLong: a form value is longer than its field's limit (422).
     """
-    parts = [*(request.view_args or {}).values(),
-             *(part for item in request.args.items(multi=True) for part in item)]
+    parts = [
+        *(request.view_args or {}).values(),
+        *(part for item in request.args.items(multi=True) for part in item),
+    ]
     if any(isinstance(part, str) and URL_CONTROL.search(part) for part in parts):
         raise ReciprocalError(
             "The address contains control characters, which no page of the tool uses.",

@@ -71,8 +71,9 @@ class LaunchObservation:
 _LAUNCH = "reciprocal_launch_observation"
 
 
-def note_launch(*, stage: str | None = None, platform: object = None,
-                counted: bool | None = None) -> None:
+def note_launch(
+    *, stage: str | None = None, platform: object = None, counted: bool | None = None
+) -> None:
     """Record how far the current launch got (a fixed word), its platform id, and whether
     this request is a launch to count (not a platform-storage interstitial)."""
     observation: LaunchObservation | None = g.get(_LAUNCH)
@@ -112,8 +113,7 @@ def launch_view(view: Callable[..., Any]) -> Callable[..., Any]:
     return observed
 
 
-def _count_launch(observation: LaunchObservation, outcome: str, reason: str,
-                  start: float) -> None:
+def _count_launch(observation: LaunchObservation, outcome: str, reason: str, start: float) -> None:
     LAUNCHES.labels(outcome, reason, observation.platform).inc()
     LAUNCH_SECONDS.labels(outcome, observation.platform).observe(time.perf_counter() - start)
 
@@ -149,8 +149,9 @@ def _error_kind(exc: BaseException) -> str:
 class MeteredSession(requests.Session):
     """A requests session that times each call and counts its failures."""
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any,
-                **kwargs: Any) -> requests.Response:
+    def request(
+        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         service, platform = _outbound.get()
         start = time.perf_counter()
         try:

@@ -34,8 +34,11 @@ ROUTE_LIMITS: tuple[tuple[str, str, dict], ...] = (
     ("lti.register", "RATELIMIT_REGISTRATION", {}),
     ("lti.canvas_json", "RATELIMIT_PUBLIC", {}),
     ("lti.jwks", "RATELIMIT_PUBLIC", {}),
-    ("platforms.login", "RATELIMIT_ADMIN_SIGN_IN",
-     {"methods": ["POST"], "deduct_when": _failed_sign_in}),
+    (
+        "platforms.login",
+        "RATELIMIT_ADMIN_SIGN_IN",
+        {"methods": ["POST"], "deduct_when": _failed_sign_in},
+    ),
 )
 
 
@@ -62,8 +65,9 @@ def too_many_requests(error: RateLimitExceeded) -> Response:
     limiter: Limiter = current_app.extensions[EXTENSION_KEY]
     current = limiter.current_limit
     retry_after = max(1, int(current.reset_at - time.time())) if current else 60
-    log.warning("Rate limit (%s) reached by %s on %s", error.description,
-                request.remote_addr, request.path)
+    log.warning(
+        "Rate limit (%s) reached by %s on %s", error.description, request.remote_addr, request.path
+    )
     response = error_response(
         429,
         "Too many requests",

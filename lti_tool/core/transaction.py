@@ -55,8 +55,10 @@ def current_unit() -> Unit | None:
 
 def _begin() -> Unit:
     if current_unit() is not None:
-        raise RuntimeError("A unit of work is already open in this app context; use "
-                           "separate_unit() for one of its own.")
+        raise RuntimeError(
+            "A unit of work is already open in this app context; use "
+            "separate_unit() for one of its own."
+        )
     unit = Unit()
     setattr(g, _UNIT, unit)
     return unit
@@ -139,8 +141,10 @@ def separate_unit() -> Iterator[None]:
     :raise RuntimeError: the surrounding unit holds SQLite's writer lock.
     """
     if _holds_sqlite_writer_lock():
-        raise RuntimeError("separate_unit() would wait forever: this unit has already written "
-                           "to SQLite and holds the writer lock. Write the separate unit first.")
+        raise RuntimeError(
+            "separate_unit() would wait forever: this unit has already written "
+            "to SQLite and holds the writer lock. Write the separate unit first."
+        )
     with current_app.app_context(), unit_of_work():
         yield
 
@@ -170,8 +174,9 @@ class App(Flask):
                 try:
                     _commit()
                 except ReciprocalError as error:
-                    return self.finalize_request(self.handle_user_exception(error),
-                                                 from_error_handler=True)
+                    return self.finalize_request(
+                        self.handle_user_exception(error), from_error_handler=True
+                    )
             else:
                 _rollback()
             return response

@@ -22,8 +22,10 @@ def seed_command(tool_url: str | None, lms_url: str | None) -> None:
     from lti_tool.demo_lms.seed import seed_demo
 
     course = seed_demo(tool_url, lms_url)
-    click.echo(f"Demo LMS seeded: course {course.title!r} ({course.context_id}), "
-               f"flavours {', '.join(FLAVOURS)}.")
+    click.echo(
+        f"Demo LMS seeded: course {course.title!r} ({course.context_id}), "
+        f"flavours {', '.join(FLAVOURS)}."
+    )
 
 
 @demo_cli.command("big-course")
@@ -46,8 +48,10 @@ def big_course_command(members: int, context_id: str | None) -> None:
         ).first()
         if has_link is None:
             add_default_activity(registration, course)
-    click.echo(f"Course {course.context_id} (id {course.id}) has {members} members "
-               f"({time.perf_counter() - started:.1f} s).")
+    click.echo(
+        f"Course {course.context_id} (id {course.id}) has {members} members "
+        f"({time.perf_counter() - started:.1f} s)."
+    )
 
 
 @demo_cli.command("rotate-platform-key")
@@ -71,9 +75,12 @@ def demo_registration_url(tool_url: str, lms_url: str, flavour: str, actor: str)
     from lti_tool.platforms.invites import invite_url, mint_invite
 
     with separate_unit():
-        token = mint_invite(actor=actor, ttl=DEMO_INVITE_TTL,
-                            issuer=platform_urls(lms_url, flavour).issuer,
-                            note=f"demo LMS, {flavour} flavour").token
+        token = mint_invite(
+            actor=actor,
+            ttl=DEMO_INVITE_TTL,
+            issuer=platform_urls(lms_url, flavour).issuer,
+            note=f"demo LMS, {flavour} flavour",
+        ).token
     return invite_url(tool_url.rstrip("/") + "/lti/register", token)
 
 
@@ -92,8 +99,9 @@ def register_command(tool_url: str, lms_url: str, flavours: tuple[str, ...]) -> 
             result = register_tool(lms_url, name, url)
         except RegistrationFailed as exc:
             raise click.ClickException(f"{name}: {exc}") from exc
-        click.echo(f"{name}: registered client_id={result.client_id} "
-                   f"deployment_id={result.deployment_id}")
+        click.echo(
+            f"{name}: registered client_id={result.client_id} deployment_id={result.deployment_id}"
+        )
 
 
 @demo_cli.command("urls")

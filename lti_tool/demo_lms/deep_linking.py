@@ -41,8 +41,11 @@ def verify_response(
     registration = hint.registration
     try:
         claims = verify_tool_jwt(
-            token, registration.jwks_uri, audience=flavour.issuer(lms_base_url),
-            issuer=registration.client_id, required=("iss", "aud", "exp", "iat", "nonce"),
+            token,
+            registration.jwks_uri,
+            audience=flavour.issuer(lms_base_url),
+            issuer=registration.client_id,
+            required=("iss", "aud", "exp", "iat", "nonce"),
         )
     except ToolJwtError as exc:
         raise DeepLinkRejected(f"the response JWT is not valid: {exc}") from exc

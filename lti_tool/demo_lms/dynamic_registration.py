@@ -62,8 +62,9 @@ def mint_registration_token(
         registered in another one.
     """
     if updates is not None and not flavour.registration_updates:
-        raise RegistrationRejected(400, f"{flavour.title} does not update registrations; "
-                                   "register the tool again instead")
+        raise RegistrationRejected(
+            400, f"{flavour.title} does not update registrations; register the tool again instead"
+        )
     if updates is not None and updates.flavour != flavour.name:
         raise RegistrationRejected(400, "That tool is registered in another LMS")
     now = utcnow()
@@ -106,8 +107,9 @@ def check_registration_token(flavour: Flavour, token: str | None) -> DemoRegistr
         )
     except jwt.PyJWTError as exc:
         status = flavour.auth_page_status if flavour.registration_error_style == "text" else 401
-        raise RegistrationRejected(status, f"Invalid registration token: {exc}",
-                                   "invalid_token") from exc
+        raise RegistrationRejected(
+            status, f"Invalid registration token: {exc}", "invalid_token"
+        ) from exc
     scope = claims.get("scope")
     if scope not in ("reg", "reg-update") or (
         scope == "reg-update" and not flavour.registration_updates
@@ -115,13 +117,15 @@ def check_registration_token(flavour: Flavour, token: str | None) -> DemoRegistr
         raise RegistrationRejected(403, "Incorrect scope", "invalid_token")
     row = db.session.scalars(
         sa.select(DemoRegistrationToken).where(
-            DemoRegistrationToken.subject == (claims["sub"] if scope == "reg"
-                                              else claims.get("jti")),
+            DemoRegistrationToken.subject
+            == (claims["sub"] if scope == "reg" else claims.get("jti")),
             DemoRegistrationToken.flavour == flavour.name,
         )
     ).first()
-    if row is None or (scope == "reg-update") != (row.updates_id is not None) or (
-        row.updates_id is not None and str(row.updates_id) != str(claims["sub"])
+    if (
+        row is None
+        or (scope == "reg-update") != (row.updates_id is not None)
+        or (row.updates_id is not None and str(row.updates_id) != str(claims["sub"]))
     ):
         raise RegistrationRejected(401, "Invalid registration token", "invalid_token")
     if row.used_at is not None:
@@ -190,8 +194,11 @@ def save_registration(
 ) -> DemoToolRegistration:
     """Store a new tool (or, for a ``reg-update`` token, the tool's new configuration) and
     spend the token."""
-    registration = (db.session.get(DemoToolRegistration, token.updates_id)
-                    if token.updates_id is not None else None)
+    registration = (
+        db.session.get(DemoToolRegistration, token.updates_id)
+        if token.updates_id is not None
+        else None
+    )
     if registration is not None:
         _apply_document(registration, flavour, token, doc)
         token.used_at = utcnow()
@@ -200,8 +207,12 @@ def save_registration(
     return create_registration(flavour, token, doc)
 
 
-def _apply_document(registration: DemoToolRegistration, flavour: Flavour,
-                    token: DemoRegistrationToken, doc: dict[str, Any]) -> None:
+def _apply_document(
+    registration: DemoToolRegistration,
+    flavour: Flavour,
+    token: DemoRegistrationToken,
+    doc: dict[str, Any],
+) -> None:
     config = validate_registration(doc)
     target = config.get("target_link_uri") or f"http://{config['domain']}"
     registration.name = str(doc["client_name"])[:255]

@@ -110,9 +110,12 @@ def line_item_json(flavour: Flavour, item: DemoLineItem, item_url: str) -> dict[
     hide_link = flavour.ags_hides_api_resource_link and item.created_via == "api"
     if item.resource_link is not None and not hide_link:
         doc["resourceLinkId"] = item.resource_link.resource_link_id
-    for key, value in (("resourceId", item.resource_id), ("tag", item.tag),
-                       ("startDateTime", item.start_date_time),
-                       ("endDateTime", item.end_date_time)):
+    for key, value in (
+        ("resourceId", item.resource_id),
+        ("tag", item.tag),
+        ("startDateTime", item.start_date_time),
+        ("endDateTime", item.end_date_time),
+    ):
         if value is not None:
             doc[key] = value
     return doc
@@ -203,12 +206,16 @@ def results_for(items: list[DemoLineItem], user: DemoUser | None = None) -> dict
 
 def gradebook_table(flavour: Flavour, course: DemoCourse) -> dict[str, Any]:
     """Plain data for the gradebook page: columns (line items) × rows (people)."""
-    items = list(db.session.scalars(
-        sa.select(DemoLineItem)
-        .join(DemoToolRegistration, DemoToolRegistration.id == DemoLineItem.registration_id)
-        .where(DemoLineItem.course_id == course.id, DemoToolRegistration.flavour == flavour.name)
-        .order_by(DemoLineItem.id)
-    ))
+    items = list(
+        db.session.scalars(
+            sa.select(DemoLineItem)
+            .join(DemoToolRegistration, DemoToolRegistration.id == DemoLineItem.registration_id)
+            .where(
+                DemoLineItem.course_id == course.id, DemoToolRegistration.flavour == flavour.name
+            )
+            .order_by(DemoLineItem.id)
+        )
+    )
     results = results_for(items)
     cells = {(i, r.user.id): r for i, rs in results.items() for r in rs}
     people = db.session.execute(
@@ -223,11 +230,16 @@ def gradebook_table(flavour: Flavour, course: DemoCourse) -> dict[str, Any]:
         row = []
         for item in items:
             result = cells.get((item.id, user.id))
-            row.append(None if result is None else {
-                "score": result.result_score, "maximum": result.result_maximum,
-                "progress": result.score.activity_progress,
-                "at": result.score.timestamp.strftime("%Y-%m-%d %H:%M"),
-            })
+            row.append(
+                None
+                if result is None
+                else {
+                    "score": result.result_score,
+                    "maximum": result.result_maximum,
+                    "progress": result.score.activity_progress,
+                    "at": result.score.timestamp.strftime("%Y-%m-%d %H:%M"),
+                }
+            )
         rows.append({"name": user.display_name, "status": status, "cells": row})
     columns = [{"label": i.label, "maximum": i.score_maximum, "tag": i.tag} for i in items]
     return {"columns": columns, "rows": rows}

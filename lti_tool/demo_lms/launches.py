@@ -126,9 +126,7 @@ def login_initiation_params(
     params = {
         "iss": flavour.issuer(lms_base_url),
         "login_hint": subject_for(flavour, hint.user),
-        "target_link_uri": target_link_uri_for(
-            registration, hint.resource_link, hint.message_type
-        ),
+        "target_link_uri": target_link_uri_for(registration, hint.resource_link, hint.message_type),
         "lti_message_hint": message_hint_value(flavour, hint),
         "client_id": registration.client_id,
         "lti_deployment_id": registration.deployment_id,
@@ -228,8 +226,9 @@ def build_launch_claims(
             "locale": "en",
         },
         CLAIM + "lis": lis_claim(flavour, user, course),
-        CLAIM + "custom": custom_claim(flavour, lms_base_url, registration, user, course,
-                                       resource_link),
+        CLAIM + "custom": custom_claim(
+            flavour, lms_base_url, registration, user, course, resource_link
+        ),
         **person_claims(flavour, registration, user),
     }
     if resource_link is not None and not is_deep_link:
@@ -251,8 +250,7 @@ def build_launch_claims(
         }
         line_item = None if is_deep_link else line_item_for(resource_link)
         if line_item is not None:
-            endpoint["lineitem"] = urls.lineitem_url(flavour, lms_base_url, line_item,
-                                                     registration)
+            endpoint["lineitem"] = urls.lineitem_url(flavour, lms_base_url, line_item, registration)
         claims[AGS_CLAIM] = endpoint
     if flavour.basic_outcome_claim:
         claims[BASIC_OUTCOME_CLAIM] = {

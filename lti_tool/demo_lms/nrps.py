@@ -63,7 +63,9 @@ def list_members(
 
 
 def member_json(
-    flavour: Flavour, registration: DemoToolRegistration, enrollment: DemoEnrollment,
+    flavour: Flavour,
+    registration: DemoToolRegistration,
+    enrollment: DemoEnrollment,
     user: DemoUser,
 ) -> dict[str, Any]:
     """A member as the flavour shows it: PII per the registration's privacy settings."""
@@ -77,8 +79,9 @@ def member_json(
     send_name, send_email = privacy(flavour, registration)
     if send_name:
         full = " ".join(p for p in (user.given_name, user.family_name) if p)
-        member.update(name=user.name or full or None, given_name=user.given_name,
-                      family_name=user.family_name)
+        member.update(
+            name=user.name or full or None, given_name=user.given_name, family_name=user.family_name
+        )
     if send_email:
         member["email"] = user.email
     if flavour.nrps_short_roles:  # Moodle

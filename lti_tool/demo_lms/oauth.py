@@ -62,9 +62,11 @@ def issue_access_token(
     audience = urls.platform_urls(lms_base_url, flavour).token_endpoint
     try:
         claims = verify_tool_jwt(
-            assertion, registration.jwks_uri,
+            assertion,
+            registration.jwks_uri,
             audience=audience if flavour.token_checks_aud else None,
-            issuer=registration.client_id, required=("iss", "sub", "exp", "iat", "jti"),
+            issuer=registration.client_id,
+            required=("iss", "sub", "exp", "iat", "jti"),
         )
     except ToolJwtError as exc:
         raise TokenError("invalid_client", f"client_assertion rejected: {exc}", 401) from exc
@@ -72,8 +74,10 @@ def issue_access_token(
     token = secrets.token_urlsafe(32)
     db.session.add(
         DemoAccessToken(
-            token_hash=_hash(token), registration_id=registration.id,
-            assertion_jti=str(claims["jti"]), scopes=scopes,
+            token_hash=_hash(token),
+            registration_id=registration.id,
+            assertion_jti=str(claims["jti"]),
+            scopes=scopes,
             expires_at=utcnow() + ACCESS_TOKEN_TTL,
         )
     )
@@ -110,8 +114,7 @@ class ServiceAuthError(Exception):
         self.status, self.error, self.description = status, error, description
 
     def response(self) -> Response:
-        headers = {"WWW-Authenticate": f'Bearer error="{self.error}"'} if self.status == 401 \
-            else {}
+        headers = {"WWW-Authenticate": f'Bearer error="{self.error}"'} if self.status == 401 else {}
         return json_error(self.status, self.error, self.description, **headers)
 
 

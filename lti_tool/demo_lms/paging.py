@@ -51,7 +51,8 @@ def link_header(links: list[tuple[str, str]], *, malformed: bool = False) -> str
     """A ``Link`` header; ``malformed`` reproduces Moodle: ``&amp;`` in URLs and “quotes”
     sent as raw UTF-8 bytes (a WSGI header is latin-1, so clients see ``â\x80\x9c``)."""
     if malformed:
-        value = ", ".join(f"<{url.replace('&', '&amp;')}>; rel=\u201c{rel}\u201d"
-                          for url, rel in links)
+        value = ", ".join(
+            f"<{url.replace('&', '&amp;')}>; rel=\u201c{rel}\u201d" for url, rel in links
+        )
         return value.encode("utf-8").decode("latin-1")
     return ", ".join(f'<{url}>; rel="{rel}"' for url, rel in links)

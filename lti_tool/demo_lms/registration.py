@@ -135,9 +135,11 @@ def register_tool(
     """
     base = _flavour_base(lms_base_url, flavour)
     try:
-        minted = session.post(f"{base}/admin/api/registration-tokens",
-                              json={"withhold_scopes": list(withhold_scopes),
-                                    "update_client_id": update_client_id}, timeout=timeout)
+        minted = session.post(
+            f"{base}/admin/api/registration-tokens",
+            json={"withhold_scopes": list(withhold_scopes), "update_client_id": update_client_id},
+            timeout=timeout,
+        )
         minted.raise_for_status()
         data = minted.json()
     except (requests.RequestException, ValueError) as exc:
@@ -150,8 +152,7 @@ def register_tool(
         raise RegistrationFailed(f"the tool's registration URL did not answer: {exc}") from exc
     if page.status_code != 200:
         raise RegistrationFailed(
-            f"the tool answered {page.status_code} to {tool_registration_url}: "
-            f"{page.text[:300]!r}"
+            f"the tool answered {page.status_code} to {tool_registration_url}: {page.text[:300]!r}"
         )
     if not page_offers_close(page, session, timeout):
         raise RegistrationFailed(

@@ -41,21 +41,29 @@ class SeedPerson:
 
 
 PEOPLE: tuple[SeedPerson, ...] = (
-    SeedPerson("dana.whitfield", "Dana", "Whitfield", "HR", 5, 19, "L&D Lead",
-               roles=(ROLE_INSTRUCTOR,)),
-    SeedPerson("marcus.chen", "Marcus", "Chen", "HR", 3, 8, "Learning Technologist",
-               roles=(ROLE_CONTENT_DEVELOPER,)),
+    SeedPerson(
+        "dana.whitfield", "Dana", "Whitfield", "HR", 5, 19, "L&D Lead", roles=(ROLE_INSTRUCTOR,)
+    ),
+    SeedPerson(
+        "marcus.chen",
+        "Marcus",
+        "Chen",
+        "HR",
+        3,
+        8,
+        "Learning Technologist",
+        roles=(ROLE_CONTENT_DEVELOPER,),
+    ),
     SeedPerson("eleanor.hughes", "Eleanor", "Hughes", "Finance", 6, 31, "Chief Financial Officer"),
     SeedPerson("rajesh.iyer", "Rajesh", "Iyer", "Engineering", 6, 27, "VP Engineering"),
-    SeedPerson("margaret.osullivan", "Margaret", "O'Sullivan", "Operations", 5, 24,
-               "Operations Director"),
+    SeedPerson(
+        "margaret.osullivan", "Margaret", "O'Sullivan", "Operations", 5, 24, "Operations Director"
+    ),
     SeedPerson("thomas.becker", "Thomas", "Becker", "Sales", 5, 22, "Head of Sales"),
-    SeedPerson("catherine.dubois", "Catherine", "Dubois", "Marketing", 5, 20,
-               "Marketing Director"),
+    SeedPerson("catherine.dubois", "Catherine", "Dubois", "Marketing", 5, 20, "Marketing Director"),
     SeedPerson("william.grant", "William", "Grant", "Legal", 4, 18, "Senior Counsel"),
     SeedPerson("fatima.alsayed", "Fatima", "Al-Sayed", "Finance", 4, 14, "Finance Manager"),
-    SeedPerson("kenji.watanabe", "Kenji", "Watanabe", "Engineering", 4, 12,
-               "Engineering Manager"),
+    SeedPerson("kenji.watanabe", "Kenji", "Watanabe", "Engineering", 4, 12, "Engineering Manager"),
     SeedPerson("sofia.martinez", "Sofía", "Martínez", "Sales", 3, 7, "Account Executive"),
     SeedPerson("david.kowalski", "David", "Kowalski", "Operations", 3, 6, "Supply Planner"),
     SeedPerson("amara.okafor", "Amara", "Okafor", "Marketing", 2, 3, "Social Media Specialist"),
@@ -65,10 +73,27 @@ PEOPLE: tuple[SeedPerson, ...] = (
     SeedPerson("priya.sharma", "Priya", "Sharma", "Engineering", 2, 4, "Data Analyst"),
     SeedPerson("noah.fischer", "Noah", "Fischer", "Finance", 1, 1, "Finance Graduate"),
     SeedPerson("chloe.bernard", "Chloé", "Bernard", "HR", 2, 3, "People Partner"),
-    SeedPerson("mateo.rossi", "Mateo", "Rossi", "Operations", 1, 0, "Operations Apprentice",
-               has_email=False),
-    SeedPerson("guest.observer", None, None, None, None, None, None, has_email=False,
-               name_only="Alex (guest)"),
+    SeedPerson(
+        "mateo.rossi",
+        "Mateo",
+        "Rossi",
+        "Operations",
+        1,
+        0,
+        "Operations Apprentice",
+        has_email=False,
+    ),
+    SeedPerson(
+        "guest.observer",
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        has_email=False,
+        name_only="Alex (guest)",
+    ),
 )
 
 
@@ -97,11 +122,14 @@ def seed_demo(tool_url: str | None = None, lms_url: str | None = None) -> DemoCo
     }
     for person in PEOPLE:
         user = existing.get(person.username) or _add_user(person)
-        if db.session.scalars(
-            sa.select(DemoEnrollment.id).where(
-                DemoEnrollment.course_id == course.id, DemoEnrollment.user_id == user.id
-            )
-        ).first() is None:
+        if (
+            db.session.scalars(
+                sa.select(DemoEnrollment.id).where(
+                    DemoEnrollment.course_id == course.id, DemoEnrollment.user_id == user.id
+                )
+            ).first()
+            is None
+        ):
             db.session.add(DemoEnrollment(course=course, user=user, roles=list(person.roles)))
     db.session.flush()
     return course
@@ -125,10 +153,50 @@ def _add_user(person: SeedPerson) -> DemoUser:
     return user
 
 
-GIVEN = ("Ava", "Ben", "Cara", "Dev", "Emil", "Farah", "Gus", "Hana", "Ivo", "Jia", "Kofi",
-         "Lena", "Milo", "Nia", "Omar", "Pia", "Quinn", "Rosa", "Sami", "Tara", "Uma", "Vik")
-FAMILY = ("Adams", "Bauer", "Costa", "Diallo", "Evans", "Fontaine", "Gupta", "Haddad", "Ito",
-          "Jensen", "Kim", "Larsen", "Moreau", "Novak", "Ortiz", "Petrov", "Quist", "Reyes")
+GIVEN = (
+    "Ava",
+    "Ben",
+    "Cara",
+    "Dev",
+    "Emil",
+    "Farah",
+    "Gus",
+    "Hana",
+    "Ivo",
+    "Jia",
+    "Kofi",
+    "Lena",
+    "Milo",
+    "Nia",
+    "Omar",
+    "Pia",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tara",
+    "Uma",
+    "Vik",
+)
+FAMILY = (
+    "Adams",
+    "Bauer",
+    "Costa",
+    "Diallo",
+    "Evans",
+    "Fontaine",
+    "Gupta",
+    "Haddad",
+    "Ito",
+    "Jensen",
+    "Kim",
+    "Larsen",
+    "Moreau",
+    "Novak",
+    "Ortiz",
+    "Petrov",
+    "Quist",
+    "Reyes",
+)
 DEPARTMENTS = ("Marketing", "Engineering", "Finance", "HR", "Operations", "Sales")
 
 
@@ -151,10 +219,14 @@ def grow_big_course(members: int, context_id: str | None = None, batch: int = 20
             db.session.add(DemoEnrollment(course=course, user=designer, roles=[ROLE_INSTRUCTOR]))
             db.session.flush()
     prefix = f"{context_id.lower()}.member"
-    have = db.session.scalar(
-        sa.select(sa.func.count()).select_from(DemoUser)
-        .where(DemoUser.username.startswith(prefix))
-    ) or 0
+    have = (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(DemoUser)
+            .where(DemoUser.username.startswith(prefix))
+        )
+        or 0
+    )
     now = utcnow()
     for start in range(have, members, batch):
         stop = min(start + batch, members)
@@ -166,8 +238,13 @@ def grow_big_course(members: int, context_id: str | None = None, batch: int = 20
         db.session.execute(
             sa.insert(DemoEnrollment),
             [
-                {"course_id": course.id, "user_id": uid, "roles": [ROLE_LEARNER],
-                 "status": "Active", "updated_at": now}
+                {
+                    "course_id": course.id,
+                    "user_id": uid,
+                    "roles": [ROLE_LEARNER],
+                    "status": "Active",
+                    "updated_at": now,
+                }
                 for uid in ids
             ],
         )

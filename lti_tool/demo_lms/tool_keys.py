@@ -24,7 +24,10 @@ class ToolJwtError(Exception):
 @functools.lru_cache(maxsize=64)
 def _jwks_client(jwks_uri: str, timeout: float) -> jwt.PyJWKClient:
     return jwt.PyJWKClient(
-        jwks_uri, lifespan=JWKS_CACHE_SECONDS, timeout=timeout, cooldown_duration=0,
+        jwks_uri,
+        lifespan=JWKS_CACHE_SECONDS,
+        timeout=timeout,
+        cooldown_duration=0,
         headers={"Accept": "application/json"},
     )
 
@@ -36,8 +39,9 @@ def _signing_key(jwks_uri: str, kid: str) -> Any:
     except jwt.PyJWKClientConnectionError as exc:
         raise ToolJwtError(f"could not fetch the tool's JWKS at {jwks_uri}: {exc}") from exc
     except jwt.PyJWKClientError as exc:
-        raise ToolJwtError(f"no key with kid {kid!r} in the tool's JWKS at {jwks_uri}: "
-                           f"{exc}") from exc
+        raise ToolJwtError(
+            f"no key with kid {kid!r} in the tool's JWKS at {jwks_uri}: {exc}"
+        ) from exc
     if jwk.key_type != "RSA":
         raise ToolJwtError(f"the key with kid {kid!r} in the tool's JWKS is not an RSA key")
     return jwk.key

@@ -70,7 +70,10 @@ def json_error(status: int, error: str, description: str, **headers: str) -> Res
 def lms_page_error(flavour: Flavour | None, status: int, message: str) -> Response:
     """The LMS's own error page (e.g. Moodle's 404 "Invalid request")."""
     body = render_template(
-        "demo_lms/error.html", flavour=flavour, status=status, message=message,
+        "demo_lms/error.html",
+        flavour=flavour,
+        status=status,
+        message=message,
         title="Invalid request" if status in (400, 404) else "Error",
     )
     return Response(body, status=status)
@@ -84,8 +87,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException) -> Response:
         if wants_json():
-            return json_error(error.code or 500, error.name.lower().replace(" ", "_"),
-                              error.description or "")
+            return json_error(
+                error.code or 500, error.name.lower().replace(" ", "_"), error.description or ""
+            )
         return lms_page_error(None, error.code or 500, error.description or error.name)
 
     @app.errorhandler(NotFoundInDemo)

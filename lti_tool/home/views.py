@@ -27,8 +27,9 @@ ICON_MAX_AGE = 7 * 24 * 3600
 @bp.get("/favicon.ico")
 def favicon() -> Response:
     """The tool's logo for browsers that ask for ``/favicon.ico`` whatever the page says."""
-    return send_from_directory(current_app.static_folder, "img/logo.svg",
-                               mimetype="image/svg+xml", max_age=ICON_MAX_AGE)
+    return send_from_directory(
+        current_app.static_folder, "img/logo.svg", mimetype="image/svg+xml", max_age=ICON_MAX_AGE
+    )
 
 
 @bp.get("/s/<launch_id>/")

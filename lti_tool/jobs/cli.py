@@ -10,10 +10,15 @@ from lti_tool.jobs.queue import get_huey, run_pending_jobs
 
 
 @click.command("worker")
-@click.option("--workers", type=click.IntRange(1, 64), default=None,
-              help="Threads running jobs (default HUEY_WORKERS).")
-@click.option("--burst", is_flag=True,
-              help="Run the jobs already queued, then exit (no periodic jobs).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Threads running jobs (default HUEY_WORKERS).",
+)
+@click.option(
+    "--burst", is_flag=True, help="Run the jobs already queued, then exit (no periodic jobs)."
+)
 @with_appcontext
 def worker_command(workers: int | None, burst: bool) -> None:
     """Run background jobs (roster syncs, scheduled syncs) from the queue at QUEUE_URL."""
@@ -27,6 +32,8 @@ def worker_command(workers: int | None, burst: bool) -> None:
         click.echo(f"Ran {ran} job(s).")
         return
     count = workers or current_app.config["HUEY_WORKERS"]
-    click.echo(f"Worker: {count} thread(s) on {current_app.config['QUEUE_URL']} "
-               f"(queue {huey.name!r}); Ctrl+C stops after the running jobs.")
+    click.echo(
+        f"Worker: {count} thread(s) on {current_app.config['QUEUE_URL']} "
+        f"(queue {huey.name!r}); Ctrl+C stops after the running jobs."
+    )
     huey.create_consumer(workers=count, worker_type="thread", periodic=True).run()

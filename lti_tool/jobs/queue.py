@@ -182,8 +182,12 @@ def _bind(app: Flask, huey: Huey, registered: Job) -> TaskWrapper:
     name = registered.func.__name__
     if registered.schedule is not None:
         return huey.periodic_task(registered.schedule(app.config), name=name)(run)
-    return huey.task(name=name, retries=registered.retries,
-                     retry_delay=registered.retry_delay, task_base=TimedTask)(run)
+    return huey.task(
+        name=name,
+        retries=registered.retries,
+        retry_delay=registered.retry_delay,
+        task_base=TimedTask,
+    )(run)
 
 
 def jobs_of(app: Flask) -> Jobs:
@@ -194,8 +198,7 @@ def jobs_of(app: Flask) -> Jobs:
     try:
         return app.extensions[EXTENSION]
     except KeyError:
-        raise RuntimeError("The job queue is not set up: create_app() calls init_jobs().") \
-            from None
+        raise RuntimeError("The job queue is not set up: create_app() calls init_jobs().") from None
 
 
 def get_huey(app: Flask | None = None) -> Huey:

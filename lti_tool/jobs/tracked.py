@@ -127,8 +127,14 @@ class TrackedJob:
         self.started_at = self.heartbeat_at = now
         self.error = None
 
-    def beat(self, now: dt.datetime | None = None, *, done: int | None = None,
-             total: int | None = None, phase: str | None = None) -> None:
+    def beat(
+        self,
+        now: dt.datetime | None = None,
+        *,
+        done: int | None = None,
+        total: int | None = None,
+        phase: str | None = None,
+    ) -> None:
         """A sign of life from the running job, with its progress so far.
 
         :raise JobLost: the job is no longer running (declared lost meanwhile).
@@ -188,13 +194,17 @@ class TrackedJob:
         noun = self.job_noun
         if self.status == JobStatus.QUEUED and self.created_at < now - limits.queued:
             minutes = max(round(limits.queued.total_seconds() / 60), 1)
-            return (f"No worker started this {noun} within {minutes} minute"
-                    f"{'s' if minutes != 1 else ''}: check that the tool's worker "
-                    "(flask worker) is running")
+            return (
+                f"No worker started this {noun} within {minutes} minute"
+                f"{'s' if minutes != 1 else ''}: check that the tool's worker "
+                "(flask worker) is running"
+            )
         silent = self.silent_since(now, limits)
         if silent is not None:
-            return (f"The worker running this {noun} stopped (no sign of life since "
-                    f"{clock(silent, now)})")
+            return (
+                f"The worker running this {noun} stopped (no sign of life since "
+                f"{clock(silent, now)})"
+            )
         return None
 
 
@@ -217,18 +227,23 @@ def declare_lost(job: TrackedJob, reason: str, now: dt.datetime | None = None) -
         db.session.flush()  # its own changes first, so row_version below is current
     result = db.session.execute(
         sa.update(model)
-        .where(model.id == job.id, model.row_version == job.row_version,
-               model.status.in_(PENDING))
-        .values(status=JobStatus.FAILED.value, error=reason[:2000], phase=None,
-                finished_at=now or utcnow(), row_version=model.row_version + 1)
+        .where(model.id == job.id, model.row_version == job.row_version, model.status.in_(PENDING))
+        .values(
+            status=JobStatus.FAILED.value,
+            error=reason[:2000],
+            phase=None,
+            finished_at=now or utcnow(),
+            row_version=model.row_version + 1,
+        )
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(job)
     return result.rowcount == 1
 
 
-def pending_unless_lost(job: Job | None, *, now: dt.datetime | None = None,
-                        limits: Limits | None = None) -> Job | None:
+def pending_unless_lost(
+    job: Job | None, *, now: dt.datetime | None = None, limits: Limits | None = None
+) -> Job | None:
     """``job`` while it is queued or running and not lost; otherwise None.
 
     A lost job is marked failed, its reason ending "a new <job> was started": the caller
@@ -247,18 +262,23 @@ def pending_unless_lost(job: Job | None, *, now: dt.datetime | None = None,
     return job if job.is_pending else None
 
 
-def reap_lost(model: type[Job], now: dt.datetime | None = None, *,
-              limits: Limits | None = None) -> list[Job]:
+def reap_lost(
+    model: type[Job], now: dt.datetime | None = None, *, limits: Limits | None = None
+) -> list[Job]:
     """Mark every lost job of ``model`` failed, saying why; the jobs marked."""
     now = now or utcnow()
     limits = limits or Limits.from_config()
     candidates = db.session.scalars(
-        sa.select(model).where(sa.or_(
-            sa.and_(model.status == JobStatus.QUEUED, model.created_at < now - limits.queued),
-            sa.and_(model.status == JobStatus.RUNNING,
+        sa.select(model).where(
+            sa.or_(
+                sa.and_(model.status == JobStatus.QUEUED, model.created_at < now - limits.queued),
+                sa.and_(
+                    model.status == JobStatus.RUNNING,
                     sa.func.coalesce(model.heartbeat_at, model.started_at, model.created_at)
-                    < now - limits.silent),
-        ))
+                    < now - limits.silent,
+                ),
+            )
+        )
     ).all()
     reaped = []
     for job in candidates:
@@ -291,16 +311,27 @@ class Pulse:
         self.progress: dict[str, Any] = {}
         self.lock = threading.Lock()
         self.wake, self.stopped = threading.Event(), threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True,
-                                       name=f"heartbeat-{self.table.name}-{job.id}")
+        self.thread = threading.Thread(
+            target=self._run, daemon=True, name=f"heartbeat-{self.table.name}-{job.id}"
+        )
 
-    def report(self, *, done: int | None = None, total: int | None = None,
-               phase: str | None = None, **columns: Any) -> None:
+    def report(
+        self,
+        *,
+        done: int | None = None,
+        total: int | None = None,
+        phase: str | None = None,
+        **columns: Any,
+    ) -> None:
         """Progress for the row, written by the thread right away (not in the job's
         transaction, which may hold the job's results until it commits); ``columns`` are
         further progress columns of the job's own table (a sync's ``pages_read``)."""
-        values = {"progress_done": done, "progress_total": total,
-                  "phase": phase[:200] if phase is not None else None, **columns}
+        values = {
+            "progress_done": done,
+            "progress_total": total,
+            "phase": phase[:200] if phase is not None else None,
+            **columns,
+        }
         with self.lock:
             self.progress.update({k: v for k, v in values.items() if v is not None})
         self.wake.set()
@@ -317,8 +348,10 @@ class Pulse:
                 with self.engine.begin() as connection:
                     touched = connection.execute(
                         sa.update(self.table)
-                        .where(self.table.c.id == self.job_id,
-                               self.table.c.status == JobStatus.RUNNING.value)
+                        .where(
+                            self.table.c.id == self.job_id,
+                            self.table.c.status == JobStatus.RUNNING.value,
+                        )
                         .values(**values)
                     ).rowcount
             except Exception:  # the next beat may succeed; the job itself carries on

@@ -23,8 +23,9 @@ class AgreementState:
 
 def _versions(pair_id: int, step_id: int) -> dict[int, set[int]]:
     rows = db.session.execute(
-        sa.select(AgreementSignature.person_id, AgreementSignature.version)
-        .where(AgreementSignature.pair_id == pair_id, AgreementSignature.step_id == step_id)
+        sa.select(AgreementSignature.person_id, AgreementSignature.version).where(
+            AgreementSignature.pair_id == pair_id, AgreementSignature.step_id == step_id
+        )
     )
     signed: dict[int, set[int]] = {}
     for person_id, version in rows:
@@ -53,8 +54,11 @@ def sign_agreement(step: Step, pair: Pair, person_id: int) -> AgreementState:
     """
     check_taking(step, pair, person_id, StepKind.AGREEMENT)
     if step.version not in _versions(pair.id, step.id).get(person_id, set()):
-        db.session.add(AgreementSignature(pair_id=pair.id, step_id=step.id,
-                                          person_id=person_id, version=step.version))
+        db.session.add(
+            AgreementSignature(
+                pair_id=pair.id, step_id=step.id, person_id=person_id, version=step.version
+            )
+        )
         db.session.flush()
     state = agreement_state(step, pair, person_id)
     if state.is_complete:

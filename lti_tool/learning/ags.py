@@ -29,8 +29,9 @@ from lti_tool.platforms.service_client import json_body, service_request
 MAX_PAGES = 1000
 
 
-def _pages(platform: Platform, url: str, scopes: tuple[str, ...], accept: str,
-           params: dict | None) -> Iterator[list[dict]]:
+def _pages(
+    platform: Platform, url: str, scopes: tuple[str, ...], accept: str, params: dict | None
+) -> Iterator[list[dict]]:
     seen: set[str] = set()
     next_url: str | None = url
     while next_url and next_url not in seen and len(seen) < MAX_PAGES:
@@ -67,7 +68,10 @@ def list_line_items(
     }
     items: list[dict] = []
     for page in _pages(
-        platform, lineitems_url, (AGS_LINEITEM_READ, AGS_LINEITEM), LINEITEM_CONTAINER_MEDIA,
+        platform,
+        lineitems_url,
+        (AGS_LINEITEM_READ, AGS_LINEITEM),
+        LINEITEM_CONTAINER_MEDIA,
         params or None,
     ):
         items.extend(page)
@@ -98,8 +102,13 @@ def find_or_create_line_item(
     if resource_link_id:
         body["resourceLinkId"] = resource_link_id
     response = service_request(
-        platform, "POST", lineitems_url, (AGS_LINEITEM,), accept=LINEITEM_MEDIA,
-        content_type=LINEITEM_MEDIA, body=body,
+        platform,
+        "POST",
+        lineitems_url,
+        (AGS_LINEITEM,),
+        accept=LINEITEM_MEDIA,
+        content_type=LINEITEM_MEDIA,
+        body=body,
     )
     created = json_body(response)
     if not isinstance(created, dict) or not created.get("id"):
@@ -140,8 +149,13 @@ def _scoped(lineitem_url: str, suffix: str) -> str:
 def post_score(platform: Platform, lineitem_url: str, score: Score) -> None:
     """:raise PlatformServiceError: the platform did not accept the score."""
     service_request(
-        platform, "POST", _scoped(lineitem_url, "scores"), (AGS_SCORE,), accept="application/json",
-        content_type=SCORE_MEDIA, body=score.as_json(),
+        platform,
+        "POST",
+        _scoped(lineitem_url, "scores"),
+        (AGS_SCORE,),
+        accept="application/json",
+        content_type=SCORE_MEDIA,
+        body=score.as_json(),
     )
 
 

@@ -21,7 +21,7 @@ MENTOR, MENTEE = "mentor", "mentee"
 
 
 def role_in(pair: Pair, person_id: int) -> str:
-    """"mentor" or "mentee".
+    """ "mentor" or "mentee".
 
     :raise NotFoundError: the person is not a partner of ``pair`` (same answer as a missing
         pair, so nobody learns which pairs exist).
@@ -58,21 +58,27 @@ def check_taking(step: Step, pair: Pair, person_id: int, kind: StepKind | None =
 
 
 def is_completed(step_id: int, person_id: int) -> bool:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Completion)
-        .where(Completion.step_id == step_id, Completion.person_id == person_id)
-    ) > 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Completion)
+            .where(Completion.step_id == step_id, Completion.person_id == person_id)
+        )
+        > 0
+    )
 
 
-def record_completion(step: Step, pair: Pair, person_id: int,
-                      at: dt.datetime | None = None) -> Completion | None:
+def record_completion(
+    step: Step, pair: Pair, person_id: int, at: dt.datetime | None = None
+) -> Completion | None:
     """``person_id`` completed ``step`` (in ``pair``); then any milestone that this
     completes. ``None`` when they had completed it already (a completion is never repeated:
     the gradebook hears once)."""
     if is_completed(step.id, person_id):
         return None
-    completion = Completion(step=step, person_id=person_id, pair_id=pair.id,
-                            completed_at=at or utcnow())
+    completion = Completion(
+        step=step, person_id=person_id, pair_id=pair.id, completed_at=at or utcnow()
+    )
     db.session.add(completion)
     db.session.flush()
     if step.kind != StepKind.MILESTONE:
@@ -93,16 +99,20 @@ def complete_milestones(path: Path, pair: Pair, person_id: int) -> list[Completi
     """Complete each milestone of ``path`` whose earlier steps (those for the person's role)
     the person has all completed. Safe to call any time, e.g. after a step was removed."""
     role = role_in(pair, person_id)
-    done = set(db.session.scalars(
-        sa.select(Completion.step_id).join(Step, Step.id == Completion.step_id)
-        .where(Step.path_id == path.id, Completion.person_id == person_id)
-    ))
+    done = set(
+        db.session.scalars(
+            sa.select(Completion.step_id)
+            .join(Step, Step.id == Completion.step_id)
+            .where(Step.path_id == path.id, Completion.person_id == person_id)
+        )
+    )
     made: list[Completion] = []
     earlier_done = True
     for step in sorted(path.steps, key=lambda s: (s.position, s.id)):
         if step.kind == StepKind.MILESTONE and earlier_done and step.id not in done:
-            completion = Completion(step=step, person_id=person_id, pair_id=pair.id,
-                                    completed_at=utcnow())
+            completion = Completion(
+                step=step, person_id=person_id, pair_id=pair.id, completed_at=utcnow()
+            )
             db.session.add(completion)
             made.append(completion)
             done.add(step.id)

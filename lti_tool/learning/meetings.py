@@ -57,13 +57,18 @@ def meeting_view(meeting: MeetingLog, viewer_id: int | None) -> MeetingView:
     mine = viewer_id is not None and viewer_id == meeting.logged_by_id
     is_partner = viewer_id is not None
     return MeetingView(
-        id=meeting.id, step_id=meeting.step_id, met_on=meeting.met_on,
-        duration_minutes=meeting.duration_minutes, topics=tuple(meeting.topics or ()),
+        id=meeting.id,
+        step_id=meeting.step_id,
+        met_on=meeting.met_on,
+        duration_minutes=meeting.duration_minutes,
+        topics=tuple(meeting.topics or ()),
         shared_notes=meeting.shared_notes if is_partner else "",
         private_notes=meeting.private_notes if mine else None,
-        status=meeting.status, logged_by_me=mine,
+        status=meeting.status,
+        logged_by_me=mine,
         can_respond=is_partner and not mine and meeting.status == MeetingStatus.LOGGED,
-        decline_reason=meeting.decline_reason, responded_at=meeting.responded_at,
+        decline_reason=meeting.decline_reason,
+        responded_at=meeting.responded_at,
     )
 
 
@@ -77,20 +82,28 @@ def _clean(values: MeetingValues, today: dt.date) -> MeetingValues:
         raise ValidationError(f"List at most {MAX_TOPICS} topics.")
     if max(len(values.shared_notes), len(values.private_notes)) > NOTES_LIMIT:
         raise ValidationError(f"Notes are limited to {NOTES_LIMIT} characters.")
-    return MeetingValues(values.met_on, values.duration_minutes, topics,
-                         values.shared_notes.strip(), values.private_notes.strip())
+    return MeetingValues(
+        values.met_on,
+        values.duration_minutes,
+        topics,
+        values.shared_notes.strip(),
+        values.private_notes.strip(),
+    )
 
 
 def pair_meetings(pair_id: int, step_id: int) -> list[MeetingLog]:
-    return list(db.session.scalars(
-        sa.select(MeetingLog)
-        .where(MeetingLog.pair_id == pair_id, MeetingLog.step_id == step_id)
-        .order_by(MeetingLog.created_at, MeetingLog.id)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(MeetingLog)
+            .where(MeetingLog.pair_id == pair_id, MeetingLog.step_id == step_id)
+            .order_by(MeetingLog.created_at, MeetingLog.id)
+        )
+    )
 
 
-def log_meeting(step: Step, pair: Pair, person_id: int, values: MeetingValues,
-                today: dt.date | None = None) -> MeetingLog:
+def log_meeting(
+    step: Step, pair: Pair, person_id: int, values: MeetingValues, today: dt.date | None = None
+) -> MeetingLog:
     """``person_id`` logs the pair's meeting for ``step``; it waits for the partner.
 
     :raise ValidationError: a date in the future, a length out of range, too long notes.
@@ -109,9 +122,14 @@ def log_meeting(step: Step, pair: Pair, person_id: int, values: MeetingValues,
                 hint="The partner who did not log it confirms or declines it.",
             )
     meeting = MeetingLog(
-        pair_id=pair.id, step=step, logged_by_id=person_id, met_on=values.met_on,
-        duration_minutes=values.duration_minutes, topics=list(values.topics),
-        shared_notes=values.shared_notes, private_notes=values.private_notes,
+        pair_id=pair.id,
+        step=step,
+        logged_by_id=person_id,
+        met_on=values.met_on,
+        duration_minutes=values.duration_minutes,
+        topics=list(values.topics),
+        shared_notes=values.shared_notes,
+        private_notes=values.private_notes,
     )
     db.session.add(meeting)
     db.session.flush()

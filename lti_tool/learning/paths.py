@@ -58,11 +58,17 @@ class StepValues:
     def of(cls, step: Step) -> StepValues:
         """A step's current values, to fill the edit form."""
         return cls(
-            kind=step.kind, title=step.title, due_offset_days=step.due_offset_days,
-            points=step.points, audience=step.audience, instructions=step.instructions,
-            content=step.content, starters=tuple(step.starters or ()),
-            questions=tuple(QuestionValues(q.kind, q.prompt, q.measure, q.is_required)
-                            for q in step.questions),
+            kind=step.kind,
+            title=step.title,
+            due_offset_days=step.due_offset_days,
+            points=step.points,
+            audience=step.audience,
+            instructions=step.instructions,
+            content=step.content,
+            starters=tuple(step.starters or ()),
+            questions=tuple(
+                QuestionValues(q.kind, q.prompt, q.measure, q.is_required) for q in step.questions
+            ),
         )
 
 
@@ -124,8 +130,10 @@ def create_path(program: Program, title: str | None = None) -> Path:
     """
     program.ensure_editable()
     if find_path(program.id) is not None:
-        raise DomainError("This program already has a learning path.",
-                          hint="Edit its steps, or remove them to start again.")
+        raise DomainError(
+            "This program already has a learning path.",
+            hint="Edit its steps, or remove them to start again.",
+        )
     path = Path(program=program, title=(title or program.title)[:200])
     db.session.add(path)
     db.session.flush()
@@ -158,11 +166,18 @@ def create_path_from_template(program: Program, template_key: str) -> Path:
 def template_steps(template: PathTemplate) -> list[StepValues]:
     return [
         StepValues(
-            kind=s.kind.value, title=s.title, due_offset_days=s.due_offset_days,
-            points=s.points, audience=s.audience.value, instructions=s.instructions,
-            content=s.content, starters=s.starters,
-            questions=tuple(QuestionValues(q.kind.value, q.prompt, q.measure, q.is_required)
-                            for q in s.questions),
+            kind=s.kind.value,
+            title=s.title,
+            due_offset_days=s.due_offset_days,
+            points=s.points,
+            audience=s.audience.value,
+            instructions=s.instructions,
+            content=s.content,
+            starters=s.starters,
+            questions=tuple(
+                QuestionValues(q.kind.value, q.prompt, q.measure, q.is_required)
+                for q in s.questions
+            ),
         )
         for s in template.steps
     ]
@@ -204,17 +219,24 @@ def validate_step(program: Program, values: StepValues) -> StepValues:
         raise ValidationError("Give the meeting at least one discussion starter.")
     questions = tuple(
         QuestionValues(q.kind, q.prompt.strip(), q.measure, q.is_required)
-        for q in values.questions if q.prompt.strip()
+        for q in values.questions
+        if q.prompt.strip()
     )
     if kind == StepKind.SURVEY and not questions:
         raise ValidationError("Give the survey at least one question.")
     for q in questions:
         if q.kind not in QuestionKind.__members__.values() or len(q.prompt) > 500:
-            raise ValidationError("Each question is Likert (1–5) or free text, "
-                                  "with a prompt of at most 500 characters.")
+            raise ValidationError(
+                "Each question is Likert (1–5) or free text, "
+                "with a prompt of at most 500 characters."
+            )
     return StepValues(
-        kind=kind.value, title=title, due_offset_days=values.due_offset_days,
-        points=values.points, audience=audience.value, instructions=values.instructions.strip(),
+        kind=kind.value,
+        title=title,
+        due_offset_days=values.due_offset_days,
+        points=values.points,
+        audience=audience.value,
+        instructions=values.instructions.strip(),
         content=values.content.strip(),
         starters=starters if kind == StepKind.MEETING else (),
         questions=questions if kind == StepKind.SURVEY else (),
@@ -240,13 +262,21 @@ def add_step(path: Path, values: StepValues, position: int | None = None) -> Ste
 
 
 def _apply(step: Step, values: StepValues) -> None:
-    for name in ("kind", "title", "due_offset_days", "points", "audience", "instructions",
-                 "content"):
+    for name in (
+        "kind",
+        "title",
+        "due_offset_days",
+        "points",
+        "audience",
+        "instructions",
+        "content",
+    ):
         setattr(step, name, getattr(values, name))
     step.starters = list(values.starters)
     step.questions = [
-        SurveyQuestion(position=i, kind=q.kind, prompt=q.prompt, measure=q.measure,
-                       is_required=q.is_required)
+        SurveyQuestion(
+            position=i, kind=q.kind, prompt=q.prompt, measure=q.measure, is_required=q.is_required
+        )
         for i, q in enumerate(values.questions)
     ]
 
@@ -263,15 +293,19 @@ def describe_step_edit(step: Step, values: StepValues) -> StepEdit:
     """
     values = validate_step(step.path.program, values)
     before = StepValues.of(step)
-    changed = tuple(f.name for f in fields(StepValues)
-                    if getattr(before, f.name) != getattr(values, f.name))
+    changed = tuple(
+        f.name for f in fields(StepValues) if getattr(before, f.name) != getattr(values, f.name)
+    )
     links = _links(step)
     lms: list[LmsChange] = []
     for link in links:
         if link.label != values.title and not any(c.field == "label" for c in lms):
             lms.append(LmsChange("label", link.label, values.title))
-        if values.points and link.score_maximum != values.points \
-                and not any(c.field == "scoreMaximum" for c in lms):
+        if (
+            values.points
+            and link.score_maximum != values.points
+            and not any(c.field == "scoreMaximum" for c in lms)
+        ):
             lms.append(LmsChange("scoreMaximum", link.score_maximum, values.points))
     return StepEdit(
         changed=changed,
@@ -298,11 +332,15 @@ def edit_step(step: Step, values: StepValues) -> StepEdit:
         return edit
     values = validate_step(step.path.program, values)
     if values.kind != step.kind:
-        raise DomainError("A step's kind cannot change.",
-                          hint="Add a new step of the other kind and remove this one.")
+        raise DomainError(
+            "A step's kind cannot change.",
+            hint="Add a new step of the other kind and remove this one.",
+        )
     if "questions" in edit.changed and _has_responses(step):
-        raise DomainError("People have answered this survey: its questions are fixed.",
-                          hint="Add a new survey step for other questions.")
+        raise DomainError(
+            "People have answered this survey: its questions are fixed.",
+            hint="Add a new survey step for other questions.",
+        )
     if "questions" in edit.changed:
         _apply(step, values)
     else:
@@ -316,10 +354,14 @@ def edit_step(step: Step, values: StepValues) -> StepEdit:
 
 
 def _has_responses(step: Step) -> bool:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(SurveyResponse)
-        .where(SurveyResponse.step_id == step.id)
-    ) > 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(SurveyResponse)
+            .where(SurveyResponse.step_id == step.id)
+        )
+        > 0
+    )
 
 
 def reorder_steps(path: Path, step_ids: list[int]) -> None:
@@ -331,8 +373,10 @@ def reorder_steps(path: Path, step_ids: list[int]) -> None:
     path.program.ensure_editable()
     by_id = {s.id: s for s in path.steps}
     if sorted(step_ids) != sorted(by_id) or len(set(step_ids)) != len(step_ids):
-        raise ValidationError("The new order must list each of the path's steps once.",
-                              hint="Reload the page: someone may have changed the path.")
+        raise ValidationError(
+            "The new order must list each of the path's steps once.",
+            hint="Reload the page: someone may have changed the path.",
+        )
     _renumber([by_id[i] for i in step_ids])
     db.session.flush()
 
@@ -355,7 +399,8 @@ def remove_step(step: Step) -> StepRemoval:
     path = step.path
     path.program.ensure_editable()
     removal = StepRemoval(
-        title=step.title, public_id=step.public_id,
+        title=step.title,
+        public_id=step.public_id,
         line_item_urls=tuple(link.line_item_url for link in _links(step) if link.line_item_url),
     )
     _delete_taken(step)
@@ -371,8 +416,14 @@ def _delete_taken(step: Step) -> None:
     PostgreSQL; SQLite does not enforce them, so say it explicitly)."""
     responses = sa.select(SurveyResponse.id).where(SurveyResponse.step_id == step.id)
     db.session.execute(sa.delete(SurveyAnswer).where(SurveyAnswer.response_id.in_(responses)))
-    for model in (SurveyResponse, Completion, AgreementSignature, MeetingLog, Reflection,
-                  LineItemLink):
+    for model in (
+        SurveyResponse,
+        Completion,
+        AgreementSignature,
+        MeetingLog,
+        Reflection,
+        LineItemLink,
+    ):
         db.session.execute(sa.delete(model).where(model.step_id == step.id))
 
 

@@ -88,8 +88,12 @@ class ProgressMatrix:
 
     def count(self, step_id: int, state: StepState) -> int:
         """How many pairs are in ``state`` on one step (a column's footer)."""
-        return sum(1 for row in self.rows for cell in row.steps
-                   if cell.step.id == step_id and cell.state == state)
+        return sum(
+            1
+            for row in self.rows
+            for cell in row.steps
+            if cell.step.id == step_id and cell.state == state
+        )
 
 
 @dataclass
@@ -103,34 +107,70 @@ class _Facts:
 
 def _summaries(path: Path, starts_on: dt.date) -> list[StepSummary]:
     steps = db.session.execute(
-        sa.select(Step.id, Step.public_id, Step.position, Step.kind, Step.title,
-                  Step.audience, Step.points, Step.due_offset_days)
-        .where(Step.path_id == path.id).order_by(Step.position, Step.id)
+        sa.select(
+            Step.id,
+            Step.public_id,
+            Step.position,
+            Step.kind,
+            Step.title,
+            Step.audience,
+            Step.points,
+            Step.due_offset_days,
+        )
+        .where(Step.path_id == path.id)
+        .order_by(Step.position, Step.id)
     ).all()
-    return [StepSummary(s.id, s.public_id, s.position, s.kind, s.title, s.audience, s.points,
-                        starts_on + dt.timedelta(days=s.due_offset_days)) for s in steps]
+    return [
+        StepSummary(
+            s.id,
+            s.public_id,
+            s.position,
+            s.kind,
+            s.title,
+            s.audience,
+            s.points,
+            starts_on + dt.timedelta(days=s.due_offset_days),
+        )
+        for s in steps
+    ]
 
 
 def _facts(step_ids: list[int], pair_ids: list[int], person_ids: set[int]) -> _Facts:
-    completed = {
-        (step_id, person_id): at for step_id, person_id, at in db.session.execute(
-            sa.select(Completion.step_id, Completion.person_id, Completion.completed_at)
-            .where(Completion.step_id.in_(step_ids), Completion.person_id.in_(person_ids))
-        )
-    } if step_ids and person_ids else {}
+    completed = (
+        {
+            (step_id, person_id): at
+            for step_id, person_id, at in db.session.execute(
+                sa.select(Completion.step_id, Completion.person_id, Completion.completed_at).where(
+                    Completion.step_id.in_(step_ids), Completion.person_id.in_(person_ids)
+                )
+            )
+        }
+        if step_ids and person_ids
+        else {}
+    )
     signed: dict[tuple[int, int, int], set[int]] = defaultdict(set)
     meetings: dict[tuple[int, int], list[tuple]] = defaultdict(list)
     if pair_ids:
         for pair_id, step_id, person_id, version in db.session.execute(
-            sa.select(AgreementSignature.pair_id, AgreementSignature.step_id,
-                      AgreementSignature.person_id, AgreementSignature.version)
-            .where(AgreementSignature.pair_id.in_(pair_ids))
+            sa.select(
+                AgreementSignature.pair_id,
+                AgreementSignature.step_id,
+                AgreementSignature.person_id,
+                AgreementSignature.version,
+            ).where(AgreementSignature.pair_id.in_(pair_ids))
         ):
             signed[pair_id, step_id, person_id].add(version)
         for row in db.session.execute(
-            sa.select(MeetingLog.pair_id, MeetingLog.step_id, MeetingLog.id, MeetingLog.status,
-                      MeetingLog.logged_by_id, MeetingLog.met_on)
-            .where(MeetingLog.pair_id.in_(pair_ids)).order_by(MeetingLog.id)
+            sa.select(
+                MeetingLog.pair_id,
+                MeetingLog.step_id,
+                MeetingLog.id,
+                MeetingLog.status,
+                MeetingLog.logged_by_id,
+                MeetingLog.met_on,
+            )
+            .where(MeetingLog.pair_id.in_(pair_ids))
+            .order_by(MeetingLog.id)
         ):
             meetings[row.pair_id, row.step_id].append(
                 (row.id, row.status, row.logged_by_id, row.met_on)
@@ -138,8 +178,14 @@ def _facts(step_ids: list[int], pair_ids: list[int], person_ids: set[int]) -> _F
     return _Facts(completed, signed, meetings)
 
 
-def _step_progress(step: StepSummary, version: int, pair: _PairRow, facts: _Facts,
-                   today: dt.date, viewer_id: int | None) -> StepProgress:
+def _step_progress(
+    step: StepSummary,
+    version: int,
+    pair: _PairRow,
+    facts: _Facts,
+    today: dt.date,
+    viewer_id: int | None,
+) -> StepProgress:
     people = {MENTOR: pair.mentor_id, MENTEE: pair.mentee_id}
     roles = [r for r in (MENTOR, MENTEE) if step.audience in ("both", f"{r}s")]
     parts: dict[str, bool] = {}
@@ -182,10 +228,14 @@ def _step_progress(step: StepSummary, version: int, pair: _PairRow, facts: _Fact
     else:
         state = StepState.OPEN
     return StepProgress(
-        step=step, state=state,
-        mentor_done=parts.get(MENTOR), mentee_done=parts.get(MENTEE), for_viewer=for_viewer,
+        step=step,
+        state=state,
+        mentor_done=parts.get(MENTOR),
+        mentee_done=parts.get(MENTEE),
+        for_viewer=for_viewer,
         needs_me=bool(viewer_role and needs[viewer_role] and state != StepState.DONE),
-        pending_meeting_id=pending, completed_at=completed_at,
+        pending_meeting_id=pending,
+        completed_at=completed_at,
     )
 
 
@@ -199,21 +249,34 @@ class _PairRow:
     mentee_name: str
 
 
-def _progress(pair: _PairRow, steps: list[StepSummary], versions: dict[int, int],
-              facts: _Facts, today: dt.date, viewer_id: int | None) -> PairProgress:
+def _progress(
+    pair: _PairRow,
+    steps: list[StepSummary],
+    versions: dict[int, int],
+    facts: _Facts,
+    today: dt.date,
+    viewer_id: int | None,
+) -> PairProgress:
     cells = [_step_progress(s, versions[s.id], pair, facts, today, viewer_id) for s in steps]
     mine = [c for c in cells if c.for_viewer]
     # A partner's next step is the first whose part is theirs to do; the designer's, the
     # pair's first step not done.
     finished = {StepState.DONE} | ({StepState.WAITING_FOR_PARTNER} if viewer_id else set())
     confirmed = [
-        log[3] for (pair_id, _), logs in facts.meetings.items() if pair_id == pair.id
-        for log in logs if log[1] == MeetingStatus.CONFIRMED
+        log[3]
+        for (pair_id, _), logs in facts.meetings.items()
+        if pair_id == pair.id
+        for log in logs
+        if log[1] == MeetingStatus.CONFIRMED
     ]
     return PairProgress(
-        pair_id=pair.id, pair_status=pair.status,
-        mentor_name=pair.mentor_name, mentee_name=pair.mentee_name, steps=cells,
-        done=sum(c.state == StepState.DONE for c in mine), total=len(mine),
+        pair_id=pair.id,
+        pair_status=pair.status,
+        mentor_name=pair.mentor_name,
+        mentee_name=pair.mentee_name,
+        steps=cells,
+        done=sum(c.state == StepState.DONE for c in mine),
+        total=len(mine),
         waiting=sum(c.state == StepState.WAITING_FOR_PARTNER for c in mine),
         overdue=sum(c.state == StepState.OVERDUE for c in mine),
         next_step=next((c for c in mine if c.state not in finished), None),
@@ -224,11 +287,24 @@ def _progress(pair: _PairRow, steps: list[StepSummary], versions: dict[int, int]
 def _pair_rows(where: sa.ColumnElement[bool]) -> list[_PairRow]:
     mentor, mentee = aliased(Person), aliased(Person)
     rows = db.session.execute(
-        sa.select(Pair.id, Pair.status, Pair.mentor_id, Pair.mentee_id,
-                  mentor.name, mentor.given_name, mentor.family_name, mentor.email,
-                  mentee.name, mentee.given_name, mentee.family_name, mentee.email)
-        .join(mentor, mentor.id == Pair.mentor_id).join(mentee, mentee.id == Pair.mentee_id)
-        .where(where).order_by(Pair.id)
+        sa.select(
+            Pair.id,
+            Pair.status,
+            Pair.mentor_id,
+            Pair.mentee_id,
+            mentor.name,
+            mentor.given_name,
+            mentor.family_name,
+            mentor.email,
+            mentee.name,
+            mentee.given_name,
+            mentee.family_name,
+            mentee.email,
+        )
+        .join(mentor, mentor.id == Pair.mentor_id)
+        .join(mentee, mentee.id == Pair.mentee_id)
+        .where(where)
+        .order_by(Pair.id)
     ).all()
 
     def name(parts: tuple) -> str:
@@ -243,8 +319,9 @@ def _versions(path: Path) -> dict[int, int]:
     return {step_id: version for step_id, version in rows}
 
 
-def pair_progress(path: Path, pair: Pair, today: dt.date,
-                  viewer_id: int | None = None) -> PairProgress:
+def pair_progress(
+    path: Path, pair: Pair, today: dt.date, viewer_id: int | None = None
+) -> PairProgress:
     """Where ``pair`` stands on ``path``: each step's state, the counts, the next step and
     the last confirmed meeting. With ``viewer_id`` (one of the partners) states are theirs —
     "waiting for partner" once their part is done — and only their steps count; without it
@@ -256,9 +333,11 @@ def pair_progress(path: Path, pair: Pair, today: dt.date,
     return _progress(row, steps, _versions(path), facts, today, viewer_id)
 
 
-def progress_matrix(path: Path, today: dt.date,
-                    statuses: tuple[str, ...] = (PairStatus.ACTIVE, PairStatus.ENDED),
-                    ) -> ProgressMatrix:
+def progress_matrix(
+    path: Path,
+    today: dt.date,
+    statuses: tuple[str, ...] = (PairStatus.ACTIVE, PairStatus.ENDED),
+) -> ProgressMatrix:
     """The designer's pairs × steps, for the program's published pairs (active and ended)."""
     program = db.session.get(Program, path.program_id)
     steps = _summaries(path, program.starts_on)

@@ -22,8 +22,9 @@ class ReflectionView:
     is_shared: bool
 
 
-def write_reflection(step: Step, pair: Pair, person_id: int, text: str,
-                     *, share: bool) -> Reflection:
+def write_reflection(
+    step: Step, pair: Pair, person_id: int, text: str, *, share: bool
+) -> Reflection:
     """Write (or rewrite) the person's reflection on ``step``; the first one completes it.
 
     :raise ValidationError: empty or too long.
@@ -36,8 +37,9 @@ def write_reflection(step: Step, pair: Pair, person_id: int, text: str,
     if len(text) > TEXT_LIMIT:
         raise ValidationError(f"A reflection is limited to {TEXT_LIMIT} characters.")
     reflection = db.session.scalars(
-        sa.select(Reflection).where(Reflection.step_id == step.id,
-                                    Reflection.author_id == person_id)
+        sa.select(Reflection).where(
+            Reflection.step_id == step.id, Reflection.author_id == person_id
+        )
     ).first()
     if reflection is None:
         reflection = Reflection(step=step, author_id=person_id)
@@ -52,11 +54,18 @@ def visible_reflections(step: Step, pair: Pair, viewer_id: int) -> list[Reflecti
     """The viewer's own reflection on ``step`` and the partner's if they shared it."""
     partner_id = partner_of(pair, viewer_id)
     rows = db.session.scalars(
-        sa.select(Reflection).where(
+        sa.select(Reflection)
+        .where(
             Reflection.step_id == step.id,
-            sa.or_(Reflection.author_id == viewer_id,
-                   sa.and_(Reflection.author_id == partner_id, Reflection.is_shared,
-                           Reflection.pair_id == pair.id)),
-        ).order_by(Reflection.id)
+            sa.or_(
+                Reflection.author_id == viewer_id,
+                sa.and_(
+                    Reflection.author_id == partner_id,
+                    Reflection.is_shared,
+                    Reflection.pair_id == pair.id,
+                ),
+            ),
+        )
+        .order_by(Reflection.id)
     )
     return [ReflectionView(r.author_id == viewer_id, r.text, r.is_shared) for r in rows]

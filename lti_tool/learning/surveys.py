@@ -21,8 +21,9 @@ from lti_tool.matching.models import Pair
 TEXT_LIMIT = 5000
 
 
-def answer_survey(step: Step, pair: Pair, person_id: int,
-                  answers: dict[int, int | str | None]) -> SurveyResponse:
+def answer_survey(
+    step: Step, pair: Pair, person_id: int, answers: dict[int, int | str | None]
+) -> SurveyResponse:
     """Record the person's answers (question id → 1–5 or text); completes the step.
 
     :raise ValidationError: an unknown question, a Likert answer outside 1–5, a required
@@ -32,7 +33,8 @@ def answer_survey(step: Step, pair: Pair, person_id: int,
     """
     role = check_taking(step, pair, person_id, StepKind.SURVEY)
     exists = db.session.scalar(
-        sa.select(sa.func.count()).select_from(SurveyResponse)
+        sa.select(sa.func.count())
+        .select_from(SurveyResponse)
         .where(SurveyResponse.step_id == step.id, SurveyResponse.person_id == person_id)
     )
     if exists:
@@ -40,8 +42,10 @@ def answer_survey(step: Step, pair: Pair, person_id: int,
     questions = {q.id: q for q in step.questions}
     unknown = set(answers) - set(questions)
     if unknown:
-        raise ValidationError("Some answers are for questions this survey does not have.",
-                              hint="Reload the survey and answer again.")
+        raise ValidationError(
+            "Some answers are for questions this survey does not have.",
+            hint="Reload the survey and answer again.",
+        )
     response = SurveyResponse(step_id=step.id, person_id=person_id, pair_id=pair.id, role=role)
     for number, (question_id, question) in enumerate(questions.items(), start=1):
         value = answers.get(question_id)

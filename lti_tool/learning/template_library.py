@@ -24,8 +24,19 @@ LIBRARY_FILE = "_steps.toml"
 # n × 31 too loose): offsets up to n × 30 fit any start date.
 DAYS_PER_MONTH = 30
 
-STEP_FIELDS = {"use", "kind", "audience", "title", "graded", "points", "due_offset_days",
-               "instructions", "content", "starters", "questions"}
+STEP_FIELDS = {
+    "use",
+    "kind",
+    "audience",
+    "title",
+    "graded",
+    "points",
+    "due_offset_days",
+    "instructions",
+    "content",
+    "starters",
+    "questions",
+}
 QUESTION_FIELDS = {"kind", "prompt", "measure", "required"}
 
 
@@ -87,8 +98,12 @@ def _question(where: str, raw: Any) -> QuestionTemplate:
     prompt = str(raw.get("prompt", "")).strip()
     if not prompt or len(prompt) > 500:
         raise TemplateError(f"{where}: a question needs a prompt of 1–500 characters")
-    return QuestionTemplate(kind=kind, prompt=prompt, measure=raw.get("measure"),
-                            is_required=bool(raw.get("required", True)))
+    return QuestionTemplate(
+        kind=kind,
+        prompt=prompt,
+        measure=raw.get("measure"),
+        is_required=bool(raw.get("required", True)),
+    )
 
 
 def _step(where: str, raw: dict[str, Any], library: dict[str, dict]) -> StepTemplate:
@@ -129,16 +144,23 @@ def _step(where: str, raw: dict[str, Any], library: dict[str, dict]) -> StepTemp
         raise TemplateError(f"{where}: a meeting needs discussion starters")
     if kind != StepKind.MEETING and starters:
         raise TemplateError(f"{where}: only meetings have discussion starters")
-    questions = tuple(_question(f"{where}, question {i + 1}", q)
-                      for i, q in enumerate(raw.get("questions", ())))
+    questions = tuple(
+        _question(f"{where}, question {i + 1}", q) for i, q in enumerate(raw.get("questions", ()))
+    )
     if kind == StepKind.SURVEY and not questions:
         raise TemplateError(f"{where}: a survey needs questions")
     if kind != StepKind.SURVEY and questions:
         raise TemplateError(f"{where}: only surveys have questions")
     return StepTemplate(
-        kind=kind, title=title, audience=audience, due_offset_days=offset, points=points,
+        kind=kind,
+        title=title,
+        audience=audience,
+        due_offset_days=offset,
+        points=points,
         instructions=str(raw.get("instructions", "")).strip(),
-        content=str(raw.get("content", "")).strip(), starters=starters, questions=questions,
+        content=str(raw.get("content", "")).strip(),
+        starters=starters,
+        questions=questions,
     )
 
 
@@ -157,13 +179,19 @@ def parse_template(key: str, raw: dict[str, Any], library: dict[str, dict]) -> P
     if not raw_steps:
         raise TemplateError(f"{key}: a template needs steps")
     steps = tuple(_step(f"{key}, step {i + 1}", s, library) for i, s in enumerate(raw_steps))
-    template = PathTemplate(key=key, title=title, summary=str(raw.get("summary", "")).strip(),
-                            length_months=length, steps=steps)
+    template = PathTemplate(
+        key=key,
+        title=title,
+        summary=str(raw.get("summary", "")).strip(),
+        length_months=length,
+        steps=steps,
+    )
     previous = 0
     for i, step in enumerate(steps, start=1):
         if not 0 <= step.due_offset_days <= template.length_days:
-            raise TemplateError(f"{key}, step {i}: due after the program's "
-                                f"{template.length_days} days")
+            raise TemplateError(
+                f"{key}, step {i}: due after the program's {template.length_days} days"
+            )
         if step.due_offset_days < previous:
             raise TemplateError(f"{key}, step {i}: due before the step above it")
         previous = step.due_offset_days
@@ -182,7 +210,8 @@ def load_templates(directory: FilePath = TEMPLATES_DIR) -> dict[str, PathTemplat
     library = _read(directory / LIBRARY_FILE).get("step", {})
     templates = [
         parse_template(file.stem, _read(file), library)
-        for file in sorted(directory.glob("*.toml")) if file.name != LIBRARY_FILE
+        for file in sorted(directory.glob("*.toml"))
+        if file.name != LIBRARY_FILE
     ]
     return {t.key: t for t in sorted(templates, key=lambda t: t.length_months)}
 

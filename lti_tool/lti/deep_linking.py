@@ -86,9 +86,7 @@ def build_response(launch: LaunchSession, chosen: list[str], launch_url: str) ->
         CLAIM + "deployment_id": launch.deployment_id,
         CLAIM + "message_type": "LtiDeepLinkingResponse",
         CLAIM + "version": "1.3.0",
-        DL_CONTENT_ITEMS: [
-            options[k].content_item(launch_url) for k in chosen
-        ],
+        DL_CONTENT_ITEMS: [options[k].content_item(launch_url) for k in chosen],
     }
     if not chosen:
         claims[DL_MSG] = "Nothing was added."
@@ -110,7 +108,7 @@ class AlreadyAnswered(DomainError):
             "Reciprocal has already sent its answer to this “add activity” request; each "
             "request can add content to the course once.",
             hint="To add more, start “add activity” (or your LMS's content selection) again "
-                 "from your course in the LMS.",
+            "from your course in the LMS.",
         )
 
 

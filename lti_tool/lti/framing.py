@@ -72,8 +72,9 @@ def _origins(urls: tuple[object, ...]) -> frozenset[str]:
 
 
 def endpoint_origins(platform: Platform) -> frozenset[str]:
-    return _origins((platform.issuer, platform.auth_login_url, platform.auth_token_url,
-                     platform.key_set_url))
+    return _origins(
+        (platform.issuer, platform.auth_login_url, platform.auth_token_url, platform.key_set_url)
+    )
 
 
 def platform_origins(platform: Platform) -> frozenset[str]:
@@ -89,9 +90,13 @@ def launch_origins(claims: Mapping[str, Any]) -> frozenset[str]:
         value = value.get(key) if isinstance(value, Mapping) else None
         return value if isinstance(value, str) else None
 
-    return _origins((field(CLAIM + "tool_platform", "url"),
-                     field(CLAIM + "launch_presentation", "return_url"),
-                     field(DL_CLAIM, "deep_link_return_url")))
+    return _origins(
+        (
+            field(CLAIM + "tool_platform", "url"),
+            field(CLAIM + "launch_presentation", "return_url"),
+            field(DL_CLAIM, "deep_link_return_url"),
+        )
+    )
 
 
 def record_launch_origins(platform: Platform, claims: Mapping[str, Any]) -> None:
@@ -105,8 +110,12 @@ def record_launch_origins(platform: Platform, claims: Mapping[str, Any]) -> None
         return
     room = MAX_RECORDED - len(recorded)
     if room <= 0:
-        log.warning("Platform %s shows itself under more than %d origins; %s not recorded",
-                    platform.id, MAX_RECORDED, ", ".join(sorted(new)))
+        log.warning(
+            "Platform %s shows itself under more than %d origins; %s not recorded",
+            platform.id,
+            MAX_RECORDED,
+            ", ".join(sorted(new)),
+        )
         return
     platform.frame_origins = recorded + sorted(new)[:room]
     _ALL_PLATFORMS.expires = 0.0
@@ -132,8 +141,13 @@ class _AllPlatforms:
     @staticmethod
     def _load() -> frozenset[str]:
         table = Platform.__table__
-        query = sa.select(table.c.issuer, table.c.auth_login_url, table.c.auth_token_url,
-                          table.c.key_set_url, table.c.frame_origins)
+        query = sa.select(
+            table.c.issuer,
+            table.c.auth_login_url,
+            table.c.auth_token_url,
+            table.c.key_set_url,
+            table.c.frame_origins,
+        )
         try:
             # Its own connection: the request's session may be in a failed transaction.
             with db.engine.connect() as connection:

@@ -175,11 +175,17 @@ def _refresh_key_set(platform: Platform, refresh: _Refresh, *, wait: bool) -> _K
             fetched = _fetch(platform)
         except _FetchFailed as exc:
             refresh.failures += 1
-            backoff = min(_BACKOFF_FIRST_SECONDS * 2 ** (refresh.failures - 1),
-                          _BACKOFF_MAX_SECONDS)
+            backoff = min(
+                _BACKOFF_FIRST_SECONDS * 2 ** (refresh.failures - 1), _BACKOFF_MAX_SECONDS
+            )
             refresh.retry_at = time.monotonic() + backoff
-            log.warning("Could not fetch the JWKS of %s (%s); next try in %.0f s, cached "
-                        "keys stay in use meanwhile", platform.issuer, exc, backoff)
+            log.warning(
+                "Could not fetch the JWKS of %s (%s); next try in %.0f s, cached "
+                "keys stay in use meanwhile",
+                platform.issuer,
+                exc,
+                backoff,
+            )
             return None
         refresh.failures, refresh.retry_at, refresh.latest = 0, 0.0, fetched
     finally:

@@ -37,9 +37,7 @@ def registration_slot(limit: int) -> Iterator[None]:
     global _running
     with _lock:
         if _running >= limit:
-            raise RegistrationBusy(
-                "Other registrations with this tool are in progress right now."
-            )
+            raise RegistrationBusy("Other registrations with this tool are in progress right now.")
         _running += 1
     try:
         yield
@@ -51,9 +49,12 @@ def registration_slot(limit: int) -> Iterator[None]:
 @contextmanager
 def registration_guard(config: Mapping[str, Any]) -> Iterator[None]:
     """A registration slot, and the time budget for the registration's calls to the LMS."""
-    with registration_slot(int(config["REGISTRATION_MAX_CONCURRENT"])), outbound_budget(
-        connect=float(config["REGISTRATION_CONNECT_TIMEOUT_SECONDS"]),
-        read=float(config["REGISTRATION_READ_TIMEOUT_SECONDS"]),
-        total=float(config["REGISTRATION_DEADLINE_SECONDS"]),
+    with (
+        registration_slot(int(config["REGISTRATION_MAX_CONCURRENT"])),
+        outbound_budget(
+            connect=float(config["REGISTRATION_CONNECT_TIMEOUT_SECONDS"]),
+            read=float(config["REGISTRATION_READ_TIMEOUT_SECONDS"]),
+            total=float(config["REGISTRATION_DEADLINE_SECONDS"]),
+        ),
     ):
         yield

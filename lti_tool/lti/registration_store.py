@@ -76,8 +76,9 @@ def registration_token_signed_by(
                 key = platform_key(platform, str(header["kid"]))
             finally:
                 db.session.expire(platform, ["jwks_json", "jwks_expires_at"])
-        claims = jwt.decode(token, key, algorithms=["RS256"],
-                            options={"require": ["exp"], "verify_aud": False})
+        claims = jwt.decode(
+            token, key, algorithms=["RS256"], options={"require": ["exp"], "verify_aud": False}
+        )
     except (jwt.PyJWTError, ReciprocalError):
         return False
     return scope is None or claims.get("scope") == scope
@@ -93,7 +94,8 @@ def admit_without_invite(config_url: str, token: str | None, open_registration: 
     if open_registration:
         return
     candidates = [
-        p for p in db.session.scalars(sa.select(Platform))
+        p
+        for p in db.session.scalars(sa.select(Platform))
         if config_url == p.issuer or config_url.startswith(p.issuer.rstrip("/") + "/")
     ]
     if not any(registration_token_signed_by(p, token, scope=UPDATE_SCOPE) for p in candidates):
@@ -156,7 +158,9 @@ def store_registration(
         f" with invite {invite.id}" if invite else " (open registration)"
     )
     platform = add_platform(
-        values, actor=actor, registered_by="dynamic",
+        values,
+        actor=actor,
+        registered_by="dynamic",
         status=PlatformStatus.ACTIVE if invite else PlatformStatus.PENDING,
     )
     platform.granted_scopes = list(granted_scopes)
@@ -173,8 +177,10 @@ def _update(
     invite: RegistrationInvite | None,
 ) -> StoredRegistration:
     if not registration_token_signed_by(platform, token):
-        log.warning("Refused a registration claiming %s: token not signed by its keys",
-                    describe_platform(platform))
+        log.warning(
+            "Refused a registration claiming %s: token not signed by its keys",
+            describe_platform(platform),
+        )
         raise RegistrationError(
             f"The registration claims the LMS {platform.issuer} with client id "
             f"{platform.client_id}, which is registered already, but its registration token "
@@ -198,11 +204,17 @@ def _update(
             new_deployments.append(deployment_id)
     if invite is not None:
         spend_invite(invite, platform, actor)
-    record_event(actor, "platform.registration_updated", describe_platform(platform), {
-        "granted_scopes": {"old": before_scopes, "new": list(granted_scopes)},
-        "pending_deployments": new_deployments,
-        "endpoints_offered_not_applied": kept,
-    })
+    record_event(
+        actor,
+        "platform.registration_updated",
+        describe_platform(platform),
+        {
+            "granted_scopes": {"old": before_scopes, "new": list(granted_scopes)},
+            "pending_deployments": new_deployments,
+            "endpoints_offered_not_applied": kept,
+        },
+    )
     db.session.flush()
-    return StoredRegistration(platform, updated=True, pending=not platform.is_active,
-                              endpoints_kept=tuple(kept))
+    return StoredRegistration(
+        platform, updated=True, pending=not platform.is_active, endpoints_kept=tuple(kept)
+    )

@@ -95,23 +95,30 @@ def _establish(platform: Platform, claims: dict, ttl_seconds: int) -> Establishe
         course=course,
     )
     now = utcnow()
-    db.session.execute(_insert_session(), {
-        "id": launch.id,
-        "platform_id": platform.id,
-        "deployment_id": str(claims[CLAIM + "deployment_id"]),
-        "person_id": person.id,
-        "course_id": course.id if course else None,
-        "resource_link_pk": resource_link.id if resource_link else None,
-        "message_type": launch.message_type,
-        "roles": roles,
-        "claims": {k: claims[k] for k in KEPT_CLAIMS if k in claims},
-        "created_at": now,
-        "expires_at": now + dt.timedelta(seconds=ttl_seconds),
-    })
+    db.session.execute(
+        _insert_session(),
+        {
+            "id": launch.id,
+            "platform_id": platform.id,
+            "deployment_id": str(claims[CLAIM + "deployment_id"]),
+            "person_id": person.id,
+            "course_id": course.id if course else None,
+            "resource_link_pk": resource_link.id if resource_link else None,
+            "message_type": launch.message_type,
+            "roles": roles,
+            "claims": {k: claims[k] for k in KEPT_CLAIMS if k in claims},
+            "created_at": now,
+            "expires_at": now + dt.timedelta(seconds=ttl_seconds),
+        },
+    )
     if course is not None:  # e.g. a learner's claim values refresh their profiles
-        launch_established.send(course.id, person_id=person.id, roles=roles,
-                                message_type=launch.message_type,
-                                custom=claims.get(CLAIM + "custom"))
+        launch_established.send(
+            course.id,
+            person_id=person.id,
+            roles=roles,
+            message_type=launch.message_type,
+            custom=claims.get(CLAIM + "custom"),
+        )
     return launch
 
 
@@ -136,33 +143,50 @@ def _known_records_query() -> sa.Select:
     return (
         sa.select(Person, Course, Membership, ResourceLink)
         .select_from(Platform)
-        .outerjoin(Person, sa.and_(Person.issuer == Platform.issuer,
-                                   Person.sub == sa.bindparam("sub")))
-        .outerjoin(Course, sa.and_(Course.platform_id == Platform.id,
-                                   Course.context_id == sa.bindparam("context_id")))
-        .outerjoin(Membership, sa.and_(Membership.course_id == Course.id,
-                                       Membership.person_id == Person.id))
-        .outerjoin(ResourceLink, sa.and_(ResourceLink.course_id == Course.id,
-                                         ResourceLink.resource_link_id == sa.bindparam("link_id")))
+        .outerjoin(
+            Person, sa.and_(Person.issuer == Platform.issuer, Person.sub == sa.bindparam("sub"))
+        )
+        .outerjoin(
+            Course,
+            sa.and_(
+                Course.platform_id == Platform.id, Course.context_id == sa.bindparam("context_id")
+            ),
+        )
+        .outerjoin(
+            Membership,
+            sa.and_(Membership.course_id == Course.id, Membership.person_id == Person.id),
+        )
+        .outerjoin(
+            ResourceLink,
+            sa.and_(
+                ResourceLink.course_id == Course.id,
+                ResourceLink.resource_link_id == sa.bindparam("link_id"),
+            ),
+        )
         .where(Platform.id == sa.bindparam("platform_id"))
     )
 
 
-def _known_records(platform: Platform, sub: str, context: dict | None,
-                   link: dict | None) -> KnownRecords:
-    row = db.session.execute(_known_records_query(), {
-        "platform_id": platform.id,
-        "sub": sub,
-        "context_id": str(context["id"]) if context else None,
-        "link_id": str(link["id"]) if link else None,
-    }).first()
+def _known_records(
+    platform: Platform, sub: str, context: dict | None, link: dict | None
+) -> KnownRecords:
+    row = db.session.execute(
+        _known_records_query(),
+        {
+            "platform_id": platform.id,
+            "sub": sub,
+            "context_id": str(context["id"]) if context else None,
+            "link_id": str(link["id"]) if link else None,
+        },
+    ).first()
     return KnownRecords(*row) if row is not None else KnownRecords(None, None, None, None)
 
 
 def upsert_resource_link(found: ResourceLink | None, course: Course, link: dict) -> ResourceLink:
     """``found`` or a new link of the course (inserted at once, race-safe), kept current."""
     resource_link = found or insert_or_get(
-        ResourceLink, {"course_id": course.id, "resource_link_id": str(link["id"])},
+        ResourceLink,
+        {"course_id": course.id, "resource_link_id": str(link["id"])},
         {"title": link.get("title") or None, "description": link.get("description") or None},
     )
     if link.get("title") and resource_link.title != link["title"]:

@@ -106,8 +106,9 @@ def login() -> Response:
 def _set_state_cookie(response: Response, state: str, secret: str, ttl: int) -> None:
     """A partitioned SameSite=None cookie reaches us even from an iframe in most browsers;
     browsers only accept those over HTTPS or from a loopback host."""
-    response.set_cookie(STATE_COOKIE_PREFIX + state, secret, max_age=ttl,
-                        **_state_cookie_attributes())
+    response.set_cookie(
+        STATE_COOKIE_PREFIX + state, secret, max_age=ttl, **_state_cookie_attributes()
+    )
 
 
 def _state_cookie_attributes() -> dict:
@@ -165,9 +166,7 @@ def launch() -> Response:
     form = request.form
     if form.get("error"):
         description = form.get("error_description") or ""
-        raise PlatformErrorReport(
-            f"{form['error']}" + (f": {description}" if description else "")
-        )
+        raise PlatformErrorReport(f"{form['error']}" + (f": {description}" if description else ""))
     id_token = form.get("id_token")
     if not id_token:
         raise LaunchError("The LMS sent no id_token.")
@@ -207,8 +206,12 @@ def launch() -> Response:
         launch_state.platform, message_launch.claims, config["LAUNCH_SESSION_TTL_SECONDS"]
     )
     # A designer's launch refreshes a stale roster in the background (sent after the commit).
-    queue_sync_after_launch(session.course, session.person, session.roles,
-                            max_age_minutes=config["ROSTER_SYNC_ON_LAUNCH_MINUTES"])
+    queue_sync_after_launch(
+        session.course,
+        session.person,
+        session.roles,
+        max_age_minutes=config["ROSTER_SYNC_ON_LAUNCH_MINUTES"],
+    )
     home, message_type = url_for("home.index", launch_id=session.id), session.message_type
     # The writes come last and the request's unit commits right after: SQLite's single
     # writer lock is held only for these statements.
@@ -233,13 +236,19 @@ def register() -> Response:
     if not config_url:
         if invite_token:
             get_usable_invite(invite_token)  # a dead invite says so now, not in the LMS
-        return Response(render_template(
-            "lti/register_help.html", register_url=request.base_url, invite_url=(
-                invite_url(request.base_url, invite_token) if invite_token else None),
-            open_registration=current_app.config["OPEN_REGISTRATION"]))
+        return Response(
+            render_template(
+                "lti/register_help.html",
+                register_url=request.base_url,
+                invite_url=(invite_url(request.base_url, invite_token) if invite_token else None),
+                open_registration=current_app.config["OPEN_REGISTRATION"],
+            )
+        )
     with registration_guard(current_app.config):
         outcome = register_with_platform(
-            config_url, request.args.get("registration_token"), invite_token=invite_token,
+            config_url,
+            request.args.get("registration_token"),
+            invite_token=invite_token,
             open_registration=current_app.config["OPEN_REGISTRATION"],
         )
     log.info(
@@ -283,5 +292,11 @@ def deep_link(launch: LaunchSession) -> Response:
         launch, request.form.getlist("item"), launch_url()
     )
     deep_linking.mark_answered(launch)
-    return Response(render_template("lti/autopost.html", action=return_url, fields={"JWT": token},
-                                    title="Adding to your course…"))
+    return Response(
+        render_template(
+            "lti/autopost.html",
+            action=return_url,
+            fields={"JWT": token},
+            title="Adding to your course…",
+        )
+    )

@@ -32,11 +32,20 @@ from lti_tool.roster.models import Person
 MAX_BYTES = 2_000_000
 MAX_ROWS = 10_000
 COLUMNS = {  # accepted header → the column it stands for
-    "email": "email", "e-mail": "email", "email_address": "email",
-    "user_id": "user_id", "userid": "user_id", "lms_user_id": "user_id", "sub": "user_id",
-    "seniority": "seniority", "seniority_level": "seniority", "level": "seniority",
-    "years_experience": "seniority", "years": "seniority",
-    "department": "department", "dept": "department",
+    "email": "email",
+    "e-mail": "email",
+    "email_address": "email",
+    "user_id": "user_id",
+    "userid": "user_id",
+    "lms_user_id": "user_id",
+    "sub": "user_id",
+    "seniority": "seniority",
+    "seniority_level": "seniority",
+    "level": "seniority",
+    "years_experience": "seniority",
+    "years": "seniority",
+    "department": "department",
+    "dept": "department",
 }
 
 
@@ -72,8 +81,9 @@ class ImportCheck:
 
 
 def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") \
-            else ("utf-8-sig",):
+    for encoding in (
+        ("utf-8-sig", "utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig",)
+    ):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
@@ -101,11 +111,15 @@ def _header(names: list[str], check: ImportCheck) -> dict[str, int]:
         else:
             columns[column] = index
     if "email" not in columns and "user_id" not in columns:
-        check.errors.append(RowError(
-            1, "header", "Add an email or user_id column so each row names a person."))
+        check.errors.append(
+            RowError(1, "header", "Add an email or user_id column so each row names a person.")
+        )
     if "seniority" not in columns and "department" not in columns:
-        check.errors.append(RowError(
-            1, "header", "Add a seniority or department column: there is nothing to import."))
+        check.errors.append(
+            RowError(
+                1, "header", "Add a seniority or department column: there is nothing to import."
+            )
+        )
     return columns
 
 
@@ -116,8 +130,9 @@ def check_csv(program: Program, data: bytes) -> ImportCheck:
     """
     check = ImportCheck()
     if len(data) > MAX_BYTES:
-        check.errors.append(RowError(0, "file", f"The file is larger than "
-                                                f"{MAX_BYTES // 1_000_000} MB."))
+        check.errors.append(
+            RowError(0, "file", f"The file is larger than {MAX_BYTES // 1_000_000} MB.")
+        )
         return check
     try:
         text = _decode(data)
@@ -130,8 +145,9 @@ def check_csv(program: Program, data: bytes) -> ImportCheck:
         return check
     # Strict, with "" as the escaped quote (as Excel writes it): the sniffer guesses no
     # doubled quotes when the sample has none, and then lets a stray quote through.
-    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text), strict=True,
-                        doublequote=True)
+    reader = csv.reader(
+        io.StringIO(text, newline=""), _dialect(text), strict=True, doublequote=True
+    )
     try:
         header = next(reader)
     except csv.Error as error:
@@ -146,42 +162,78 @@ def check_csv(program: Program, data: bytes) -> ImportCheck:
         if person.email:
             by_email.setdefault(person.email.casefold(), []).append(person)
     by_sub = {p.sub: p for p in people}
-    profiles = {p.person_id: p for p in db.session.scalars(
-        sa.select(Profile).where(Profile.program_id == program.id))}
+    profiles = {
+        p.person_id: p
+        for p in db.session.scalars(sa.select(Profile).where(Profile.program_id == program.id))
+    }
     seen: dict[int, int] = {}
     start = reader.line_num + 1
     try:
         for values in reader:
             if reader.line_num > start or any("\n" in v or "\r" in v for v in values):
-                check.errors.append(RowError(start, "row", (
-                    f"A quoted value that starts on line {start} runs on to line "
-                    f"{reader.line_num}: a closing quote is probably missing.")))
+                check.errors.append(
+                    RowError(
+                        start,
+                        "row",
+                        (
+                            f"A quoted value that starts on line {start} runs on to line "
+                            f"{reader.line_num}: a closing quote is probably missing."
+                        ),
+                    )
+                )
                 start = reader.line_num + 1
                 continue
             start = reader.line_num + 1
             if not any(v.strip() for v in values):
                 continue
             if len(check.rows) + len(check.errors) >= MAX_ROWS:
-                check.errors.append(RowError(reader.line_num, "file",
-                                             f"The file has more than {MAX_ROWS} rows."))
+                check.errors.append(
+                    RowError(reader.line_num, "file", f"The file has more than {MAX_ROWS} rows.")
+                )
                 break
-            _check_row(program, reader.line_num, values, header, columns,
-                       (by_email, by_sub, profiles, seen), check)
+            _check_row(
+                program,
+                reader.line_num,
+                values,
+                header,
+                columns,
+                (by_email, by_sub, profiles, seen),
+                check,
+            )
     except csv.Error as error:
-        check.errors.append(RowError(start, "file", (
-            f"The quoting is broken in the row that starts on line {start} ({error}): check "
-            "that every opening quote has its closing quote.")))
+        check.errors.append(
+            RowError(
+                start,
+                "file",
+                (
+                    f"The quoting is broken in the row that starts on line {start} ({error}): check "
+                    "that every opening quote has its closing quote."
+                ),
+            )
+        )
     if not check.rows and not check.errors:
         check.errors.append(RowError(2, "file", "The file has a header but no rows."))
     return check
 
 
-def _check_row(program: Program, line: int, values: list[str], header: list[str],
-               columns: dict[str, int], lookups: tuple, check: ImportCheck) -> None:
+def _check_row(
+    program: Program,
+    line: int,
+    values: list[str],
+    header: list[str],
+    columns: dict[str, int],
+    lookups: tuple,
+    check: ImportCheck,
+) -> None:
     by_email, by_sub, profiles, seen = lookups
     if len(values) != len(header):
-        check.errors.append(RowError(line, "row", f"This row has {len(values)} values but the "
-                                                  f"header has {len(header)} columns."))
+        check.errors.append(
+            RowError(
+                line,
+                "row",
+                f"This row has {len(values)} values but the header has {len(header)} columns.",
+            )
+        )
         return
     cell = {name: values[index].strip() for name, index in columns.items()}
     before = len(check.errors)
@@ -189,27 +241,48 @@ def _check_row(program: Program, line: int, values: list[str], header: list[str]
     if cell.get("user_id"):
         person = by_sub.get(cell["user_id"])
         if person is None:
-            check.errors.append(RowError(line, "user_id", f"No member of this course has the "
-                                                          f"user id “{cell['user_id']}”."))
+            check.errors.append(
+                RowError(
+                    line,
+                    "user_id",
+                    f"No member of this course has the user id “{cell['user_id']}”.",
+                )
+            )
     elif cell.get("email"):
         matches = by_email.get(cell["email"].casefold(), [])
         if len(matches) == 1:
             person = matches[0]
         elif matches:
-            check.errors.append(RowError(line, "email", f"{len(matches)} members of this course "
-                                         f"have the email “{cell['email']}”: give their "
-                                         f"user_id instead."))
+            check.errors.append(
+                RowError(
+                    line,
+                    "email",
+                    f"{len(matches)} members of this course "
+                    f"have the email “{cell['email']}”: give their "
+                    f"user_id instead.",
+                )
+            )
         else:
-            check.errors.append(RowError(line, "email", f"No member of this course has the "
-                                                        f"email “{cell['email']}”."))
+            check.errors.append(
+                RowError(
+                    line, "email", f"No member of this course has the email “{cell['email']}”."
+                )
+            )
     else:
-        check.errors.append(RowError(line, "email" if "email" in columns else "user_id",
-                                     "Say who this row is about."))
+        check.errors.append(
+            RowError(
+                line, "email" if "email" in columns else "user_id", "Say who this row is about."
+            )
+        )
     if person is not None:
         if person.id in seen:
-            check.errors.append(RowError(line, "user_id" if cell.get("user_id") else "email",
-                                         f"{person_label(person)} is already on line "
-                                         f"{seen[person.id]}."))
+            check.errors.append(
+                RowError(
+                    line,
+                    "user_id" if cell.get("user_id") else "email",
+                    f"{person_label(person)} is already on line {seen[person.id]}.",
+                )
+            )
         else:
             seen[person.id] = line
     seniority = department = None
@@ -222,19 +295,29 @@ def _check_row(program: Program, line: int, values: list[str], header: list[str]
         try:
             department = parse_department(cell["department"])
             if looks_like_formula(department):
-                raise FieldError(f"“{department}” starts with “{department[0]}”, which a "
-                                 "spreadsheet runs as a formula: write the department without it.")
+                raise FieldError(
+                    f"“{department}” starts with “{department[0]}”, which a "
+                    "spreadsheet runs as a formula: write the department without it."
+                )
         except FieldError as error:
             check.errors.append(RowError(line, "department", str(error)))
     if len(check.errors) == before and seniority is None and department is None:
-        check.errors.append(RowError(line, "row", "Nothing to import: seniority and department "
-                                                  "are both empty."))
+        check.errors.append(
+            RowError(line, "row", "Nothing to import: seniority and department are both empty.")
+        )
     if len(check.errors) == before and person is not None:
         current = profiles.get(person.id)
-        check.rows.append(ImportRow(
-            line, person, person_label(person), seniority, department,
-            current.seniority if current else None, current.department if current else None,
-        ))
+        check.rows.append(
+            ImportRow(
+                line,
+                person,
+                person_label(person),
+                seniority,
+                department,
+                current.seniority if current else None,
+                current.department if current else None,
+            )
+        )
 
 
 def apply_csv(program: Program, check: ImportCheck) -> int:
@@ -246,8 +329,10 @@ def apply_csv(program: Program, check: ImportCheck) -> int:
     program.ensure_editable()
     if not check.ok:
         raise ValidationError("The file has problems, so nothing was imported.")
-    profiles = {p.person_id: p for p in db.session.scalars(
-        sa.select(Profile).where(Profile.program_id == program.id))}
+    profiles = {
+        p.person_id: p
+        for p in db.session.scalars(sa.select(Profile).where(Profile.program_id == program.id))
+    }
     for row in check.rows:
         profile = profiles.get(row.person.id)
         if profile is None:

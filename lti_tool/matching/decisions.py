@@ -37,7 +37,6 @@ class ManualPairNeedsReason(ValidationError):
         self.broken = broken
 
 
-
 def lock_pair(pair: Pair) -> None:
     """Keep a proposed pair through re-runs. :raise DomainError: not proposed."""
     ensure_reviewable(pair.program)
@@ -61,11 +60,21 @@ def veto_pair(pair: Pair, vetoed_by_id: int | None, reason: str | None = None) -
         raise DomainError(
             f"This pair is {pair.status}: only proposed or locked pairs can be vetoed.",
         )
-    veto = next((v for v in program.vetoes
-                 if (v.mentor_id, v.mentee_id) == (pair.mentor_id, pair.mentee_id)), None)
+    veto = next(
+        (
+            v
+            for v in program.vetoes
+            if (v.mentor_id, v.mentee_id) == (pair.mentor_id, pair.mentee_id)
+        ),
+        None,
+    )
     if veto is None:
-        veto = PairVeto(mentor_id=pair.mentor_id, mentee_id=pair.mentee_id,
-                        reason=(reason or "").strip() or None, vetoed_by_id=vetoed_by_id)
+        veto = PairVeto(
+            mentor_id=pair.mentor_id,
+            mentee_id=pair.mentee_id,
+            reason=(reason or "").strip() or None,
+            vetoed_by_id=vetoed_by_id,
+        )
         program.vetoes.append(veto)
     program.pairs.remove(pair)
     db.session.flush()
@@ -99,8 +108,11 @@ def pair_by_hand(
     if mentor_id == mentee_id:
         raise ValidationError("Choose two different people.")
     both = {mentor_id, mentee_id}
-    withdrawn = [p for p in current_pairs(program)
-                 if p.status == PairStatus.PROPOSED and both & {p.mentor_id, p.mentee_id}]
+    withdrawn = [
+        p
+        for p in current_pairs(program)
+        if p.status == PairStatus.PROPOSED and both & {p.mentor_id, p.mentee_id}
+    ]
     others = [p for p in current_pairs(program) if p not in withdrawn]
     pool = build_pool(
         program,
@@ -112,7 +124,10 @@ def pair_by_hand(
     rules = program.matching_rules(previous_pairs=previous_pair_ids(program))
     try:
         proposed = make_manual_pair(
-            mentor, mentee, rules, program.score_weights(),
+            mentor,
+            mentee,
+            rules,
+            program.score_weights(),
             existing_pairs=[(p.mentor_id, p.mentee_id) for p in others],
             override_reason=override_reason,
         )
@@ -120,9 +135,13 @@ def pair_by_hand(
         raise ManualPairNeedsReason(error.broken) from error
     program.pairs = [p for p in program.pairs if p not in withdrawn]
     program.vetoes = [v for v in program.vetoes if {v.mentor_id, v.mentee_id} != both]
-    pair = Pair(mentor_id=mentor_id, mentee_id=mentee_id, is_manual=True,
-                status=PairStatus.PROPOSED.value,
-                override_reason=proposed.override_reason)
+    pair = Pair(
+        mentor_id=mentor_id,
+        mentee_id=mentee_id,
+        is_manual=True,
+        status=PairStatus.PROPOSED.value,
+        override_reason=proposed.override_reason,
+    )
     program.pairs.append(pair)
     store_result(pair, proposed)
     pair.lock()
@@ -149,10 +168,13 @@ def _check_free(pool: Pool, others: list[Pair], mentor_id: int, mentee_id: int) 
 def _candidate(pool: Pool, person_id: int) -> Candidate:
     candidate = pool.candidate(person_id)
     if candidate is None:
-        reason = next((u.reason for u in pool.left_out if u.person_id == person_id),
-                      "is not a learner of this course")
-        raise ValidationError(f"{pool.names.get(person_id, 'This person')} cannot be paired: "
-                              f"{reason}.")
+        reason = next(
+            (u.reason for u in pool.left_out if u.person_id == person_id),
+            "is not a learner of this course",
+        )
+        raise ValidationError(
+            f"{pool.names.get(person_id, 'This person')} cannot be paired: {reason}."
+        )
     return candidate
 
 
@@ -173,8 +195,7 @@ def publish_pairs(program: Program) -> int:
         )
     waiting = [p for p in program.pairs if p.status in UNPUBLISHED]
     if not waiting:
-        raise DomainError("There are no proposed pairs to publish.",
-                          hint="Run matching first.")
+        raise DomainError("There are no proposed pairs to publish.", hint="Run matching first.")
     unjustified = [p for p in waiting if p.rules_broken and not (p.override_reason or "").strip()]
     if unjustified:
         raise DomainError(

@@ -67,24 +67,30 @@ CLAIM_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
 def _digits(message: str) -> Any:
     """A validator: an id chosen from a list (digits only)."""
+
     def check(form: BaseForm, field: Field) -> None:
         if not (field.data or "").isdigit():
             raise StopValidation(message)
+
     return check
 
 
 # -- the program's details ---------------------------------------------------------------------
 
+
 class _ProgramDetails(BaseForm):
     title = TextField(validators=[Required("Give the program a name.")], filters=(tidy,))
     purpose = TextAreaField(
-        validators=[Required("Say why the program exists: what it should change.")],
-        filters=(tidy,))
+        validators=[Required("Say why the program exists: what it should change.")], filters=(tidy,)
+    )
 
 
 # Created between ``purpose`` and ``starts_on``: the fields keep the page's order.
-_GOALS = {f"{kind}-{i}": TextField(filters=(tidy,))
-          for i in range(MAX_GOAL_ROWS) for kind in ("goal", "metric")}
+_GOALS = {
+    f"{kind}-{i}": TextField(filters=(tidy,))
+    for i in range(MAX_GOAL_ROWS)
+    for kind in ("goal", "metric")
+}
 
 
 class ProgramForm(_ProgramDetails.with_fields("_ProgramGoals", _GOALS)):  # type: ignore[misc]
@@ -96,14 +102,21 @@ class ProgramForm(_ProgramDetails.with_fields("_ProgramGoals", _GOALS)):  # type
 
     starts_on = TextField(filters=(strip,))
     length_months = NumberField(low=3, high=12, whole=True)
-    cadence = ChoiceField(choices=CADENCES,
-                          message="Choose how often partners meet: at least monthly.")
+    cadence = ChoiceField(
+        choices=CADENCES, message="Choose how often partners meet: at least monthly."
+    )
     is_pilot = BooleanField()
 
     NEW = {"length_months": 6, "cadence": "monthly", "is_pilot": True}
 
-    def __init__(self, formdata: Any = AUTO, *, today: dt.date | None = None,
-                 current_start: dt.date | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        formdata: Any = AUTO,
+        *,
+        today: dt.date | None = None,
+        current_start: dt.date | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.today, self.current_start = today, current_start
         self.goals: list[dict[str, str]] = []
         super().__init__(formdata, **kwargs)
@@ -111,10 +124,14 @@ class ProgramForm(_ProgramDetails.with_fields("_ProgramGoals", _GOALS)):  # type
     @staticmethod
     def data_of(program: Any) -> dict[str, Any]:
         """A stored program as the form's initial data."""
-        data = {"title": program.title, "purpose": program.purpose,
-                "starts_on": program.starts_on.isoformat(),
-                "length_months": program.length_months, "cadence": program.cadence,
-                "is_pilot": program.is_pilot}
+        data = {
+            "title": program.title,
+            "purpose": program.purpose,
+            "starts_on": program.starts_on.isoformat(),
+            "length_months": program.length_months,
+            "cadence": program.cadence,
+            "is_pilot": program.is_pilot,
+        }
         for i, goal in enumerate((program.goals or [])[:MAX_GOAL_ROWS]):
             data[f"goal-{i}"], data[f"metric-{i}"] = goal.get("goal", ""), goal.get("metric", "")
         return data
@@ -123,8 +140,11 @@ class ProgramForm(_ProgramDetails.with_fields("_ProgramGoals", _GOALS)):  # type
         try:
             starts_on = dt.date.fromisoformat(field.data or "")
         except ValueError:
-            raise ValidationError("Give the start date as a date (YYYY-MM-DD)." if field.data
-                                  else "Give the start date.") from None
+            raise ValidationError(
+                "Give the start date as a date (YYYY-MM-DD)."
+                if field.data
+                else "Give the start date."
+            ) from None
         if starts_on != self.current_start:
             today = self.today or dt.date.today()
             past, future = START_DATE_WINDOW
@@ -149,16 +169,20 @@ class ProgramForm(_ProgramDetails.with_fields("_ProgramGoals", _GOALS)):  # type
             elif goal:
                 self.goals.append({"goal": goal, "metric": metric})
         if not self.goals and not self["goal-0"].errors and not self["metric-0"].errors:
-            self.add_error("goal-0", "Add at least one organisational goal with its success "
-                                     "metric.")
+            self.add_error(
+                "goal-0", "Add at least one organisational goal with its success metric."
+            )
         return not self.errors
 
     def values(self) -> ProgramValues:
         """The checked values (after ``validate()``)."""
         return ProgramValues(
-            title=self.title.data, purpose=self.purpose.data, goals=self.goals,
+            title=self.title.data,
+            purpose=self.purpose.data,
+            goals=self.goals,
             starts_on=dt.date.fromisoformat(self.starts_on.data),
-            length_months=int(self.length_months.data), cadence=self.cadence.data,
+            length_months=int(self.length_months.data),
+            cadence=self.cadence.data,
             is_pilot=bool(self.is_pilot.data),
         )
 
@@ -166,32 +190,43 @@ class ProgramForm(_ProgramDetails.with_fields("_ProgramGoals", _GOALS)):  # type
         """The goals table's rows: as many as were sent (so a refused form looks as it was
         sent), else the stored goals plus two blank rows; at least three."""
         if self.submitted:
-            sent = [i for i in range(MAX_GOAL_ROWS)
-                    if self[f"goal-{i}"].raw_data or self[f"metric-{i}"].raw_data]
+            sent = [
+                i
+                for i in range(MAX_GOAL_ROWS)
+                if self[f"goal-{i}"].raw_data or self[f"metric-{i}"].raw_data
+            ]
             count = max(MIN_GOAL_ROWS, max(sent, default=-1) + 1)
         else:
-            stored = sum(1 for i in range(MAX_GOAL_ROWS)
-                         if self[f"goal-{i}"].data or self[f"metric-{i}"].data)
+            stored = sum(
+                1
+                for i in range(MAX_GOAL_ROWS)
+                if self[f"goal-{i}"].data or self[f"metric-{i}"].data
+            )
             count = min(MAX_GOAL_ROWS, max(MIN_GOAL_ROWS, stored + 2))
         return [(self[f"goal-{i}"], self[f"metric-{i}"]) for i in range(count)]
 
 
 # -- matching rules and the do-not-pair list ---------------------------------------------------
 
+
 def _claim_name(default: str) -> Any:
     def check(form: BaseForm, field: Field) -> None:
         field.data = field.data or default  # empty: the usual claim
         if not CLAIM_NAME.match(field.data):
-            raise ValidationError("A custom claim name has letters, digits, “_”, “-”, “.” or "
-                                  "“:” only, up to 100 characters.")
+            raise ValidationError(
+                "A custom claim name has letters, digits, “_”, “-”, “.” or "
+                "“:” only, up to 100 characters."
+            )
+
     return check
 
 
 class _Rules(BaseForm):
     seniority_unit = ChoiceField(choices=SENIORITY_UNITS, message="Choose a seniority scale.")
     min_seniority_gap = NumberField(low=0, high=40)
-    seniority_source = ChoiceField(choices=SENIORITY_SOURCES,
-                                   message="Choose where seniority and department come from.")
+    seniority_source = ChoiceField(
+        choices=SENIORITY_SOURCES, message="Choose where seniority and department come from."
+    )
     seniority_claim = TextField(filters=(strip,), validators=[_claim_name("seniority_level")])
     department_claim = TextField(filters=(strip,), validators=[_claim_name("department")])
     exclude_same_department = BooleanField()
@@ -206,9 +241,12 @@ class _Rules(BaseForm):
 WEIGHT_NAMES = [field.name for field in fields(Weights)]
 
 
-class RulesForm(_Rules.with_fields(  # type: ignore[misc]
+class RulesForm(
+    _Rules.with_fields(  # type: ignore[misc]
         "_RulesWeights",
-        {f"weight_{name}": NumberField(low=0, high=MAX_WEIGHT) for name in WEIGHT_NAMES})):
+        {f"weight_{name}": NumberField(low=0, high=MAX_WEIGHT) for name in WEIGHT_NAMES},
+    )
+):
     """Matching rules, score weights and where seniority and department come from."""
 
     @staticmethod
@@ -221,15 +259,18 @@ class RulesForm(_Rules.with_fields(  # type: ignore[misc]
         """The checked values (after ``validate()``)."""
         data = self.data
         return RulesValues(
-            seniority_unit=data["seniority_unit"], min_seniority_gap=data["min_seniority_gap"],
+            seniority_unit=data["seniority_unit"],
+            min_seniority_gap=data["min_seniority_gap"],
             seniority_source=data["seniority_source"],
-            seniority_claim=data["seniority_claim"], department_claim=data["department_claim"],
+            seniority_claim=data["seniority_claim"],
+            department_claim=data["department_claim"],
             exclude_same_department=data["exclude_same_department"],
             respect_department_preference=data["respect_department_preference"],
             exclude_same_reporting_line=data["exclude_same_reporting_line"],
             require_shared_language=data["require_shared_language"],
             max_timezone_gap_hours=data["max_timezone_gap_hours"],
-            mentor_capacity=int(data["mentor_capacity"]), objective=data["objective"],
+            mentor_capacity=int(data["mentor_capacity"]),
+            objective=data["objective"],
             weights={name: data[f"weight_{name}"] for name in WEIGHT_NAMES},
         )
 
@@ -250,6 +291,7 @@ class DoNotPairForm(BaseForm):
 
 
 # -- the skill catalogue -----------------------------------------------------------------------
+
 
 class CatalogueForm(BaseForm):
     """Renames, kinds and removals of existing skills, and new skills (blank rows ignored).
@@ -306,8 +348,11 @@ class CatalogueForm(BaseForm):
                     self.add_error(key, "Give the skill a name, or tick Remove.")
                 else:
                     check(key)
-            self.edits.append(SkillEdit(skill_id=skill_id, name=name,
-                                        kind=self._kind(f"kind-{skill_id}"), remove=remove))
+            self.edits.append(
+                SkillEdit(
+                    skill_id=skill_id, name=name, kind=self._kind(f"kind-{skill_id}"), remove=remove
+                )
+            )
         for i in range(self.new_rows):
             key = f"new-{i}"
             if self[key].data and not self[key].errors:
@@ -380,13 +425,22 @@ class IntakeForm(BaseForm):
     availability = MultiChoiceField()
     availability_note = TextField(filters=(tidy,))
     open_to_other_department = ChoiceField(
-        choices=OPENNESS, message="Say whether a partner from another department is welcome.")
+        choices=OPENNESS, message="Say whether a partner from another department is welcome."
+    )
     consents_to_share = BooleanField()
     is_champion = BooleanField()
 
-    def __init__(self, formdata: Any = AUTO, *, unit: str, ask_seniority: bool,
-                 ask_department: bool, skill_ids: set[int], colleague_ids: set[int],
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        formdata: Any = AUTO,
+        *,
+        unit: str,
+        ask_seniority: bool,
+        ask_department: bool,
+        skill_ids: set[int],
+        colleague_ids: set[int],
+        **kwargs: Any,
+    ) -> None:
         self.unit, self.ask_seniority, self.ask_department = unit, ask_seniority, ask_department
         self.skill_ids, self.colleague_ids = skill_ids, colleague_ids
         self.answers: ProfileAnswers | None = None
@@ -398,23 +452,29 @@ class IntakeForm(BaseForm):
         the learner's answer, not from the organisation's records)."""
         return {
             "seniority": f"{profile.seniority:g}"
-            if own_seniority and profile.seniority is not None else "",
+            if own_seniority and profile.seniority is not None
+            else "",
             "department": profile.department if own_department else "",
             "manager_id": str(profile.manager_id) if profile.manager_id else "",
-            "skills_offered": [link.skill_id for link in profile.skill_links
-                               if link.direction == "offered"],
-            "skills_wanted": [link.skill_id for link in profile.skill_links
-                              if link.direction == "wanted"],
-            "goals": profile.goals, "goal_note": profile.goal_note or "",
+            "skills_offered": [
+                link.skill_id for link in profile.skill_links if link.direction == "offered"
+            ],
+            "skills_wanted": [
+                link.skill_id for link in profile.skill_links if link.direction == "wanted"
+            ],
+            "goals": profile.goals,
+            "goal_note": profile.goal_note or "",
             "languages": [lang for lang in profile.languages if lang in LANGUAGES],
-            "other_languages": ", ".join(lang for lang in profile.languages
-                                         if lang not in LANGUAGES),
+            "other_languages": ", ".join(
+                lang for lang in profile.languages if lang not in LANGUAGES
+            ),
             "interests": ", ".join(profile.interests),
             "time_zone": current_zone(profile.time_zone) or "",
             "availability": profile.availability,
             "availability_note": profile.availability_note or "",
             "open_to_other_department": "yes" if profile.open_to_other_department else "no",
-            "consents_to_share": profile.consents_to_share, "is_champion": profile.is_champion,
+            "consents_to_share": profile.consents_to_share,
+            "is_champion": profile.is_champion,
         }
 
     NEW = {"open_to_other_department": "yes"}
@@ -466,19 +526,28 @@ class IntakeForm(BaseForm):
         if not languages and not self.other_languages.errors:
             self.languages.errors.append("Choose at least one language you can mentor in.")
         availability = self.availability.chosen(AVAILABILITY)
-        if not availability and not self.availability_note.data \
-                and not self.availability_note.errors:
+        if (
+            not availability
+            and not self.availability_note.data
+            and not self.availability_note.errors
+        ):
             self.availability.errors.append(
-                "Tell us when you could meet: tick a time or add a note.")
+                "Tell us when you could meet: tick a time or add a note."
+            )
         if self.errors:
             return False
         self.answers = ProfileAnswers(
             seniority=self.seniority.data if self.ask_seniority else None,
             department=self.department.data if self.ask_department else None,
             manager_id=int(self.manager_id.data) if self.manager_id.data else None,
-            offered_skill_ids=offered, wanted_skill_ids=wanted, interests=interests,
-            goals=goals, goal_note=self.goal_note.data or None, languages=languages,
-            time_zone=self.time_zone.data, availability=availability,
+            offered_skill_ids=offered,
+            wanted_skill_ids=wanted,
+            interests=interests,
+            goals=goals,
+            goal_note=self.goal_note.data or None,
+            languages=languages,
+            time_zone=self.time_zone.data,
+            availability=availability,
             availability_note=self.availability_note.data or None,
             open_to_other_department=self.open_to_other_department.data == "yes",
             is_champion=bool(self.is_champion.data),
@@ -488,6 +557,7 @@ class IntakeForm(BaseForm):
 
 
 # -- the pairing pages -------------------------------------------------------------------------
+
 
 class HandPairForm(BaseForm):
     """A designer's own pair; ``broken`` lists the hard rules it breaks (set by the view when
@@ -545,7 +615,8 @@ class CsvUploadForm(BaseForm):
             if not data.strip():
                 raise ValidationError(
                     f"The file “{upload.filename}” is empty. Export the list again from your "
-                    "HR system, with a header row and one row per person.")
+                    "HR system, with a header row and one row per person."
+                )
         else:
             data = (self.content.data or "").encode()
             if not data:

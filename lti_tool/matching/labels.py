@@ -11,8 +11,11 @@ from lti_tool.matching.models import SenioritySource
 LENGTHS = {n: f"{n} months" for n in range(3, 13)}
 CADENCES = {"weekly": "Weekly", "fortnightly": "Every two weeks", "monthly": "Monthly"}
 # The cadence inside a sentence: "… · 6 months · meetings every two weeks".
-CADENCE_PHRASES = {"weekly": "weekly meetings", "fortnightly": "meetings every two weeks",
-                   "monthly": "monthly meetings"}
+CADENCE_PHRASES = {
+    "weekly": "weekly meetings",
+    "fortnightly": "meetings every two weeks",
+    "monthly": "monthly meetings",
+}
 SENIORITY_UNITS = {"levels": "Career levels", "years": "Years of experience"}
 SENIORITY_SOURCES = {
     SenioritySource.PROFILE.value: "Each learner's own answer in the intake profile",
@@ -55,8 +58,21 @@ LEARNING_GOALS = (
     "Progress in my career",
 )
 LANGUAGES = (
-    "English", "French", "German", "Spanish", "Portuguese", "Italian", "Dutch", "Polish",
-    "Swedish", "Arabic", "Hindi", "Mandarin Chinese", "Japanese", "Korean", "Turkish",
+    "English",
+    "French",
+    "German",
+    "Spanish",
+    "Portuguese",
+    "Italian",
+    "Dutch",
+    "Polish",
+    "Swedish",
+    "Arabic",
+    "Hindi",
+    "Mandarin Chinese",
+    "Japanese",
+    "Korean",
+    "Turkish",
 )
 AVAILABILITY = {
     "mornings": "Weekday mornings",
@@ -64,5 +80,7 @@ AVAILABILITY = {
     "afternoons": "Weekday afternoons",
     "evenings": "Evenings",
 }
-OPENNESS = {"yes": "Yes, someone from another department is welcome",
-            "no": "I would rather be paired within my department"}
+OPENNESS = {
+    "yes": "Yes, someone from another department is welcome",
+    "no": "I would rather be paired within my department",
+}

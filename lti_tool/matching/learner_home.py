@@ -22,10 +22,8 @@ from lti_tool.matching.programs import person_label
 
 # The pool's reasons for someone who could not take part, said to that person.
 LEFT_OUT_WORDS = {
-    "has not submitted the intake profile yet":
-        "your intake profile was not complete when the pairs were made",
-    "has not started the intake profile":
-        "your intake profile was not complete when the pairs were made",
+    "has not submitted the intake profile yet": "your intake profile was not complete when the pairs were made",
+    "has not started the intake profile": "your intake profile was not complete when the pairs were made",
 }
 
 
@@ -52,30 +50,43 @@ class LearnerProgram:
 def learner_programs(course_id: int, person_id: int) -> list[LearnerProgram]:
     """The course's programs past the draft stage, oldest first, as the learner sees them."""
     programs = db.session.scalars(
-        sa.select(Program).where(Program.course_id == course_id,
-                                 Program.status != ProgramStatus.DRAFT.value)
+        sa.select(Program)
+        .where(Program.course_id == course_id, Program.status != ProgramStatus.DRAFT.value)
         .order_by(Program.id)
     ).all()
     if not programs:
         return []
     ids = [p.id for p in programs]
-    profiles = {p.program_id: p for p in db.session.scalars(
-        sa.select(Profile).where(Profile.program_id.in_(ids), Profile.person_id == person_id))}
+    profiles = {
+        p.program_id: p
+        for p in db.session.scalars(
+            sa.select(Profile).where(Profile.program_id.in_(ids), Profile.person_id == person_id)
+        )
+    }
     pairs = db.session.scalars(
-        sa.select(Pair).where(
+        sa.select(Pair)
+        .where(
             Pair.program_id.in_(ids),
             Pair.status.in_([PairStatus.ACTIVE.value, PairStatus.ENDED.value]),
-            sa.or_(Pair.mentor_id == person_id, Pair.mentee_id == person_id))
+            sa.or_(Pair.mentor_id == person_id, Pair.mentee_id == person_id),
+        )
         .options(selectinload(Pair.mentor), selectinload(Pair.mentee))
         .order_by(Pair.id)
     ).all()
-    return [_view(program, profiles.get(program.id),
-                  [p for p in pairs if p.program_id == program.id], person_id)
-            for program in programs]
+    return [
+        _view(
+            program,
+            profiles.get(program.id),
+            [p for p in pairs if p.program_id == program.id],
+            person_id,
+        )
+        for program in programs
+    ]
 
 
-def _view(program: Program, profile: Profile | None, pairs: list[Pair],
-          person_id: int) -> LearnerProgram:
+def _view(
+    program: Program, profile: Profile | None, pairs: list[Pair], person_id: int
+) -> LearnerProgram:
     submitted = profile is not None and profile.is_submitted
     active = [p for p in pairs if p.status == PairStatus.ACTIVE]
     shown = active or (pairs if program.status == ProgramStatus.CLOSED else [])
@@ -92,18 +103,30 @@ def _view(program: Program, profile: Profile | None, pairs: list[Pair],
     else:
         state = "waiting"
     return LearnerProgram(
-        id=program.id, title=program.title, phase=program_phase(program),
-        starts_on=program.starts_on, closed_at=program.closed_at, state=state,
+        id=program.id,
+        title=program.title,
+        phase=program_phase(program),
+        starts_on=program.starts_on,
+        closed_at=program.closed_at,
+        state=state,
         profile_submitted_at=profile.submitted_at if profile else None,
-        can_edit_profile=program.is_taking_intake, partners=partners, unpaired_reason=reason,
+        can_edit_profile=program.is_taking_intake,
+        partners=partners,
+        unpaired_reason=reason,
     )
 
 
 def _unpaired_reason(program: Program, profile: Profile) -> str:
     """Why matching left the learner out, in the second person."""
     run = latest_run(program)
-    entry = next((u for u in (run.unmatched if run is not None else [])
-                  if u.get("person_id") == profile.person_id), None)
+    entry = next(
+        (
+            u
+            for u in (run.unmatched if run is not None else [])
+            if u.get("person_id") == profile.person_id
+        ),
+        None,
+    )
     if run is None or run.finished_at is None or profile.submitted_at > run.finished_at:
         return "You completed your profile after the pairs were made."
     if entry is None:
@@ -117,13 +140,19 @@ def learner_sentence(side: str, reason: str) -> str:
     partner = "mentee" if side == "mentor" else "mentor"
     reason = reason.strip().rstrip(".")
     if not side:
-        words = LEFT_OUT_WORDS.get(reason, "you could not take part yet: " + reason.replace(
-            "has no seniority yet", "your seniority was not known yet"))
+        words = LEFT_OUT_WORDS.get(
+            reason,
+            "you could not take part yet: "
+            + reason.replace("has no seniority yet", "your seniority was not known yet"),
+        )
         return words[:1].upper() + words[1:] + "."
     if reason.startswith("no "):
-        text = reason.replace("they asked for a partner from their own department",
-                              "you asked for a partner from your own department")
-        return (f"The program's rules left nobody who could be your {partner}: there was "
-                f"{text}.")
-    return (f"Everyone who could have been your {partner} under the program's rules was "
-            "already paired with someone else.")
+        text = reason.replace(
+            "they asked for a partner from their own department",
+            "you asked for a partner from your own department",
+        )
+        return f"The program's rules left nobody who could be your {partner}: there was {text}."
+    return (
+        f"Everyone who could have been your {partner} under the program's rules was "
+        "already paired with someone else."
+    )

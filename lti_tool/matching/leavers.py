@@ -42,8 +42,11 @@ def flag_leavers(course_id: int, person_ids: Collection[int]) -> int:
     }
     for pair in pairs:
         if pair.status == PairStatus.ACTIVE:
-            who = " and ".join(names.get(i, f"Person #{i}")
-                               for i in (pair.mentor_id, pair.mentee_id) if i in leavers)
+            who = " and ".join(
+                names.get(i, f"Person #{i}")
+                for i in (pair.mentor_id, pair.mentee_id)
+                if i in leavers
+            )
             pair.end(f"{who} left the course", needs_rematch=True)
         else:
             pair.needs_rematch = True

@@ -71,10 +71,14 @@ def previous_pair_ids(program: Program) -> PairIds:
 
 def count_ready_profiles(program: Program) -> int:
     """Submitted intake profiles: how big a run will be."""
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Profile)
-        .where(Profile.program_id == program.id, Profile.submitted_at.is_not(None))
-    ) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Profile)
+            .where(Profile.program_id == program.id, Profile.submitted_at.is_not(None))
+        )
+        or 0
+    )
 
 
 def latest_run(program: Program) -> MatchingRun | None:
@@ -101,11 +105,14 @@ def ensure_reviewable(program: Program) -> None:
     :raise DomainError: the program is a draft or closed.
     """
     if program.status not in (ProgramStatus.MATCHING, ProgramStatus.ACTIVE):
-        hint = ("Open the intake first: pairs are made while the program is matching."
-                if program.status == ProgramStatus.DRAFT
-                else "A closed program keeps its pairs as they were, for the reports.")
-        raise DomainError(f"This program is {program.status}: its pairs cannot change now.",
-                          hint=hint)
+        hint = (
+            "Open the intake first: pairs are made while the program is matching."
+            if program.status == ProgramStatus.DRAFT
+            else "A closed program keeps its pairs as they were, for the reports."
+        )
+        raise DomainError(
+            f"This program is {program.status}: its pairs cannot change now.", hint=hint
+        )
 
 
 # -- runs ----------------------------------------------------------------------------------
@@ -189,8 +196,10 @@ def _match(run: MatchingRun, phase: Phase) -> None:
         gone = [i for i in (pair.mentor_id, pair.mentee_id) if i not in pool.ids]
         if gone:
             who = " and ".join(pool.names.get(i, f"Person #{i}") for i in gone)
-            notes.append(f"The locked pair of {_pair_words(pool, pair)} was dropped: {who} "
-                         "can no longer take part.")
+            notes.append(
+                f"The locked pair of {_pair_words(pool, pair)} was dropped: {who} "
+                "can no longer take part."
+            )
         else:
             kept.append(pair)
     rules = program.matching_rules(
@@ -207,8 +216,11 @@ def _match(run: MatchingRun, phase: Phase) -> None:
     for proposed in result.pairs:
         row = by_ids.get((proposed.mentor_id, proposed.mentee_id))
         if row is None:
-            row = Pair(mentor_id=proposed.mentor_id, mentee_id=proposed.mentee_id,
-                       status=PairStatus.PROPOSED.value)
+            row = Pair(
+                mentor_id=proposed.mentor_id,
+                mentee_id=proposed.mentee_id,
+                status=PairStatus.PROPOSED.value,
+            )
             program.pairs.append(row)
         store_result(row, proposed)
     db.session.flush()
@@ -231,23 +243,33 @@ def _rematch(run: MatchingRun, phase: Phase) -> None:
     leavers = {i for p in involved for i in (p.mentor_id, p.mentee_id)} - pool.ids
     broken = [p for p in involved if p.needs_rematch or {p.mentor_id, p.mentee_id} & leavers]
     previous = MatchResult(
-        pairs=[_as_proposed(p) for p in involved
-               if p.status != PairStatus.ENDED or {p.mentor_id, p.mentee_id} & leavers],
-        unmatched=[], total_score=0.0, objective=program.objective,
+        pairs=[
+            _as_proposed(p)
+            for p in involved
+            if p.status != PairStatus.ENDED or {p.mentor_id, p.mentee_id} & leavers
+        ],
+        unmatched=[],
+        total_score=0.0,
+        objective=program.objective,
     )
     ended = {(p.mentor_id, p.mentee_id) for p in program.pairs if p.status == PairStatus.ENDED}
     rules = program.matching_rules(previous_pairs=previous_pair_ids(program) | ended)
     phase(1, len(PHASES), PHASES[1])
-    result = _engine(lambda: rematch(
-        previous, leavers, pool.mentors, pool.mentees, rules, program.score_weights()
-    ))
+    result = _engine(
+        lambda: rematch(
+            previous, leavers, pool.mentors, pool.mentees, rules, program.score_weights()
+        )
+    )
     phase(2, len(PHASES), PHASES[2])
     notes = [note for p in broken if (note := _dissolve(program, pool, p, leavers))]
     known = {(p.mentor_id, p.mentee_id) for p in current_pairs(program)}
     for proposed in result.pairs:
         if (proposed.mentor_id, proposed.mentee_id) not in known:
-            row = Pair(mentor_id=proposed.mentor_id, mentee_id=proposed.mentee_id,
-                       status=PairStatus.PROPOSED.value)
+            row = Pair(
+                mentor_id=proposed.mentor_id,
+                mentee_id=proposed.mentee_id,
+                status=PairStatus.PROPOSED.value,
+            )
             program.pairs.append(row)
             store_result(row, proposed)
     db.session.flush()
@@ -257,8 +279,9 @@ def _rematch(run: MatchingRun, phase: Phase) -> None:
 def _dissolve(program: Program, pool: Pool, pair: Pair, leavers: set[int]) -> str | None:
     """Take a pair a leaver broke out of the program's current pairs."""
     pair.needs_rematch = False
-    who = " and ".join(pool.names.get(i, f"Person #{i}")
-                       for i in (pair.mentor_id, pair.mentee_id) if i in leavers)
+    who = " and ".join(
+        pool.names.get(i, f"Person #{i}") for i in (pair.mentor_id, pair.mentee_id) if i in leavers
+    )
     if not who:
         return None  # the leaver came back: the pair stays as it was
     if pair.status == PairStatus.ACTIVE:
@@ -302,13 +325,20 @@ def store_result(pair: Pair, proposed: ProposedPair) -> None:
 
 def _as_proposed(pair: Pair) -> ProposedPair:
     return ProposedPair(
-        mentor_id=pair.mentor_id, mentee_id=pair.mentee_id, score=pair.score,
-        breakdown=dict(pair.breakdown or {}), reasons=dict(pair.explanation or {}),
-        rules_passed=list(pair.rules_passed or []), rules_broken=list(pair.rules_broken or []),
-        is_locked=pair.status != PairStatus.PROPOSED, override_reason=pair.override_reason,
+        mentor_id=pair.mentor_id,
+        mentee_id=pair.mentee_id,
+        score=pair.score,
+        breakdown=dict(pair.breakdown or {}),
+        reasons=dict(pair.explanation or {}),
+        rules_passed=list(pair.rules_passed or []),
+        rules_broken=list(pair.rules_broken or []),
+        is_locked=pair.status != PairStatus.PROPOSED,
+        override_reason=pair.override_reason,
     )
 
 
 def _pair_words(pool: Pool, pair: Pair) -> str:
-    return (f"{pool.names.get(pair.mentor_id, f'Person #{pair.mentor_id}')} and "
-            f"{pool.names.get(pair.mentee_id, f'Person #{pair.mentee_id}')}")
+    return (
+        f"{pool.names.get(pair.mentor_id, f'Person #{pair.mentor_id}')} and "
+        f"{pool.names.get(pair.mentee_id, f'Person #{pair.mentee_id}')}"
+    )

@@ -62,8 +62,7 @@ def partner_views(course_id: int, person_id: int) -> list[PartnerView]:
             Pair.status == PairStatus.ACTIVE,
             sa.or_(Pair.mentor_id == person_id, Pair.mentee_id == person_id),
         )
-        .options(selectinload(Pair.program), selectinload(Pair.mentor),
-                 selectinload(Pair.mentee))
+        .options(selectinload(Pair.program), selectinload(Pair.mentor), selectinload(Pair.mentee))
         .order_by(Program.id, Pair.id)
     ).all()
     if not pairs:
@@ -73,8 +72,10 @@ def partner_views(course_id: int, person_id: int) -> list[PartnerView]:
         (p.program_id, p.person_id): p
         for p in db.session.scalars(
             sa.select(Profile)
-            .where(Profile.program_id.in_({p.program_id for p in pairs}),
-                   Profile.person_id.in_(partner_ids))
+            .where(
+                Profile.program_id.in_({p.program_id for p in pairs}),
+                Profile.person_id.in_(partner_ids),
+            )
             .options(selectinload(Profile.skill_links).selectinload(ProfileSkill.skill))
         )
     }
@@ -90,7 +91,8 @@ def _view(pair: Pair, person_id: int, profiles: dict[tuple[int, int], Profile]) 
         program_title=pair.program.title,
         cadence=CADENCE_PHRASES.get(pair.program.cadence, pair.program.cadence),
         closed_at=(pair.program.closed_at or pair.program.updated_at)
-        if pair.program.status == ProgramStatus.CLOSED else None,
+        if pair.program.status == ProgramStatus.CLOSED
+        else None,
         is_mentor=is_mentor,
         partner_name=person_label(partner),
         shares_profile=shares,
@@ -124,8 +126,10 @@ def _shared_fields(profile: Profile, email: str | None) -> list[tuple[str, str]]
 def _reasons(pair: Pair, partner_shares: bool) -> list[tuple[str, str]]:
     """Each factor that gave the pair points, best first, in words."""
     explanation = pair.explanation or {}
-    scored = sorted(((points, key) for key, points in (pair.breakdown or {}).items()
-                     if points > 0), key=lambda item: -item[0])
+    scored = sorted(
+        ((points, key) for key, points in (pair.breakdown or {}).items() if points > 0),
+        key=lambda item: -item[0],
+    )
     reasons = []
     for _, key in scored:
         sentence = explanation.get(key, "")

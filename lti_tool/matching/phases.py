@@ -9,8 +9,12 @@ from dataclasses import dataclass
 from lti_tool.core.time import utcnow
 from lti_tool.matching.models import Program, ProgramStatus
 
-TONES = {ProgramStatus.DRAFT: "", ProgramStatus.MATCHING: "warn", ProgramStatus.ACTIVE: "ok",
-         ProgramStatus.CLOSED: "muted"}
+TONES = {
+    ProgramStatus.DRAFT: "",
+    ProgramStatus.MATCHING: "warn",
+    ProgramStatus.ACTIVE: "ok",
+    ProgramStatus.CLOSED: "muted",
+}
 
 
 @dataclass(frozen=True)

@@ -127,8 +127,10 @@ def seniority_threshold(people: list[Candidate], capacity: int = 1) -> float | N
     for level in levels[1:]:
         mentors = sum(1 for c in people if c.seniority < level)
         mentees = len(people) - mentors
-        key = (max(mentees - mentors * capacity, 0) + max(mentors - mentees, 0),
-               abs(mentors - mentees))
+        key = (
+            max(mentees - mentors * capacity, 0) + max(mentors - mentees, 0),
+            abs(mentors - mentees),
+        )
         if best is None or key < best[0]:
             best = (key, level)
     return best[1] if best else None

@@ -97,7 +97,8 @@ class ProfileAnswers:
 
 def find_profile(program_id: int, person_id: int) -> Profile | None:
     return db.session.scalars(
-        sa.select(Profile).where(Profile.program_id == program_id, Profile.person_id == person_id)
+        sa.select(Profile)
+        .where(Profile.program_id == program_id, Profile.person_id == person_id)
         .options(selectinload(Profile.skill_links).selectinload(ProfileSkill.skill))
     ).first()
 
@@ -111,15 +112,19 @@ def custom_claims(claims: Mapping) -> dict:
 def claim_values(program: Program, custom: Mapping) -> tuple[float | None, str | None]:
     """Seniority and department from the program's custom claims; None where a claim is
     missing or unusable (then the learner is asked instead)."""
-    return _from_claims(custom, program.seniority_unit, program.seniority_claim,
-                        program.department_claim)
+    return _from_claims(
+        custom, program.seniority_unit, program.seniority_claim, program.department_claim
+    )
 
 
-def _from_claims(custom: Mapping, unit: str, seniority_claim: str,
-                 department_claim: str) -> tuple[float | None, str | None]:
+def _from_claims(
+    custom: Mapping, unit: str, seniority_claim: str, department_claim: str
+) -> tuple[float | None, str | None]:
     values: list = []
-    for name, parse in ((seniority_claim, lambda v: parse_seniority(v, unit)),
-                        (department_claim, parse_department)):
+    for name, parse in (
+        (seniority_claim, lambda v: parse_seniority(v, unit)),
+        (department_claim, parse_department),
+    ):
         raw = custom.get(name)
         try:
             values.append(parse(raw) if raw not in (None, "") else None)
@@ -151,24 +156,38 @@ def apply_claims(program: Program, profile: Profile, custom: Mapping) -> bool:
     seniority, department = claim_values(program, custom)
     changed = False
     if seniority is not None and (profile.seniority, profile.seniority_source) != (
-            seniority, SenioritySource.CLAIM):
+        seniority,
+        SenioritySource.CLAIM,
+    ):
         profile.set_seniority(seniority, SenioritySource.CLAIM)
         changed = True
     if department is not None and (profile.department, profile.department_source) != (
-            department, SenioritySource.CLAIM):
+        department,
+        SenioritySource.CLAIM,
+    ):
         profile.set_department(department, SenioritySource.CLAIM)
         changed = True
     return changed
 
 
-def on_launch_established(course_id: int, *, person_id: int, roles: list[str],
-                          message_type: str, custom: object = None, **_: object) -> None:
+def on_launch_established(
+    course_id: int,
+    *,
+    person_id: int,
+    roles: list[str],
+    message_type: str,
+    custom: object = None,
+    **_: object,
+) -> None:
     """A learner's launch brings new claim values (seniority, department): their submitted
     profiles take them now, in the launch's own transaction (the home page only reads).
     No query unless the launch carries custom claims."""
     custom = custom if isinstance(custom, dict) else {}
-    if (not custom or message_type != "LtiResourceLinkRequest"
-            or audience_for(roles) == Audience.DESIGNER):
+    if (
+        not custom
+        or message_type != "LtiResourceLinkRequest"
+        or audience_for(roles) == Audience.DESIGNER
+    ):
         return
     check_learner_launch(course_id, person_id, custom)
 
@@ -200,8 +219,7 @@ def check_learner_launch(
             continue
         new_seniority, new_department = _from_claims(custom, unit, s_claim, d_claim)
         if (new_seniority not in (None, seniority)) or (new_department not in (None, dept)):
-            profile = db.session.get(Profile, profile_id,
-                                     options=[joinedload(Profile.program)])
+            profile = db.session.get(Profile, profile_id, options=[joinedload(Profile.program)])
             changed = apply_claims(profile.program, profile, custom) or changed
     return due, changed
 
@@ -210,33 +228,60 @@ def check_learner_launch(
 def _learner_programs_query() -> sa.Select:
     # Built once: every learner's launch runs it.
     return (
-        sa.select(Program.id, Program.seniority_source, Program.seniority_unit,
-                  Program.seniority_claim, Program.department_claim, Profile.id,
-                  Profile.submitted_at, Profile.seniority, Profile.department)
-        .outerjoin(Profile, sa.and_(Profile.program_id == Program.id,
-                                    Profile.person_id == sa.bindparam("person_id")))
-        .where(Program.course_id == sa.bindparam("course_id"),
-               Program.status.in_([ProgramStatus.MATCHING.value, ProgramStatus.ACTIVE.value]))
+        sa.select(
+            Program.id,
+            Program.seniority_source,
+            Program.seniority_unit,
+            Program.seniority_claim,
+            Program.department_claim,
+            Profile.id,
+            Profile.submitted_at,
+            Profile.seniority,
+            Profile.department,
+        )
+        .outerjoin(
+            Profile,
+            sa.and_(
+                Profile.program_id == Program.id, Profile.person_id == sa.bindparam("person_id")
+            ),
+        )
+        .where(
+            Program.course_id == sa.bindparam("course_id"),
+            Program.status.in_([ProgramStatus.MATCHING.value, ProgramStatus.ACTIVE.value]),
+        )
         .order_by(Program.id)
     )
 
 
 def known_departments(program_id: int) -> list[str]:
     """Departments already given in the program, for suggestions and consistent spelling."""
-    return sorted(db.session.scalars(
-        sa.select(Profile.department).where(Profile.program_id == program_id,
-                                            Profile.department.is_not(None)).distinct()
-    ), key=str.casefold)
+    return sorted(
+        db.session.scalars(
+            sa.select(Profile.department)
+            .where(Profile.program_id == program_id, Profile.department.is_not(None))
+            .distinct()
+        ),
+        key=str.casefold,
+    )
 
 
 def course_departments(course_id: int) -> list[str]:
     """Departments known in the course, from the profiles of all its programs (typed by
     learners, imported or sent by the LMS): the intake suggests them."""
-    return sorted(set(db.session.scalars(
-        sa.select(Profile.department).join(Program, Program.id == Profile.program_id)
-        .where(Program.course_id == course_id, Profile.department.is_not(None),
-               Profile.department != "")
-    )), key=str.casefold)
+    return sorted(
+        set(
+            db.session.scalars(
+                sa.select(Profile.department)
+                .join(Program, Program.id == Profile.program_id)
+                .where(
+                    Program.course_id == course_id,
+                    Profile.department.is_not(None),
+                    Profile.department != "",
+                )
+            )
+        ),
+        key=str.casefold,
+    )
 
 
 def save_intake(
@@ -264,14 +309,24 @@ def save_intake(
     profile.manager_id = answers.manager_id if answers.manager_id != person.id else None
     wanted = {("offered", i) for i in answers.offered_skill_ids}
     wanted |= {("wanted", i) for i in answers.wanted_skill_ids}
-    profile.skill_links = [link for link in profile.skill_links
-                           if (link.direction, link.skill_id) in wanted]
+    profile.skill_links = [
+        link for link in profile.skill_links if (link.direction, link.skill_id) in wanted
+    ]
     have = {(link.direction, link.skill_id) for link in profile.skill_links}
     for direction, skill_id in sorted(wanted - have):
         profile.skill_links.append(ProfileSkill(skill_id=skill_id, direction=direction))
-    for name in ("interests", "goals", "goal_note", "languages", "time_zone", "availability",
-                 "availability_note", "open_to_other_department", "is_champion",
-                 "consents_to_share"):
+    for name in (
+        "interests",
+        "goals",
+        "goal_note",
+        "languages",
+        "time_zone",
+        "availability",
+        "availability_note",
+        "open_to_other_department",
+        "is_champion",
+        "consents_to_share",
+    ):
         value = getattr(answers, name)
         if getattr(profile, name) != value:
             setattr(profile, name, list(value) if isinstance(value, list) else value)

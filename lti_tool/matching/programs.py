@@ -83,8 +83,10 @@ class SkillEdit:
 # A program as its services use it: the skill catalogue, pairs, vetoes and do-not-pair
 # entries, each loaded with one query (profiles, which can be many, are queried when needed).
 PROGRAM_COLLECTIONS = (
-    selectinload(Program.skills), selectinload(Program.pairs),
-    selectinload(Program.vetoes), selectinload(Program.do_not_pairs),
+    selectinload(Program.skills),
+    selectinload(Program.pairs),
+    selectinload(Program.vetoes),
+    selectinload(Program.do_not_pairs),
 )
 
 
@@ -97,16 +99,26 @@ def get_program(program_id: int) -> Program | None:
 
 def list_programs(course_id: int) -> list[Program]:
     """The course's programs, newest first, in one query."""
-    return list(db.session.scalars(
-        sa.select(Program).where(Program.course_id == course_id)
-        .order_by(Program.created_at.desc(), Program.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Program)
+            .where(Program.course_id == course_id)
+            .order_by(Program.created_at.desc(), Program.id.desc())
+        )
+    )
 
 
 def create_program(course: Course, values: ProgramValues) -> Program:
     """A draft program in ``course`` with the default skill catalogue."""
-    program = Program(course=course, skills=[], profiles=[], pairs=[], vetoes=[],
-                      do_not_pairs=[], **_program_fields(values))
+    program = Program(
+        course=course,
+        skills=[],
+        profiles=[],
+        pairs=[],
+        vetoes=[],
+        do_not_pairs=[],
+        **_program_fields(values),
+    )
     for position, (kind, name) in enumerate(DEFAULT_SKILLS):
         program.skills.append(Skill(name=name, kind=kind, position=position))
     db.session.add(program)
@@ -205,7 +217,8 @@ def person_label(person: Person) -> str:
 def course_people(course_id: int) -> list[Person]:
     """The course's active members, by name: the only people a program's pages may show."""
     people = db.session.scalars(
-        sa.select(Person).join(Membership, Membership.person_id == Person.id)
+        sa.select(Person)
+        .join(Membership, Membership.person_id == Person.id)
         .where(Membership.course_id == course_id, Membership.status == "Active")
     ).all()
     return sorted(people, key=lambda p: (person_label(p).casefold(), p.id))
@@ -214,7 +227,8 @@ def course_people(course_id: int) -> list[Person]:
 def course_learners(course_id: int) -> list[Person]:
     """The course's active members who launch as learners (the people a program matches)."""
     rows = db.session.execute(
-        sa.select(Person, Membership.roles).join(Membership, Membership.person_id == Person.id)
+        sa.select(Person, Membership.roles)
+        .join(Membership, Membership.person_id == Person.id)
         .where(Membership.course_id == course_id, Membership.status == "Active")
     ).all()
     learners = [p for p, roles in rows if audience_for(roles or []) == Audience.LEARNER]
@@ -254,8 +268,11 @@ def remove_do_not_pair(program: Program, entry_id: int) -> None:
 def participants(program: Program) -> list[Profile]:
     """The program's profiles with their people, by name, for the designer's overview."""
     profiles = db.session.scalars(
-        sa.select(Profile).where(Profile.program_id == program.id)
-        .options(selectinload(Profile.person), selectinload(Profile.skill_links)
-                 .selectinload(ProfileSkill.skill))
+        sa.select(Profile)
+        .where(Profile.program_id == program.id)
+        .options(
+            selectinload(Profile.person),
+            selectinload(Profile.skill_links).selectinload(ProfileSkill.skill),
+        )
     ).all()
     return sorted(profiles, key=lambda p: (person_label(p.person).casefold(), p.id))

@@ -32,21 +32,27 @@ def run_matching_job(run_id: int) -> None:
     """Run a queued matching run and store its pairs and unmatched people."""
     run = db.session.get(MatchingRun, run_id)
     if run is None or run.status != RunStatus.QUEUED:
-        log.info("Matching run %s is gone or already %s; skipped", run_id,
-                 run.status if run else "deleted")
+        log.info(
+            "Matching run %s is gone or already %s; skipped",
+            run_id,
+            run.status if run else "deleted",
+        )
         return
     with separate_unit():  # the run's page sees "running" at once
         db.session.get(MatchingRun, run_id).start()
     db.session.refresh(run)
     try:
         with keep_alive(run) as pulse:
-            execute_run(run, lambda done, total, words: pulse.report(
-                done=done, total=total, phase=words))
+            execute_run(
+                run, lambda done, total, words: pulse.report(done=done, total=total, phase=words)
+            )
             db.session.flush()  # a finish refused (declared lost meanwhile) raises here
     except REFUSED:
         discard()  # declared lost meanwhile: its pairs are not kept
-        log.warning("Matching run %s was declared lost while its worker still ran; "
-                    "its pairs are discarded", run_id)
+        log.warning(
+            "Matching run %s was declared lost while its worker still ran; its pairs are discarded",
+            run_id,
+        )
         return
     except ReciprocalError as error:
         _record_failure(run_id, error.message)
@@ -54,8 +60,13 @@ def run_matching_job(run_id: int) -> None:
         _record_failure(run_id, UNEXPECTED)
         raise
     else:
-        log.info("Matching run %s of program %s: %d pairs, %d unmatched", run_id,
-                 run.program_id, run.pair_count, len(run.unmatched))
+        log.info(
+            "Matching run %s of program %s: %d pairs, %d unmatched",
+            run_id,
+            run.program_id,
+            run.pair_count,
+            len(run.unmatched),
+        )
 
 
 def _record_failure(run_id: int, message: str) -> None:

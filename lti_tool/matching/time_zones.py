@@ -102,5 +102,6 @@ def current_zone(name: str | None) -> str | None:
 def zone_label(name: str | None) -> str:
     """A stored zone in words ("India — Kolkata"); the raw name when it is not listed."""
     current = current_zone(name)
-    return next((z.label for z in current_zones() if z.name == current),
-                (name or "").replace("_", " "))
+    return next(
+        (z.label for z in current_zones() if z.name == current), (name or "").replace("_", " ")
+    )

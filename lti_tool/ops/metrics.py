@@ -63,8 +63,11 @@ class SiteCollector:
     def collect(self) -> Iterator[Metric]:
         yield from self._queue()
         sends = GaugeMetricFamily(
-            "reciprocal_grade_sends", "Grade sends in the grade outbox by state "
-            "(waiting, failed); 0 until the outbox exists.", labels=["state"])
+            "reciprocal_grade_sends",
+            "Grade sends in the grade outbox by state "
+            "(waiting, failed); 0 until the outbox exists.",
+            labels=["state"],
+        )
         for state, count in self.app.extensions[EXTENSION]().items():
             sends.add_metric([state], float(count))
         yield sends
@@ -78,33 +81,41 @@ class SiteCollector:
             timeout,
         )
         reachable = all(result.ok for result in results.values())
-        yield GaugeMetricFamily("reciprocal_queue_reachable",
-                                "1 when the job queue answered this scrape.",
-                                value=1.0 if reachable else 0.0)
+        yield GaugeMetricFamily(
+            "reciprocal_queue_reachable",
+            "1 when the job queue answered this scrape.",
+            value=1.0 if reachable else 0.0,
+        )
         if not reachable:
             return
-        yield GaugeMetricFamily("reciprocal_queue_depth", "Jobs waiting in the queue.",
-                                value=float(results["queue"].value))
+        yield GaugeMetricFamily(
+            "reciprocal_queue_depth",
+            "Jobs waiting in the queue.",
+            value=float(results["queue"].value),
+        )
         yield GaugeMetricFamily(
             "reciprocal_queue_oldest_job_age_seconds",
             "Seconds since the oldest waiting job was sent (0: none waits).",
-            value=float(results["queue_age"].value))
+            value=float(results["queue_age"].value),
+        )
 
     def _platforms(self) -> Iterator[Metric]:
         info = GaugeMetricFamily(
-            "reciprocal_platform_info", "Each platform id's issuer (join on platform).",
-            labels=["platform", "issuer", "issuer_host"])
+            "reciprocal_platform_info",
+            "Each platform id's issuer (join on platform).",
+            labels=["platform", "issuer", "issuer_host"],
+        )
         timeout = float(self.app.config["READY_CHECK_TIMEOUT_SECONDS"])
         read = run_bounded({"database": self._read_platforms}, timeout)["database"]
         for platform_id, issuer in read.value if read.ok else []:
             info.add_metric([str(platform_id), issuer, urlsplit(issuer).netloc], 1.0)
         yield info
 
-
     def _read_platforms(self) -> list[tuple[int, str]]:
         with self.app.app_context():
-            return [tuple(row) for row in
-                    db.session.execute(sa.select(Platform.id, Platform.issuer))]
+            return [
+                tuple(row) for row in db.session.execute(sa.select(Platform.id, Platform.issuer))
+            ]
 
 
 def render_metrics(app: Flask) -> bytes:
@@ -120,14 +131,16 @@ def render_metrics(app: Flask) -> bytes:
     return generate_latest(registry)
 
 
-def metrics_access(config: Mapping[str, object], authorization: str | None,
-                   client: str | None) -> bool:
+def metrics_access(
+    config: Mapping[str, object], authorization: str | None, client: str | None
+) -> bool:
     """A bearer token equal to ``METRICS_TOKEN``, or a client in ``METRICS_ALLOWED_NETWORKS``."""
     token = config.get("METRICS_TOKEN")
     if token and authorization:
         scheme, _, given = authorization.partition(" ")
-        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(),
-                                                              str(token).encode()):
+        if scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode(), str(token).encode()
+        ):
             return True
     networks = parse_networks(str(config.get("METRICS_ALLOWED_NETWORKS") or ""))
     if networks and client:

@@ -133,7 +133,6 @@ def require_platform(platform_id: int) -> AdminScope:
         raise AccessDenied(
             "As an LMS administrator you manage only the LMS you launched the tool from; "
             "this belongs to another one.",
-            hint="Open the tool's administration from that LMS, or ask the tool's "
-            "administrator.",
+            hint="Open the tool's administration from that LMS, or ask the tool's administrator.",
         )
     return scope

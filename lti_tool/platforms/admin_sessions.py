@@ -40,9 +40,7 @@ def _hash(token: str) -> str:
 def open_admin_session(client_address: str | None, ttl_seconds: int) -> tuple[str, AdminSession]:
     """A new session: the opaque id for the cookie, and its row (the caller commits)."""
     now = utcnow()
-    db.session.execute(
-        sa.delete(AdminSession).where(AdminSession.expires_at < now - KEEP_EXPIRED)
-    )
+    db.session.execute(sa.delete(AdminSession).where(AdminSession.expires_at < now - KEEP_EXPIRED))
     token = secrets.token_urlsafe(32)
     row = AdminSession(
         token_hash=_hash(token),

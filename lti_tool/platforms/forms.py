@@ -29,8 +29,11 @@ class PlatformForm(BaseForm):
     def values(self) -> PlatformValues:
         """The checked values (after ``validate()``)."""
         return PlatformValues(
-            name=self.name.data, issuer=self.issuer.data, client_id=self.client_id.data,
-            auth_login_url=self.auth_login_url.data, auth_token_url=self.auth_token_url.data,
+            name=self.name.data,
+            issuer=self.issuer.data,
+            client_id=self.client_id.data,
+            auth_login_url=self.auth_login_url.data,
+            auth_token_url=self.auth_token_url.data,
             key_set_url=self.key_set_url.data,
             deployment_ids=tuple((self.deployment_ids.data or "").replace(",", " ").split()),
         )

@@ -45,15 +45,15 @@ class NextSteps:
         return [SCOPE_FEATURES[s] for s in self.missing_scopes if s in SCOPE_FEATURES]
 
 
-def next_steps(product_family: str | None, granted_scopes: Iterable[str] | None,
-               status: str) -> NextSteps:
+def next_steps(
+    product_family: str | None, granted_scopes: Iterable[str] | None, status: str
+) -> NextSteps:
     """``granted_scopes`` None: not known (the platform was added by hand)."""
     granted = None if granted_scopes is None else set(granted_scopes)
     return NextSteps(
         product_family=(product_family or "other").lower(),
         status=status,
-        missing_scopes=() if granted is None else tuple(s for s in TOOL_SCOPES
-                                                          if s not in granted),
+        missing_scopes=() if granted is None else tuple(s for s in TOOL_SCOPES if s not in granted),
     )
 
 

@@ -66,9 +66,16 @@ def mint_invite(
     )
     db.session.add(invite)
     db.session.flush()
-    record_event(actor, "invite.minted", f"invite {invite.id}", {
-        "issuer": invite.issuer, "note": invite.note, "expires_at": invite.expires_at.isoformat(),
-    })
+    record_event(
+        actor,
+        "invite.minted",
+        f"invite {invite.id}",
+        {
+            "issuer": invite.issuer,
+            "note": invite.note,
+            "expires_at": invite.expires_at.isoformat(),
+        },
+    )
     return MintedInvite(invite, token)
 
 
@@ -92,8 +99,7 @@ def get_usable_invite(token: str) -> RegistrationInvite:
         )
     if invite.used_at is not None:
         raise InviteRefused(
-            "This registration URL has already been used to register an LMS; each one works "
-            "once.",
+            "This registration URL has already been used to register an LMS; each one works once.",
             status_code=410,
         )
     if invite.is_expired(utcnow()):
@@ -128,12 +134,20 @@ def spend_invite(invite: RegistrationInvite, platform: Platform, actor: str) -> 
         .execution_options(synchronize_session=False)
     ).rowcount
     if spent != 1:
-        raise InviteRefused("This registration URL has just been used by another registration.",
-                            status_code=410)
+        raise InviteRefused(
+            "This registration URL has just been used by another registration.", status_code=410
+        )
     db.session.refresh(invite)
-    record_event(actor, "invite.used", f"invite {invite.id}", {
-        "platform_id": platform.id, "issuer": platform.issuer, "client_id": platform.client_id,
-    })
+    record_event(
+        actor,
+        "invite.used",
+        f"invite {invite.id}",
+        {
+            "platform_id": platform.id,
+            "issuer": platform.issuer,
+            "client_id": platform.client_id,
+        },
+    )
 
 
 def revoke_invite(invite: RegistrationInvite, actor: str) -> None:
@@ -149,6 +163,8 @@ def revoke_invite(invite: RegistrationInvite, actor: str) -> None:
 
 
 def recent_invites(limit: int = 20) -> list[RegistrationInvite]:
-    return list(db.session.scalars(
-        sa.select(RegistrationInvite).order_by(RegistrationInvite.id.desc()).limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(RegistrationInvite).order_by(RegistrationInvite.id.desc()).limit(limit)
+        )
+    )

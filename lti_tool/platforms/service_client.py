@@ -67,9 +67,7 @@ def access_token(platform: Platform, scopes: Iterable[str], *, fresh: bool = Fal
         return cached.value
     token, lifetime = _request_token(platform, sorted(cache_key[2]))
     with _lock:
-        _tokens[cache_key] = _CachedToken(
-            token, now + max(lifetime - EXPIRY_MARGIN_SECONDS, 1)
-        )
+        _tokens[cache_key] = _CachedToken(token, now + max(lifetime - EXPIRY_MARGIN_SECONDS, 1))
     return token
 
 

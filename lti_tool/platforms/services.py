@@ -122,8 +122,11 @@ def add_platform(
         actor,
         "platform.registered" if registered_by == "dynamic" else "platform.added",
         describe_platform(platform),
-        {**platform_snapshot(platform), "status": platform.status,
-         "deployment_ids": sorted(d.deployment_id for d in platform.deployments)},
+        {
+            **platform_snapshot(platform),
+            "status": platform.status,
+            "deployment_ids": sorted(d.deployment_id for d in platform.deployments),
+        },
     )
     return platform
 
@@ -136,10 +139,16 @@ def edit_platform(platform: Platform, values: dict[str, str | None], *, actor: s
     """
     after = {field: (values.get(field) or "").strip() for field in EDITABLE_FIELDS}
     after["auth_audience"] = after["auth_audience"] or None
-    _raise_for(PlatformValues(issuer=platform.issuer, client_id=platform.client_id,
-                              name=after["name"], auth_login_url=after["auth_login_url"],
-                              auth_token_url=after["auth_token_url"],
-                              key_set_url=after["key_set_url"]))
+    _raise_for(
+        PlatformValues(
+            issuer=platform.issuer,
+            client_id=platform.client_id,
+            name=after["name"],
+            auth_login_url=after["auth_login_url"],
+            auth_token_url=after["auth_token_url"],
+            key_set_url=after["key_set_url"],
+        )
+    )
     changed = changes(platform_snapshot(platform), after)
     if not changed:
         return {}
@@ -148,10 +157,15 @@ def edit_platform(platform: Platform, values: dict[str, str | None], *, actor: s
     if "key_set_url" in changed:
         platform.jwks_json = None
         platform.jwks_expires_at = None
-    record_event(actor, "platform.edited", describe_platform(platform), {
-        "changes": changed,
-        "endpoints_changed": sorted(set(changed) & set(ENDPOINT_FIELDS)),
-    })
+    record_event(
+        actor,
+        "platform.edited",
+        describe_platform(platform),
+        {
+            "changes": changed,
+            "endpoints_changed": sorted(set(changed) & set(ENDPOINT_FIELDS)),
+        },
+    )
     db.session.flush()
     return changed
 
@@ -172,8 +186,12 @@ def switch_platform(platform: Platform, enabled: bool, *, actor: str) -> None:
     :raise DomainError: it is not active (to disable) or not disabled (to enable).
     """
     platform.enable() if enabled else platform.disable()
-    record_event(actor, "platform.enabled" if enabled else "platform.disabled",
-                 describe_platform(platform), {})
+    record_event(
+        actor,
+        "platform.enabled" if enabled else "platform.disabled",
+        describe_platform(platform),
+        {},
+    )
 
 
 def removal_summary(platform: Platform) -> dict[str, int]:
@@ -188,8 +206,12 @@ def remove_platform(platform: Platform, *, actor: str) -> dict[str, int]:
     event records what went. Returns the summary.
     """
     summary = removal_summary(platform)
-    record_event(actor, "platform.removed", describe_platform(platform),
-                 {"name": platform.name, "status": platform.status, "removed": summary})
+    record_event(
+        actor,
+        "platform.removed",
+        describe_platform(platform),
+        {"name": platform.name, "status": platform.status, "removed": summary},
+    )
     table = Platform.__table__
     delete_with_dependents(db.session, table, table.c.id == platform.id)
     db.session.expunge(platform)
@@ -226,8 +248,12 @@ def decide_deployment(deployment: Deployment, decision: str, *, actor: str) -> N
     """:raise DomainError: the deployment already has that status."""
     deployment.approve() if decision == "approve" else deployment.reject()
     platform = db.session.get(Platform, deployment.platform_id)
-    record_event(actor, f"deployment.{decision}d", describe_platform(platform),
-                 {"deployment_id": deployment.deployment_id})
+    record_event(
+        actor,
+        f"deployment.{decision}d",
+        describe_platform(platform),
+        {"deployment_id": deployment.deployment_id},
+    )
 
 
 def add_deployments(platform: Platform, deployment_ids: Iterable[str]) -> None:
@@ -303,8 +329,11 @@ def pending_deployments(platform_id: int | None = None) -> list[Deployment]:
 def list_platforms(platform_id: int | None = None) -> list[Platform]:
     """Every platform, or only ``platform_id`` (an LMS administrator's own), with its
     deployments (one more query for all of them)."""
-    query = (sa.select(Platform).order_by(Platform.created_at)
-             .options(selectinload(Platform.deployments)))
+    query = (
+        sa.select(Platform)
+        .order_by(Platform.created_at)
+        .options(selectinload(Platform.deployments))
+    )
     if platform_id is not None:
         query = query.where(Platform.id == platform_id)
     return list(db.session.scalars(query))

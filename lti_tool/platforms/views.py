@@ -67,8 +67,10 @@ RECENT_REGISTRATION = dt.timedelta(days=7)
 def tool_values() -> list[tuple[str, str]]:
     """What an LMS admin pastes into Moodle or Canvas."""
     return [
-        ("Registration URL (Moodle 4.1+ / Canvas dynamic registration)",
-         absolute("lti.register") + "?invite=… — made by the tool's administrator, one per LMS"),
+        (
+            "Registration URL (Moodle 4.1+ / Canvas dynamic registration)",
+            absolute("lti.register") + "?invite=… — made by the tool's administrator, one per LMS",
+        ),
         ("Canvas developer key JSON URL", absolute("lti.canvas_json")),
         ("Tool URL / target link URI / redirect URI", launch_url()),
         ("Initiate login URL", login_url()),
@@ -127,12 +129,18 @@ def dashboard() -> str:
         "platforms/dashboard.html",
         installation=installation,
         tool_values=tool_values(),
-        platforms=[{"platform": p, "services": scope_labels(p.granted_scopes or []),
-                    "steps": platform_next_steps(p),
-                    "recent": now - p.created_at < RECENT_REGISTRATION}
-                   for p in platforms],
+        platforms=[
+            {
+                "platform": p,
+                "services": scope_labels(p.granted_scopes or []),
+                "steps": platform_next_steps(p),
+                "recent": now - p.created_at < RECENT_REGISTRATION,
+            }
+            for p in platforms
+        ],
         pending_platforms=[p for p in platforms if p.status == PlatformStatus.PENDING]
-        if installation else [],
+        if installation
+        else [],
         pending=pending_deployments(scope.platform_id),
         keys=[(k, k.is_published(now)) for k in published_keys(now)] if installation else [],
         invites=[(i, _invite_state(i, now)) for i in recent_invites()] if installation else [],
@@ -198,15 +206,18 @@ def edit_platform_page(platform_pk: int) -> Response | tuple[str, int] | str:
         except ValidationError as exc:
             form.add_error(None, exc.message)
         else:
-            flash(f"{platform.name}: changed {', '.join(changed).replace('_', ' ')}."
-                  if changed else f"{platform.name}: nothing changed.")
+            flash(
+                f"{platform.name}: changed {', '.join(changed).replace('_', ' ')}."
+                if changed
+                else f"{platform.name}: nothing changed."
+            )
             return _back()
-    return render_template("platforms/edit.html", platform=platform, form=form,
-                           admin_launch=g.get("admin_launch_id")), 422 if form.errors else 200
+    return render_template(
+        "platforms/edit.html", platform=platform, form=form, admin_launch=g.get("admin_launch_id")
+    ), 422 if form.errors else 200
 
 
-@bp.post("/platforms/<int:platform_pk>/<any(approve, reject):decision>",
-         endpoint="decide_platform")
+@bp.post("/platforms/<int:platform_pk>/<any(approve, reject):decision>", endpoint="decide_platform")
 @admin_required
 def decide_platform_page(platform_pk: int, decision: str) -> Response:
     """Approve or reject an LMS that registered itself without an invite.
@@ -233,13 +244,16 @@ def switch_platform_page(platform_pk: int, switch: str) -> Response:
     scope = require_installation()
     platform = db.get_or_404(Platform, platform_pk)
     switch_platform(platform, switch == "enable", actor=scope.actor)
-    flash(f"LMS {platform.name} {switch}d." + (
-        " Nobody can open the tool from it until you enable it." if switch == "disable" else ""))
+    flash(
+        f"LMS {platform.name} {switch}d."
+        + (" Nobody can open the tool from it until you enable it." if switch == "disable" else "")
+    )
     return _back()
 
 
-@bp.route("/platforms/<int:platform_pk>/remove", methods=["GET", "POST"],
-          endpoint="remove_platform")
+@bp.route(
+    "/platforms/<int:platform_pk>/remove", methods=["GET", "POST"], endpoint="remove_platform"
+)
 @admin_required
 def remove_platform_page(platform_pk: int) -> Response | str:
     """Say what goes with the LMS (courses, programs, launches…), then remove it when the
@@ -254,13 +268,17 @@ def remove_platform_page(platform_pk: int) -> Response | str:
         remove_platform(platform, actor=scope.actor)
         flash(f"LMS {name} removed with everything that belonged to it.")
         return _back()
-    return render_template("platforms/remove.html", platform=platform,
-                           lines=removal_lines(removal_summary(platform)),
-                           admin_launch=g.get("admin_launch_id"))
+    return render_template(
+        "platforms/remove.html",
+        platform=platform,
+        lines=removal_lines(removal_summary(platform)),
+        admin_launch=g.get("admin_launch_id"),
+    )
 
 
-@bp.post("/deployments/<int:deployment_pk>/<any(approve, reject):decision>",
-         endpoint="decide_deployment")
+@bp.post(
+    "/deployments/<int:deployment_pk>/<any(approve, reject):decision>", endpoint="decide_deployment"
+)
 @admin_required
 def decide_deployment_page(deployment_pk: int, decision: str) -> Response:
     """:raise AccessDenied: a deployment of another LMS than the LMS administrator's.
@@ -282,14 +300,20 @@ def mint_invite_page() -> tuple[str, int]:
     scope = require_installation()
     issuer = request.form.get("issuer", "").strip() or None
     if issuer and (urlsplit(issuer).scheme not in ("https", "http") or not urlsplit(issuer).netloc):
-        raise ValidationError("Issuer: enter the LMS's full URL starting with https://, "
-                              "or leave it empty.")
+        raise ValidationError(
+            "Issuer: enter the LMS's full URL starting with https://, or leave it empty."
+        )
     minted = mint_invite(
-        actor=scope.actor, issuer=issuer, note=request.form.get("note"),
+        actor=scope.actor,
+        issuer=issuer,
+        note=request.form.get("note"),
         ttl=dt.timedelta(days=current_app.config["REGISTRATION_INVITE_DAYS"]),
     )
-    return render_template("platforms/invite.html", invite=minted.invite,
-                           url=invite_url(absolute("lti.register"), minted.token)), 201
+    return render_template(
+        "platforms/invite.html",
+        invite=minted.invite,
+        url=invite_url(absolute("lti.register"), minted.token),
+    ), 201
 
 
 @bp.post("/invites/<int:invite_pk>/revoke", endpoint="revoke_invite")
@@ -310,7 +334,11 @@ def rotate() -> Response:
     scope = require_installation()
     grace = dt.timedelta(seconds=current_app.config["KEY_ROTATION_GRACE_SECONDS"])
     new_key, retired = rotate_keys(grace)
-    record_event(scope.actor, "keys.rotated", f"tool key {new_key.kid}",
-                 {"retired": [k.kid for k in retired]})
+    record_event(
+        scope.actor,
+        "keys.rotated",
+        f"tool key {new_key.kid}",
+        {"retired": [k.kid for k in retired]},
+    )
     flash(f"New signing key {new_key.kid}; {len(retired)} key(s) retired after the grace period.")
     return _back()

@@ -30,16 +30,22 @@ def courses_command() -> None:
     )
     for course, members in rows:
         nrps = "NRPS" if course.memberships_url else "no NRPS"
-        click.echo(f"{course.id}  {course.title or course.context_id}  "
-                   f"{members} active  ({nrps})")
+        click.echo(f"{course.id}  {course.title or course.context_id}  {members} active  ({nrps})")
 
 
 @roster_cli.command("sync")
 @click.argument("course_id", type=int)
-@click.option("--full", is_flag=True, help="Read every member, even when the LMS offers "
-              "an incremental (differences) read.")
-@click.option("--queue", "use_queue", is_flag=True,
-              help="Leave the sync to `flask worker` instead of running it here.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Read every member, even when the LMS offers an incremental (differences) read.",
+)
+@click.option(
+    "--queue",
+    "use_queue",
+    is_flag=True,
+    help="Leave the sync to `flask worker` instead of running it here.",
+)
 def sync_command(course_id: int, full: bool, use_queue: bool) -> None:
     """Sync COURSE_ID's members from the LMS (see `flask roster courses`)."""
     course = db.session.get(Course, course_id)
@@ -57,6 +63,8 @@ def sync_command(course_id: int, full: bool, use_queue: bool) -> None:
     sync = db.session.get(RosterSync, sync_id)
     if sync.status == RosterSync.FAILED:
         raise click.ClickException(f"Roster sync failed, nothing changed: {sync.error}")
-    click.echo(f"Roster sync {sync.id} ({sync.kind}): {sync.members_seen} members read in "
-               f"{sync.pages_read} page(s); {sync.members_added} joined, "
-               f"{sync.members_updated} updated, {sync.members_left} left.")
+    click.echo(
+        f"Roster sync {sync.id} ({sync.kind}): {sync.members_seen} members read in "
+        f"{sync.pages_read} page(s); {sync.members_added} joined, "
+        f"{sync.members_updated} updated, {sync.members_left} left."
+    )

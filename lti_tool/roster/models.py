@@ -135,9 +135,19 @@ class RosterSync(TrackedJob, db.Model):
         self.pages_read = pages_read
         self.beat(done=members_seen)
 
-    def finish(self, *, kind: str, pages_read: int, members_seen: int, added: int,
-               updated: int, left: int, differences_url: str | None,
-               skipped: int = 0, skipped_reasons: list[str] | None = None) -> None:
+    def finish(
+        self,
+        *,
+        kind: str,
+        pages_read: int,
+        members_seen: int,
+        added: int,
+        updated: int,
+        left: int,
+        differences_url: str | None,
+        skipped: int = 0,
+        skipped_reasons: list[str] | None = None,
+    ) -> None:
         """The roster was applied.
 
         :raise DomainError: the sync is not running.

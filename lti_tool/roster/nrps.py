@@ -61,8 +61,11 @@ def members_of(body: object, *, page: int) -> list:
     :raise PlatformServiceError: the page is not a JSON object with a ``members`` list.
     """
     if not isinstance(body, dict):
-        problem = ("it is empty" if body is None
-                   else f"it is a JSON {_json_kind(body)}, not a membership container")
+        problem = (
+            "it is empty"
+            if body is None
+            else f"it is a JSON {_json_kind(body)}, not a membership container"
+        )
     elif "members" not in body:
         problem = 'it has no "members" list'
     elif not isinstance(body["members"], list):
@@ -77,8 +80,15 @@ def members_of(body: object, *, page: int) -> list:
 
 
 def _json_kind(value: object) -> str:
-    kinds = {dict: "object", list: "list", str: "string", bool: "true/false value",
-             int: "number", float: "number", type(None): "null"}
+    kinds = {
+        dict: "object",
+        list: "list",
+        str: "string",
+        bool: "true/false value",
+        int: "number",
+        float: "number",
+        type(None): "null",
+    }
     return kinds.get(type(value), "value")
 
 

@@ -14,8 +14,11 @@ def upsert_person(found: Person | None, issuer: str, sub: str, details: dict) ->
     names and email are updated only when shared, so a launch with less personal data never
     erases what an earlier one gave. A new one is inserted at once, race-safe
     (``insert_or_get``): concurrent first launches of a person all get the one row."""
-    shared = {field: value.strip() for field in PERSON_FIELDS
-              if isinstance(value := details.get(field), str) and value.strip()}
+    shared = {
+        field: value.strip()
+        for field in PERSON_FIELDS
+        if isinstance(value := details.get(field), str) and value.strip()
+    }
     person = found or insert_or_get(Person, {"issuer": issuer, "sub": sub}, shared)
     for field, value in shared.items():
         if getattr(person, field) != value:
@@ -23,16 +26,26 @@ def upsert_person(found: Person | None, issuer: str, sub: str, details: dict) ->
     return person
 
 
-def upsert_course(found: Course | None, platform: Platform, context: dict, *,
-                  memberships_url: str | None, lineitems_url: str | None) -> Course:
+def upsert_course(
+    found: Course | None,
+    platform: Platform,
+    context: dict,
+    *,
+    memberships_url: str | None,
+    lineitems_url: str | None,
+) -> Course:
     """``found`` (the platform's course with this context id) or a new one, kept current.
     A new one is inserted at once, race-safe: a whole class may open a new course together."""
-    given = {attr: value for attr, value in (
-        ("title", context.get("title")),
-        ("label", context.get("label")),
-        ("memberships_url", memberships_url),
-        ("lineitems_url", lineitems_url),
-    ) if value}
+    given = {
+        attr: value
+        for attr, value in (
+            ("title", context.get("title")),
+            ("label", context.get("label")),
+            ("memberships_url", memberships_url),
+            ("lineitems_url", lineitems_url),
+        )
+        if value
+    }
     course = found or insert_or_get(
         Course, {"platform_id": platform.id, "context_id": str(context["id"])}, given
     )
@@ -42,12 +55,14 @@ def upsert_course(found: Course | None, platform: Platform, context: dict, *,
     return course
 
 
-def upsert_membership(found: Membership | None, course: Course, person: Person,
-                      roles: list[str]) -> Membership:
+def upsert_membership(
+    found: Membership | None, course: Course, person: Person, roles: list[str]
+) -> Membership:
     """``found`` (the person's membership of the course) or a new one (inserted at once,
     race-safe), active, with ``roles``."""
     membership = found or insert_or_get(
-        Membership, {"course_id": course.id, "person_id": person.id},
+        Membership,
+        {"course_id": course.id, "person_id": person.id},
         {"roles": roles, "status": Membership.ACTIVE},
     )
     if membership.roles != roles:

@@ -21,7 +21,7 @@ _signals = Namespace()
 launch_established = _signals.signal(
     "roster.launch-established",
     doc="Sent with (course_id, person_id=…, roles=[…], message_type=…, custom={…}) inside "
-        "the launch's transaction, when a launch from a course is recorded.",
+    "the launch's transaction, when a launch from a course is recorded.",
 )
 
 members_left = _signals.signal(

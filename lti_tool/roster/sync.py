@@ -94,30 +94,39 @@ def sync_memberships(
             read = read_memberships(platform, differences_url, on_page=progress)
             kind = INCREMENTAL
         except PlatformServiceError as exc:
-            log.warning("Course %s: differences link refused (%s); reading the whole list",
-                        course.id, exc.message)
+            log.warning(
+                "Course %s: differences link refused (%s); reading the whole list",
+                course.id,
+                exc.message,
+            )
             read, kind = None, FULL
     else:
         read, kind = None, FULL
     if read is None:
-        read = read_memberships(
-            platform, course.memberships_url, limit=page_size, on_page=progress
-        )
+        read = read_memberships(platform, course.memberships_url, limit=page_size, on_page=progress)
     normalised = normalise_members(read)
     if kind == FULL and not normalised.members:
         if normalised.skipped:
             raise PlatformServiceError(
                 "None of the entries of your LMS's member list could be used: "
                 f"{'; '.join(normalised.skipped_reasons())}.",
-                hint="Nothing was changed. Show this message to your LMS administrator.")
-        raise PlatformServiceError("Your LMS listed no members at all for this course.",
-                                   hint="Nothing was changed. Try again in a few minutes.")
-    outcome = SyncOutcome(kind, read.pages, normalised.usable,
-                          differences_url=read.differences_url,
-                          skipped=normalised.skipped_count,
-                          skipped_reasons=normalised.skipped_reasons())
-    apply_members(course, platform.issuer, normalised.members, complete=kind == FULL,
-                  outcome=outcome)
+                hint="Nothing was changed. Show this message to your LMS administrator.",
+            )
+        raise PlatformServiceError(
+            "Your LMS listed no members at all for this course.",
+            hint="Nothing was changed. Try again in a few minutes.",
+        )
+    outcome = SyncOutcome(
+        kind,
+        read.pages,
+        normalised.usable,
+        differences_url=read.differences_url,
+        skipped=normalised.skipped_count,
+        skipped_reasons=normalised.skipped_reasons(),
+    )
+    apply_members(
+        course, platform.issuer, normalised.members, complete=kind == FULL, outcome=outcome
+    )
     if outcome.left_person_ids:
         members_left.send(course.id, person_ids=outcome.left_person_ids)
     return outcome
@@ -137,8 +146,10 @@ class Normalised:
 
     def skipped_reasons(self) -> list[str]:
         """``["2 entries had no user_id", …]``, most frequent first."""
-        return [f"{n} {'entry' if n == 1 else 'entries'} {reason[n != 1]}"
-                for reason, n in self.skipped.most_common()]
+        return [
+            f"{n} {'entry' if n == 1 else 'entries'} {reason[n != 1]}"
+            for reason, n in self.skipped.most_common()
+        ]
 
 
 # Why an entry of the list is skipped: (said of one entry, said of several).
@@ -171,7 +182,8 @@ def normalise_members(read: MembershipRead) -> Normalised:
         if status not in Membership.STATUSES:
             status = Membership.ACTIVE
         details = {
-            f: raw[f].strip() for f in PERSON_FIELDS
+            f: raw[f].strip()
+            for f in PERSON_FIELDS
             if isinstance(raw.get(f), str) and raw[f].strip()
         }
         sub = str(raw["user_id"])
@@ -203,8 +215,15 @@ def apply_members(
         person_id = person_ids[member.sub]
         known = existing.pop(person_id, None)
         if known is None:
-            inserts.append({"course_id": course.id, "person_id": person_id,
-                            "roles": member.roles, "status": member.status, "updated_at": now})
+            inserts.append(
+                {
+                    "course_id": course.id,
+                    "person_id": person_id,
+                    "roles": member.roles,
+                    "status": member.status,
+                    "updated_at": now,
+                }
+            )
             if member.status == Membership.ACTIVE:
                 outcome.added += 1
             continue
@@ -212,8 +231,14 @@ def apply_members(
         was_active = status == Membership.ACTIVE
         is_active = member.status == Membership.ACTIVE
         if roles != member.roles or status != member.status:
-            updates.append({"id": membership_id, "roles": member.roles,
-                            "status": member.status, "updated_at": now})
+            updates.append(
+                {
+                    "id": membership_id,
+                    "roles": member.roles,
+                    "status": member.status,
+                    "updated_at": now,
+                }
+            )
         if is_active and not was_active:
             outcome.added += 1
         elif was_active and not is_active:
@@ -223,8 +248,14 @@ def apply_members(
     if complete:
         for person_id, (membership_id, roles, status) in existing.items():  # not listed: gone
             if status != Membership.DELETED:
-                updates.append({"id": membership_id, "roles": roles,
-                                "status": Membership.DELETED, "updated_at": now})
+                updates.append(
+                    {
+                        "id": membership_id,
+                        "roles": roles,
+                        "status": Membership.DELETED,
+                        "updated_at": now,
+                    }
+                )
                 if status == Membership.ACTIVE:
                     left.append(person_id)
     if inserts:
@@ -243,8 +274,9 @@ def _upsert_people(
     found: dict[str, tuple] = {}  # sub → (id, name, given_name, family_name, email)
     for chunk in _chunks([m.sub for m in members]):
         for person_id, sub, *values in db.session.execute(
-            sa.select(Person.id, Person.sub, *columns)
-            .where(Person.issuer == issuer, Person.sub.in_(chunk))
+            sa.select(Person.id, Person.sub, *columns).where(
+                Person.issuer == issuer, Person.sub.in_(chunk)
+            )
         ):
             found[sub] = (person_id, *values)
     ids = {sub: values[0] for sub, values in found.items()}
@@ -253,9 +285,15 @@ def _upsert_people(
     for member in members:
         known = found.get(member.sub)
         if known is None:
-            new_rows.append({"issuer": issuer, "sub": member.sub, "created_at": now,
-                             "updated_at": now,
-                             **{f: member.details.get(f) for f in PERSON_FIELDS}})
+            new_rows.append(
+                {
+                    "issuer": issuer,
+                    "sub": member.sub,
+                    "created_at": now,
+                    "updated_at": now,
+                    **{f: member.details.get(f) for f in PERSON_FIELDS},
+                }
+            )
             continue
         stored = dict(zip(PERSON_FIELDS, known[1:], strict=True))
         changes = {f: v for f, v in member.details.items() if stored[f] != v}
@@ -266,10 +304,14 @@ def _upsert_people(
         # row by row.
         db.session.execute(sa.insert(Person.__table__), new_rows)
         for chunk in _chunks([row["sub"] for row in new_rows]):
-            ids.update((sub, person_id) for sub, person_id in db.session.execute(
-                sa.select(Person.sub, Person.id)
-                .where(Person.issuer == issuer, Person.sub.in_(chunk))
-            ))
+            ids.update(
+                (sub, person_id)
+                for sub, person_id in db.session.execute(
+                    sa.select(Person.sub, Person.id).where(
+                        Person.issuer == issuer, Person.sub.in_(chunk)
+                    )
+                )
+            )
     if updates:
         db.session.execute(sa.update(Person), updates)
     return ids, {u["id"] for u in updates}
@@ -281,9 +323,11 @@ def _memberships(
     """person id → (membership id, roles, status) in the course: all, or only these people."""
     query = sa.select(Membership.person_id, Membership.id, Membership.roles, Membership.status)
     query = query.where(Membership.course_id == course_id)
-    queries = [query] if person_ids is None else [
-        query.where(Membership.person_id.in_(chunk)) for chunk in _chunks(person_ids)
-    ]
+    queries = (
+        [query]
+        if person_ids is None
+        else [query.where(Membership.person_id.in_(chunk)) for chunk in _chunks(person_ids)]
+    )
     return {
         person_id: (membership_id, roles, status)
         for q in queries
@@ -293,7 +337,7 @@ def _memberships(
 
 def _chunks(values: list, size: int = CHUNK) -> Iterator[list]:
     for start in range(0, len(values), size):
-        yield values[start:start + size]
+        yield values[start : start + size]
 
 
 def last_differences_url(course: Course) -> str | None:
@@ -309,16 +353,24 @@ def last_differences_url(course: Course) -> str | None:
 def latest_sync(course: Course) -> RosterSync | None:
     """The course's most recent sync (queued, running or finished)."""
     return db.session.scalars(
-        sa.select(RosterSync).where(RosterSync.course_id == course.id)
-        .order_by(RosterSync.created_at.desc(), RosterSync.id.desc()).limit(1)
+        sa.select(RosterSync)
+        .where(RosterSync.course_id == course.id)
+        .order_by(RosterSync.created_at.desc(), RosterSync.id.desc())
+        .limit(1)
     ).first()
 
 
-def new_sync(course: Course, *, trigger: str, requested_by: Person | None = None,
-             full: bool = False) -> RosterSync:
+def new_sync(
+    course: Course, *, trigger: str, requested_by: Person | None = None, full: bool = False
+) -> RosterSync:
     """A queued RosterSync row (flushed, so it has an id for the job)."""
-    sync = RosterSync(course=course, trigger=trigger, requested_by=requested_by,
-                      kind=FULL if full else None, status=RosterSync.QUEUED)
+    sync = RosterSync(
+        course=course,
+        trigger=trigger,
+        requested_by=requested_by,
+        kind=FULL if full else None,
+        status=RosterSync.QUEUED,
+    )
     db.session.add(sync)
     db.session.flush()
     return sync
@@ -332,10 +384,12 @@ def courses_due_for_sync(*, synced_before: dt.datetime) -> list[Course]:
         .group_by(RosterSync.course_id)
         .subquery()
     )
-    return list(db.session.scalars(
-        sa.select(Course)
-        .outerjoin(latest, latest.c.course_id == Course.id)
-        .where(Course.memberships_url.is_not(None))
-        .where(sa.or_(latest.c.at.is_(None), latest.c.at < synced_before))
-        .order_by(Course.id)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Course)
+            .outerjoin(latest, latest.c.course_id == Course.id)
+            .where(Course.memberships_url.is_not(None))
+            .where(sa.or_(latest.c.at.is_(None), latest.c.at < synced_before))
+            .order_by(Course.id)
+        )
+    )

@@ -46,8 +46,11 @@ def run_roster_sync(sync_id: int) -> None:
     """Run a queued RosterSync: read the platform's list, apply it, record the outcome."""
     sync = db.session.get(RosterSync, sync_id)
     if sync is None or sync.status != RosterSync.QUEUED:
-        log.info("Roster sync %s is gone or already %s; skipped", sync_id,
-                 sync.status if sync else "deleted")
+        log.info(
+            "Roster sync %s is gone or already %s; skipped",
+            sync_id,
+            sync.status if sync else "deleted",
+        )
         return
     course = sync.course
     differences_url = None if sync.kind == FULL else last_differences_url(course)
@@ -63,16 +66,24 @@ def run_roster_sync(sync_id: int) -> None:
                 page_size=current_app.config["ROSTER_SYNC_PAGE_SIZE"],
                 progress=_ProgressWriter(pulse),
             )
-            sync.finish(kind=outcome.kind, pages_read=outcome.pages_read,
-                        members_seen=outcome.members_seen, added=outcome.added,
-                        updated=outcome.updated, left=outcome.left,
-                        differences_url=outcome.differences_url, skipped=outcome.skipped,
-                        skipped_reasons=outcome.skipped_reasons)
+            sync.finish(
+                kind=outcome.kind,
+                pages_read=outcome.pages_read,
+                members_seen=outcome.members_seen,
+                added=outcome.added,
+                updated=outcome.updated,
+                left=outcome.left,
+                differences_url=outcome.differences_url,
+                skipped=outcome.skipped,
+                skipped_reasons=outcome.skipped_reasons,
+            )
             db.session.flush()  # a finish refused (declared lost meanwhile) raises here
     except REFUSED:
         discard()  # declared lost meanwhile: a newer sync owns the course now
-        log.warning("Roster sync %s was declared lost while its worker still ran; "
-                    "its work is discarded", sync_id)
+        log.warning(
+            "Roster sync %s was declared lost while its worker still ran; its work is discarded",
+            sync_id,
+        )
         return
     except PlatformServiceError as exc:
         _record_failure(sync_id, exc.message)
@@ -80,9 +91,17 @@ def run_roster_sync(sync_id: int) -> None:
         _record_failure(sync_id, UNEXPECTED)
         raise
     else:
-        log.info("Roster sync %s of course %s: %s, %d members, +%d ~%d -%d, %d skipped",
-                 sync_id, course.id, outcome.kind, outcome.members_seen, outcome.added,
-                 outcome.updated, outcome.left, outcome.skipped)
+        log.info(
+            "Roster sync %s of course %s: %s, %d members, +%d ~%d -%d, %d skipped",
+            sync_id,
+            course.id,
+            outcome.kind,
+            outcome.members_seen,
+            outcome.added,
+            outcome.updated,
+            outcome.left,
+            outcome.skipped,
+        )
 
 
 def _record_failure(sync_id: int, message: str) -> None:
@@ -131,8 +150,9 @@ def schedule_roster_syncs() -> None:
         log.info("Queued scheduled roster syncs for %d course(s)", len(due))
 
 
-def queue_roster_sync(course: Course, *, trigger: str, requested_by: Person | None = None,
-                      full: bool = False) -> RosterSync:
+def queue_roster_sync(
+    course: Course, *, trigger: str, requested_by: Person | None = None, full: bool = False
+) -> RosterSync:
     """A queued RosterSync now; its job is sent when the caller's transaction commits.
 
     While a sync of the course is already queued or running, that one is returned instead
@@ -147,8 +167,9 @@ def queue_roster_sync(course: Course, *, trigger: str, requested_by: Person | No
     return sync
 
 
-def queue_sync_after_launch(course: Course | None, person: Person, roles: list[str], *,
-                            max_age_minutes: int) -> RosterSync | None:
+def queue_sync_after_launch(
+    course: Course | None, person: Person, roles: list[str], *, max_age_minutes: int
+) -> RosterSync | None:
     """On a designer's launch, queue a sync unless the course had one in the last
     ``max_age_minutes`` (0 turns this off). Costs one indexed query on most launches."""
     if (

@@ -46,14 +46,23 @@ def roster(launch: LaunchSession) -> str:
         sa.select(Person, Membership.roles, Membership.status)
         .join(Membership, Membership.person_id == Person.id)
         .where(Membership.course_id == course.id)
-        .order_by(STATUS_ORDER, sa.func.lower(sa.func.coalesce(
-            Person.family_name, Person.name, Person.email, Person.sub)), Person.id)
+        .order_by(
+            STATUS_ORDER,
+            sa.func.lower(
+                sa.func.coalesce(Person.family_name, Person.name, Person.email, Person.sub)
+            ),
+            Person.id,
+        )
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()
     members = [
-        {"name": person.display_name, "email": person.email,
-         "roles": ", ".join(short_role_names(roles)) or "—", "status": status}
+        {
+            "name": person.display_name,
+            "email": person.email,
+            "roles": ", ".join(short_role_names(roles)) or "—",
+            "status": status,
+        }
         for person, roles, status in rows
     ]
     last = latest_sync(course)
@@ -82,8 +91,9 @@ def sync_now(launch: LaunchSession) -> Response:
     :raise NotFound: the launch has no course.
     """
     course = _course_of(launch)
-    sync = queue_roster_sync(course, trigger="manual", requested_by=launch.person,
-                             full=request.form.get("full") == "1")
+    sync = queue_roster_sync(
+        course, trigger="manual", requested_by=launch.person, full=request.form.get("full") == "1"
+    )
     return redirect(url_for(".sync_progress", launch_id=launch.id, sync_id=sync.id), code=303)
 
 
@@ -146,10 +156,14 @@ def sync_summary(sync: RosterSync, course: Course, launch: LaunchSession) -> dic
     """What the pages and the status endpoint show of a sync: plain, precomputed values."""
     expected = None
     if sync.status == RosterSync.RUNNING and sync.kind == FULL:
-        active = db.session.scalar(
-            sa.select(sa.func.count()).select_from(Membership)
-            .where(Membership.course_id == course.id, Membership.status == Membership.ACTIVE)
-        ) or 0
+        active = (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Membership)
+                .where(Membership.course_id == course.id, Membership.status == Membership.ACTIVE)
+            )
+            or 0
+        )
         # The last known roster size; unknown (an indeterminate bar) on a first sync.
         expected = active if active >= max(sync.members_seen, 2) else None
     elif sync.status == RosterSync.DONE:
@@ -183,27 +197,37 @@ def sync_summary(sync: RosterSync, course: Course, launch: LaunchSession) -> dic
 def _message(sync: RosterSync) -> str:
     if sync.status == RosterSync.QUEUED:
         if sync.created_at < utcnow() - dt.timedelta(minutes=1):
-            return ("Still waiting for the background worker. If this lasts, ask your "
-                    "administrator to check that the tool's worker (flask worker) is running.")
+            return (
+                "Still waiting for the background worker. If this lasts, ask your "
+                "administrator to check that the tool's worker (flask worker) is running."
+            )
         return "Waiting for the background worker to start the sync…"
     if sync.status == RosterSync.RUNNING:
         now = utcnow()
         silent = sync.silent_since(now, Limits.from_config())
         if silent is not None:
-            return (f"The worker running this sync has shown no sign of life since "
-                    f"{clock(silent, now)}. Click Sync now on the roster page to start a "
-                    "new sync.")
-        return (f"Reading the member list from your LMS: {sync.members_seen:,} members "
-                f"so far ({sync.pages_read:,} pages)…")
+            return (
+                f"The worker running this sync has shown no sign of life since "
+                f"{clock(silent, now)}. Click Sync now on the roster page to start a "
+                "new sync."
+            )
+        return (
+            f"Reading the member list from your LMS: {sync.members_seen:,} members "
+            f"so far ({sync.pages_read:,} pages)…"
+        )
     if sync.status == RosterSync.DONE:
         what = "Changes read" if sync.kind == "incremental" else "Members read"
-        message = (f"Roster synced. {what}: {sync.members_seen:,}; joined: "
-                   f"{sync.members_added:,}, updated: {sync.members_updated:,}, left: "
-                   f"{sync.members_left:,}.")
+        message = (
+            f"Roster synced. {what}: {sync.members_seen:,}; joined: "
+            f"{sync.members_added:,}, updated: {sync.members_updated:,}, left: "
+            f"{sync.members_left:,}."
+        )
         if sync.members_skipped:
-            message += (f" Skipped {sync.members_skipped:,} unusable "
-                        f"{'entry' if sync.members_skipped == 1 else 'entries'} of your "
-                        f"LMS's list: {'; '.join(sync.skipped_reasons or [])}.")
+            message += (
+                f" Skipped {sync.members_skipped:,} unusable "
+                f"{'entry' if sync.members_skipped == 1 else 'entries'} of your "
+                f"LMS's list: {'; '.join(sync.skipped_reasons or [])}."
+            )
         return message
     return f"The sync failed and changed nothing. {sync.error or ''}".strip()
 

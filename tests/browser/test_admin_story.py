@@ -36,7 +36,8 @@ def test_admin_story(page: Any, app: Flask, lms_url: str, live_server: LiveServe
 
     # A registration URL for the Moodle, given to its administrator.
     page.get_by_label("Only for the LMS with issuer (optional)").fill(
-        platform_urls(lms_url, "moodle").issuer)
+        platform_urls(lms_url, "moodle").issuer
+    )
     page.get_by_label("Note (optional)").fill("Moodle of the Faculty of Arts")
     page.get_by_role("button", name="Make a registration URL").click()
     invite = page.get_by_label("Registration URL").input_value()
@@ -73,8 +74,7 @@ def test_admin_story(page: Any, app: Flask, lms_url: str, live_server: LiveServe
     assert "disabled" in card_of(page, client_id).inner_text()
     with app.app_context():
         course_id = get_course().id
-    launch = (f"{lms_url}/moodle/courses/{course_id}/launch?user=amara.okafor"
-              f"&client_id={client_id}")
+    launch = f"{lms_url}/moodle/courses/{course_id}/launch?user=amara.okafor&client_id={client_id}"
     page.goto(launch)
     refused = tool_frame(page, "/lti/login")
     refused.get_by_text("switched Reciprocal off").wait_for()

@@ -53,8 +53,12 @@ def designer_frame(page: Any, spec: Platform, path: str) -> Any:
 
 
 def inside(box: dict) -> bool:
-    return box["left"] >= 0 and box["right"] <= box["width"] + 1 and \
-        box["top"] >= 0 and box["bottom"] <= box["height"] + 1
+    return (
+        box["left"] >= 0
+        and box["right"] <= box["width"] + 1
+        and box["top"] >= 0
+        and box["bottom"] <= box["height"] + 1
+    )
 
 
 def test_learner_home_shows_the_partner_after_publishing(
@@ -109,7 +113,8 @@ def test_refused_pair_by_hand_shows_its_error_where_the_designer_is(
     assert inside(box), box
     # The summary at the top links to the field.
     frame.locator('[data-testid="error-summary"] a[href="#manual-mentor"]').wait_for(
-        state="attached")
+        state="attached"
+    )
     page.screenshot(path=str(screenshot_dir() / "pair-by-hand-refused.png"))
 
 
@@ -126,7 +131,9 @@ def test_pairs_table_fits_380_px(page: Any, spec: Platform, app: Flask) -> None:
         button = frame.locator("tr[data-testid=pair-row]").first.get_by_text(name, exact=True)
         box = button.bounding_box()
         frame_box = page.locator("iframe").first.bounding_box()
-        assert box["x"] >= frame_box["x"] and \
-            box["x"] + box["width"] <= frame_box["x"] + frame_box["width"] + 1, (name, box)
+        assert (
+            box["x"] >= frame_box["x"]
+            and box["x"] + box["width"] <= frame_box["x"] + frame_box["width"] + 1
+        ), (name, box)
         assert box["x"] + box["width"] <= 380, (name, box)
     page.screenshot(path=str(screenshot_dir() / "pairs-380.png"), full_page=True)

@@ -22,8 +22,7 @@ pytestmark = pytest.mark.browser
 def tool_frame(page: Any, path_part: str, timeout_ms: int = 10_000) -> Any:
     """The tool's frame (on 127.0.0.1) once its URL contains ``path_part``."""
     for _ in range(timeout_ms // 50):
-        frame = next((f for f in page.frames
-                      if "127.0.0.1" in f.url and path_part in f.url), None)
+        frame = next((f for f in page.frames if "127.0.0.1" in f.url and path_part in f.url), None)
         if frame is not None:
             frame.wait_for_load_state()
             return frame
@@ -34,8 +33,9 @@ def tool_frame(page: Any, path_part: str, timeout_ms: int = 10_000) -> Any:
 def open_launch(page: Any, platform: Platform, user: str, **extra: str) -> Any:
     with platform.app.app_context():
         course_id = get_course().id
-    query = "&".join(f"{k}={v}" for k, v in {"user": user, "client_id": platform.client_id,
-                                             **extra}.items())
+    query = "&".join(
+        f"{k}={v}" for k, v in {"user": user, "client_id": platform.client_id, **extra}.items()
+    )
     page.goto(f"{platform.lms_url}/{platform.flavour}/courses/{course_id}/launch?{query}")
     return page
 

@@ -57,11 +57,16 @@ def test_done_outside_a_dialog_says_the_window_can_be_closed(
     page: Any, lms_url: str, live_server: LiveServer, app: Flask
 ) -> None:
     """Opened in a tab of its own (no LMS around it), Done posts to nobody and says so."""
-    minted = requests.post(f"{lms_url}/spec/admin/api/registration-tokens", json={},
-                           timeout=10).json()
-    url = (invite_url_for(app, live_server, "spec") + "&openid_configuration="
-           + requests.utils.quote(minted["openid_configuration"], safe="")
-           + "&registration_token=" + minted["registration_token"])
+    minted = requests.post(
+        f"{lms_url}/spec/admin/api/registration-tokens", json={}, timeout=10
+    ).json()
+    url = (
+        invite_url_for(app, live_server, "spec")
+        + "&openid_configuration="
+        + requests.utils.quote(minted["openid_configuration"], safe="")
+        + "&registration_token="
+        + minted["registration_token"]
+    )
     page.goto(url)
     page.get_by_role("heading", name="Reciprocal is registered").wait_for()
     status = page.get_by_role("status")

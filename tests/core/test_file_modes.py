@@ -21,12 +21,14 @@ def mode(path: Path) -> int:
 
 def test_a_fresh_database_and_queue_are_private(tmp_path: Path) -> None:
     var = tmp_path / "var"
-    app = create_app({
-        "ENV_NAME": "testing",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{var / 'reciprocal.sqlite3'}",
-        "QUEUE_URL": f"sqlite:///{var / 'queue.sqlite3'}",
-        "DEMO_LMS_ENABLED": False,
-    })
+    app = create_app(
+        {
+            "ENV_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{var / 'reciprocal.sqlite3'}",
+            "QUEUE_URL": f"sqlite:///{var / 'queue.sqlite3'}",
+            "DEMO_LMS_ENABLED": False,
+        }
+    )
     with app.app_context():
         upgrade()
         ensure_signing_key()  # a private key is written
@@ -50,8 +52,13 @@ def test_an_existing_world_readable_database_is_tightened(tmp_path: Path) -> Non
     wal.touch(mode=0o644)
     database.chmod(0o644)
     wal.chmod(0o644)
-    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-                      "DEMO_LMS_ENABLED": False})
+    app = create_app(
+        {
+            "ENV_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "DEMO_LMS_ENABLED": False,
+        }
+    )
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("old.sqlite3")
     assert mode(database) == 0o600 and mode(wal) == 0o600
     assert mode(tmp_path) == 0o755, "an existing directory is the admin's: left as it is"

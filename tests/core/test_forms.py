@@ -23,8 +23,20 @@ def test_text_is_cleaned_of_control_and_bidi_characters() -> None:
     assert form.title._value() == "Pilot  2026"  # shown back as sent, cleaned
 
 
-@pytest.mark.parametrize("name", ["title", "purpose", "reason", "override_reason", "goal-3",
-                                  "skill-12", "department", "name", "anything_else"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "title",
+        "purpose",
+        "reason",
+        "override_reason",
+        "goal-3",
+        "skill-12",
+        "department",
+        "name",
+        "anything_else",
+    ],
+)
 def test_each_text_field_has_the_limit_of_core_input(name: str) -> None:
     limit = limit_for(name)
     assert limit == FIELD_LIMITS.get(name, limit)  # one table of limits, used as is
@@ -32,15 +44,15 @@ def test_each_text_field_has_the_limit_of_core_input(name: str) -> None:
     assert form_class({name: "x" * limit}).validate()
     too_long = form_class({name: "x" * (limit + 1)})
     assert not too_long.validate()
-    assert too_long.messages == {
-        name: f"Use at most {limit} characters (this has {limit + 1})."}
+    assert too_long.messages == {name: f"Use at most {limit} characters (this has {limit + 1})."}
     assert limit_for("anything_else") == DEFAULT_LIMIT
 
 
 def test_too_long_stops_the_other_checks() -> None:
     form = TitleForm({"title": "x" * 201, "count": "3"})
     assert not form.validate() and form.title.errors == [
-        "Use at most 200 characters (this has 201)."]
+        "Use at most 200 characters (this has 201)."
+    ]
     blank = TitleForm({"title": " " * 201, "count": "3"})  # filters run first: it is empty
     assert not blank.validate() and blank.title.errors == ["Give it a name."]
 
@@ -48,8 +60,10 @@ def test_too_long_stops_the_other_checks() -> None:
 def test_numbers_and_required_values_say_what_to_do() -> None:
     form = TitleForm({"title": "  ", "count": "11"})
     assert not form.validate()
-    assert form.messages == {"title": "Give it a name.",
-                             "count": "Enter a whole number from 1 to 10."}
+    assert form.messages == {
+        "title": "Give it a name.",
+        "count": "Enter a whole number from 1 to 10.",
+    }
     assert TitleForm({"title": "a", "count": "two"}).messages == {}  # not validated yet
     refused = TitleForm({"title": "a", "count": "two"})
     refused.validate()
@@ -80,12 +94,16 @@ def test_errors_are_rendered_with_the_fields_id(app: Flask) -> None:
         form.add_error("count", "Someone else took that number.")
         html = render_template_string(page, form=form)
     assert '<label for="title">Title <span class="required">(required)</span></label>' in html
-    assert 'id="title" name="title" type="text" value="" aria-describedby="title-help ' \
+    assert (
+        'id="title" name="title" type="text" value="" aria-describedby="title-help '
         'title-error" aria-invalid="true" required' in html
+    )
     assert '<p class="field-error" id="title-error">Give it a name.</p>' in html
-    assert 'id="count" name="count" type="number" value="5" aria-describedby="count-error"' \
-        in html and "Someone else took that number." in html
-    summary = html[:html.index("<label")]
+    assert (
+        'id="count" name="count" type="number" value="5" aria-describedby="count-error"' in html
+        and "Someone else took that number." in html
+    )
+    summary = html[: html.index("<label")]
     assert 'data-testid="error-summary"' in summary
     assert "Please correct the 2 highlighted fields below." in summary
     assert '<a href="#title">Give it a name.</a>' in summary

@@ -32,9 +32,13 @@ def writes_on_get(app: Flask) -> Iterator[list[str]]:
     seen: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        if (has_request_context() and request.method in ("GET", "HEAD")
-                and request.host in tool_hosts and request.path not in SPEC_GETS_THAT_WRITE
-                and statement.lstrip().upper().startswith(WRITES)):
+        if (
+            has_request_context()
+            and request.method in ("GET", "HEAD")
+            and request.host in tool_hosts
+            and request.path not in SPEC_GETS_THAT_WRITE
+            and statement.lstrip().upper().startswith(WRITES)
+        ):
             seen.append(f"{request.path}: {statement.split()[0:3]}")
 
     sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
@@ -68,8 +72,9 @@ def test_a_new_installation_makes_its_first_key_on_purpose_not_on_a_page_view(
 ) -> None:
     """The JWKS and the admin dashboard used to make the first signing key on a GET."""
     with throwaway_database(tmp_path_factory.mktemp("fresh")) as url:
-        fresh = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url,
-                            "DEMO_LMS_ENABLED": False})
+        fresh = create_app(
+            {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url, "DEMO_LMS_ENABLED": False}
+        )
         with fresh.app_context():
             upgrade()
         try:

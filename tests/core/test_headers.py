@@ -62,12 +62,17 @@ def canvas_like(app: Flask) -> Iterator[str]:
     """An LMS registered by hand the way Canvas is: the issuer is canvas.instructure.com,
     courses (and the token endpoint) are on the institution's host."""
     with app.app_context():
-        platform = add_platform(PlatformValues(
-            name="Canvas (school)", issuer="https://canvas.instructure.com",
-            client_id="10000000000042",
-            auth_login_url="https://sso.canvaslms.com/api/lti/authorize_redirect",
-            auth_token_url="https://school.instructure.com/login/oauth2/token",
-            key_set_url="https://sso.canvaslms.com/api/lti/security/jwks"), actor="tests")
+        platform = add_platform(
+            PlatformValues(
+                name="Canvas (school)",
+                issuer="https://canvas.instructure.com",
+                client_id="10000000000042",
+                auth_login_url="https://sso.canvaslms.com/api/lti/authorize_redirect",
+                auth_token_url="https://school.instructure.com/login/oauth2/token",
+                key_set_url="https://sso.canvaslms.com/api/lti/security/jwks",
+            ),
+            actor="tests",
+        )
         db.session.commit()
         platform_id = platform.id
     yield "https://canvas.instructure.com"
@@ -80,9 +85,16 @@ def test_canvas_frame_origin_comes_from_its_endpoints_not_the_issuer_alone(
     canvas_like: str, live_server: LiveServer, lms_url: str
 ) -> None:
     # A login from that Canvas that the tool refuses: its page is still shown in Canvas's frame.
-    refused = requests.post(f"{live_server.tool_url}/lti/login", data={
-        "iss": canvas_like, "client_id": "10000000000042", "login_hint": "u1",
-        "target_link_uri": f"{EVIL}/lti/launch"}, timeout=10)
+    refused = requests.post(
+        f"{live_server.tool_url}/lti/login",
+        data={
+            "iss": canvas_like,
+            "client_id": "10000000000042",
+            "login_hint": "u1",
+            "target_link_uri": f"{EVIL}/lti/launch",
+        },
+        timeout=10,
+    )
     assert refused.status_code == 400
     framers = frame_ancestors(refused)
     assert "https://school.instructure.com" in framers
@@ -95,14 +107,21 @@ def test_origins_seen_in_a_verified_launch_may_frame_that_launchs_pages(
     vanity = "https://lms.vanity-school.example"
 
     def tamper(claims: dict) -> None:
-        put(**{CLAIM + "launch_presentation": {"document_target": "iframe",
-                                               "return_url": f"{vanity}/course/1"}})(claims)
+        put(
+            **{
+                CLAIM + "launch_presentation": {
+                    "document_target": "iframe",
+                    "return_url": f"{vanity}/course/1",
+                }
+            }
+        )(claims)
         claims[CLAIM + "tool_platform"]["url"] = "https://x.example; script-src *"
 
     response = launch_with(spec, tamper)
     assert response.status_code == 303, response.text[:300]
-    page = requests.get(requests.compat.urljoin(response.url, response.headers["Location"]),
-                        timeout=10)
+    page = requests.get(
+        requests.compat.urljoin(response.url, response.headers["Location"]), timeout=10
+    )
     framers = frame_ancestors(page)
     assert vanity in framers and origin(spec.lms_url) in framers
     assert "script-src" not in " ".join(framers) and "https://x.example" not in framers
@@ -115,26 +134,37 @@ def test_registration_page_may_be_framed_by_the_registering_lms(
     live_server: LiveServer,
 ) -> None:
     newcomer = "https://moodle.newcomer.example"
-    response = requests.get(f"{live_server.tool_url}/lti/register", params={
-        "openid_configuration": f"{newcomer}/mod/lti/openid-configuration.php",
-        "registration_token": "not-a-token"}, timeout=10)
+    response = requests.get(
+        f"{live_server.tool_url}/lti/register",
+        params={
+            "openid_configuration": f"{newcomer}/mod/lti/openid-configuration.php",
+            "registration_token": "not-a-token",
+        },
+        timeout=10,
+    )
     assert newcomer in frame_ancestors(response)
     assert EVIL not in frame_ancestors(response)
 
 
 def test_admin_area_is_never_framed_nor_cached(live_server: LiveServer) -> None:
     for path in ("/admin/login", "/admin/", "/admin/platforms/new", "/admin/nothing-here"):
-        response = requests.get(f"{live_server.tool_url}{path}", timeout=10,
-                                allow_redirects=False)
+        response = requests.get(f"{live_server.tool_url}{path}", timeout=10, allow_redirects=False)
         assert frame_ancestors(response) == ["'none'"], path
         assert response.headers["X-Frame-Options"] == "DENY", path
         assert response.headers["Cache-Control"] == "no-store", path
     signed_in = requests.Session()
     signed_in.get(f"{live_server.tool_url}/admin/login", timeout=10)
-    dashboard = signed_in.post(f"{live_server.tool_url}/admin/login", data={
-        "secret": "test-admin-secret",
-        "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', signed_in.get(
-            f"{live_server.tool_url}/admin/login", timeout=10).text).group(1)}, timeout=10)
+    dashboard = signed_in.post(
+        f"{live_server.tool_url}/admin/login",
+        data={
+            "secret": "test-admin-secret",
+            "csrf_token": re.search(
+                r'name="csrf_token" value="([^"]+)"',
+                signed_in.get(f"{live_server.tool_url}/admin/login", timeout=10).text,
+            ).group(1),
+        },
+        timeout=10,
+    )
     assert dashboard.status_code == 200 and "Tool administration" in dashboard.text
     assert dashboard.headers["X-Frame-Options"] == "DENY"
     assert frame_ancestors(dashboard) == ["'none'"]
@@ -169,19 +199,22 @@ def test_demo_lms_sends_its_own_headers(spec: Platform, app: Flask) -> None:
         assert (response.headers.get("Cache-Control") == "no-store") is personal, path
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("https://School.Example/courses/1?x=1", "https://school.example"),
-    ("https://school.example:443/", "https://school.example"),
-    ("http://localhost:5000/spec", "http://localhost:5000"),
-    ("https://[::1]:8443/x", "https://[::1]:8443"),
-    ("https://a.example; script-src *", None),
-    ("https://a.example'/", None),
-    ("javascript:alert(1)", None),
-    ("ftp://files.example/", None),
-    ("https://a.example:99999/", None),
-    ("", None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://School.Example/courses/1?x=1", "https://school.example"),
+        ("https://school.example:443/", "https://school.example"),
+        ("http://localhost:5000/spec", "http://localhost:5000"),
+        ("https://[::1]:8443/x", "https://[::1]:8443"),
+        ("https://a.example; script-src *", None),
+        ("https://a.example'/", None),
+        ("javascript:alert(1)", None),
+        ("ftp://files.example/", None),
+        ("https://a.example:99999/", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_origin_of_yields_only_safe_origins(url: object, expected: str | None) -> None:
     assert origin_of(url) == expected
 

@@ -10,7 +10,7 @@ from lti_tool.core.links import parse_links
     [
         ('<https://lms/x?page=2>; rel="next"', {"next": "https://lms/x?page=2"}),
         (
-            '<https://lms/x?a=1&amp;b=2>; rel=“next”, <https://lms/x?a=9&amp;b=2>; rel=“last”',
+            "<https://lms/x?a=1&amp;b=2>; rel=“next”, <https://lms/x?a=9&amp;b=2>; rel=“last”",
             {"next": "https://lms/x?a=1&b=2", "last": "https://lms/x?a=9&b=2"},
         ),
         ("<https://LMS/Path?Q=1>; REL=next", {"next": "https://LMS/Path?Q=1"}),

@@ -70,10 +70,14 @@ def test_a_forged_log_line_from_a_request_is_escaped(live_server: LiveServer) ->
     own."""
     forged = "WARNING lti_tool.platforms: admin signed in"
     with captured_logs() as output:
-        response = requests.post(f"{live_server.tool_url}/lti/launch", data={
-            "error": f"x\n{forged}",
-            "error_description": "\x1b[31mred\x1b[0m\r\u2028\x85\x00end",
-        }, timeout=10)
+        response = requests.post(
+            f"{live_server.tool_url}/lti/launch",
+            data={
+                "error": f"x\n{forged}",
+                "error_description": "\x1b[31mred\x1b[0m\r\u2028\x85\x00end",
+            },
+            timeout=10,
+        )
     assert response.status_code == 400
     assert "Your LMS reported a problem" in response.text
     logged = output.getvalue()
@@ -93,7 +97,8 @@ def test_redaction() -> None:
     assert redact(f"id_token {token} sent") == "id_token [redacted] sent"
     assert redact("Authorization: Bearer opaque-123") == "Authorization: Bearer [redacted]"
     assert redact("https://lms/conf?registration_token=xyz&x=1") == (
-        "https://lms/conf?registration_token=[redacted]&x=1")
+        "https://lms/conf?registration_token=[redacted]&x=1"
+    )
     assert redact("/spec/courses/1/launch?user=a") == "/spec/courses/1/launch?user=a"
     assert clean("a\tb\nc") == "a\tb\\nc"
 
@@ -132,26 +137,46 @@ def test_gunicorn_logs_show_no_launch_id(tmp_path: Path) -> None:
     port = free_port()
     tool, lms = f"http://127.0.0.1:{port}", f"http://localhost:{port}"
     env = {
-        **os.environ, "RECIPROCAL_ENV": "development", "FLASK_APP": "lti_tool",
+        **os.environ,
+        "RECIPROCAL_ENV": "development",
+        "FLASK_APP": "lti_tool",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'tool.sqlite3'}",
         "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite3'}",
-        "TOOL_URL": "", "LMS_URL": "", "GUNICORN_ACCESS_LOG": "-", "LOG_LEVEL": "INFO",
+        "TOOL_URL": "",
+        "LMS_URL": "",
+        "GUNICORN_ACCESS_LOG": "-",
+        "LOG_LEVEL": "INFO",
     }
     prepared = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"]})
     with prepared.app_context():
         upgrade()
         seed_demo(tool, lms)
-        register_url = invite_url(f"{tool}/lti/register",
-                                  mint_invite(actor="tests", ttl=dt.timedelta(hours=1)).token)
+        register_url = invite_url(
+            f"{tool}/lti/register", mint_invite(actor="tests", ttl=dt.timedelta(hours=1)).token
+        )
         db.session.commit()
         db.engine.dispose()
     out, err = tmp_path / "stdout.log", tmp_path / "stderr.log"
     with out.open("w") as stdout, err.open("w") as stderr:
         server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", str(ROOT / "config" / "gunicorn.conf.py"),
-             "--workers", "1", "--threads", "4", "--bind", f"127.0.0.1:{port}",
-             "--log-level", "info", "lti_tool:create_app()"],
-            env=env, cwd=ROOT, stdout=stdout, stderr=stderr,
+            [
+                str(BIN / "gunicorn"),
+                "-c",
+                str(ROOT / "config" / "gunicorn.conf.py"),
+                "--workers",
+                "1",
+                "--threads",
+                "4",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "info",
+                "lti_tool:create_app()",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=stdout,
+            stderr=stderr,
         )
         try:
             wait_until_up(f"{lms}/healthz")

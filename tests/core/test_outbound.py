@@ -40,13 +40,33 @@ def strict(monkeypatch: pytest.MonkeyPatch, app: Flask, networks: str = "") -> N
     monkeypatch.setitem(app.config, "OUTBOUND_ALLOWED_NETWORKS", networks)
 
 
-@pytest.mark.parametrize("address", [
-    "127.0.0.1", "10.1.2.3", "172.16.0.9", "192.168.1.1", "100.64.0.1", "169.254.169.254",
-    "169.254.170.2", "100.100.100.200", "0.0.0.0",  # noqa: S104
-    "224.0.0.1", "240.0.0.1",
-    "255.255.255.255", "::1", "fe80::1", "fd00:ec2::254", "ff02::1", "::ffff:127.0.0.1",
-    "::ffff:169.254.169.254", "::", "192.0.0.192", "64:ff9b::a9fe:a9fe", "2002:a00:1::1",
-])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.9",
+        "192.168.1.1",
+        "100.64.0.1",
+        "169.254.169.254",
+        "169.254.170.2",
+        "100.100.100.200",
+        "0.0.0.0",  # noqa: S104
+        "224.0.0.1",
+        "240.0.0.1",
+        "255.255.255.255",
+        "::1",
+        "fe80::1",
+        "fd00:ec2::254",
+        "ff02::1",
+        "::ffff:127.0.0.1",
+        "::ffff:169.254.169.254",
+        "::",
+        "192.0.0.192",
+        "64:ff9b::a9fe:a9fe",
+        "2002:a00:1::1",
+    ],
+)
 def test_non_public_addresses_are_refused(address: str) -> None:
     assert not is_public_address(ipaddress.ip_address(address))
     assert not address_allowed(address, ())
@@ -67,8 +87,9 @@ def test_allow_list_opens_only_its_networks() -> None:
         parse_networks("10.0.0.0/8 not-a-network")
 
 
-def test_loopback_is_refused_unless_allowed(ctx: Flask, hello: HostileServer,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_loopback_is_refused_unless_allowed(
+    ctx: Flask, hello: HostileServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert http_session().get(f"{hello.origin}/", timeout=5).json() == {"hello": "world"}
     strict(monkeypatch, ctx)
     # The same pooled keep-alive connection is checked again before reuse.
@@ -87,20 +108,28 @@ def test_cloud_metadata_address_is_refused_before_connecting(ctx: Flask) -> None
     assert time.monotonic() - started < 1
 
 
-@pytest.mark.parametrize("url", [
-    "ftp://127.0.0.1/file", "file:///etc/passwd", "gopher://127.0.0.1:6379/_INFO",
-    "http://user:pass@127.0.0.1/", "http://localhost:5088@127.0.0.1:44263/config",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://127.0.0.1/file",
+        "file:///etc/passwd",
+        "gopher://127.0.0.1:6379/_INFO",
+        "http://user:pass@127.0.0.1/",
+        "http://localhost:5088@127.0.0.1:44263/config",
+    ],
+)
 def test_only_plain_http_urls_are_called(ctx: Flask, url: str) -> None:
     with pytest.raises(OutboundRefused):
         http_session().get(url, timeout=5)
 
 
 def test_a_redirect_to_a_refused_address_is_not_followed(
-        ctx: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
     inside = HostileServer(lambda seen, _: Answer(body="secret"), host="127.0.0.2")
-    outside = HostileServer(lambda seen, _: Answer(
-        302, headers={"Location": f"{inside.origin}/admin"}))
+    outside = HostileServer(
+        lambda seen, _: Answer(302, headers={"Location": f"{inside.origin}/admin"})
+    )
     try:
         strict(monkeypatch, ctx, "127.0.0.1/32")
         with pytest.raises(OutboundRefused, match=r"127\.0\.0\.2"):
@@ -112,8 +141,9 @@ def test_a_redirect_to_a_refused_address_is_not_followed(
 
 
 @pytest.mark.parametrize("chunked", [False, True])
-def test_answers_over_the_size_limit_are_refused(ctx: Flask, monkeypatch: pytest.MonkeyPatch,
-                                                 chunked: bool) -> None:
+def test_answers_over_the_size_limit_are_refused(
+    ctx: Flask, monkeypatch: pytest.MonkeyPatch, chunked: bool
+) -> None:
     big = HostileServer(lambda seen, _: Answer(body=b"x" * 300_000, chunked=chunked))
     try:
         monkeypatch.setitem(ctx.config, "OUTBOUND_MAX_RESPONSE_BYTES", 100_000)

@@ -44,7 +44,8 @@ def flaky() -> Iterator[HostileServer]:
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
 @pytest.mark.parametrize("status", [502, 503, 504])
 def test_idempotent_requests_are_retried_until_the_lms_answers(
-        ctx: Flask, method: str, status: int) -> None:
+    ctx: Flask, method: str, status: int
+) -> None:
     server = HostileServer(unavailable(2, status))
     try:
         response = http_session().request(method, f"{server.origin}/members", timeout=5)
@@ -93,7 +94,8 @@ def test_a_long_retry_after_ends_the_retries(ctx: Flask, status: int, retry_afte
 
 
 def test_a_retry_is_refused_once_the_address_is_no_longer_allowed(
-        ctx: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The retry opens a new connection through the guard: when the allow-list drops the
     address meanwhile, the retry is refused, not sent."""
 
@@ -133,7 +135,8 @@ def test_a_refused_address_is_not_retried(ctx: Flask, monkeypatch: pytest.Monkey
 
 
 def test_connect_errors_are_retried_for_a_get_but_not_a_post(
-        ctx: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))
     port = closed.getsockname()[1]
@@ -155,8 +158,7 @@ def test_connect_errors_are_retried_for_a_get_but_not_a_post(
     assert len(connects) == 1
 
 
-def test_a_rate_limiter_is_asked_before_each_request(ctx: Flask,
-                                                     flaky: HostileServer) -> None:
+def test_a_rate_limiter_is_asked_before_each_request(ctx: Flask, flaky: HostileServer) -> None:
     class Refusing:
         def __init__(self) -> None:
             self.hosts: list[str] = []

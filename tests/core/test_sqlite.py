@@ -71,8 +71,10 @@ def test_engine_uses_wal(tmp_path: Path) -> None:
 
 
 def test_every_connection_enforces_foreign_keys(tmp_path: Path) -> None:
-    engine = sa.create_engine(f"sqlite:///{tmp_path / 'fk.sqlite3'}",
-                              **engine_options(f"sqlite:///{tmp_path / 'fk.sqlite3'}", {}))
+    engine = sa.create_engine(
+        f"sqlite:///{tmp_path / 'fk.sqlite3'}",
+        **engine_options(f"sqlite:///{tmp_path / 'fk.sqlite3'}", {}),
+    )
     try:
         with engine.connect() as first, engine.connect() as second:
             for connection in (first, second):

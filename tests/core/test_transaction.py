@@ -67,8 +67,11 @@ def act(marker: str, outcome: str):
         keep_work()
         raise LaunchError("Refused, but what it learned stands.")
     if outcome == "conflict":
-        db.session.add(AuditEvent(id=int(request.args["id"]), actor="tests",
-                                  action="transaction.test", subject="dup"))
+        db.session.add(
+            AuditEvent(
+                id=int(request.args["id"]), actor="tests", action="transaction.test", subject="dup"
+            )
+        )
     if outcome == "database-down":
         _database_goes_away()
     if outcome == "separate":
@@ -81,8 +84,9 @@ def act(marker: str, outcome: str):
 @pytest.fixture
 def boundary_app(app: Flask, database_url: str) -> Iterator[Flask]:
     """An app of its own (own engine) on the suite's migrated database."""
-    own = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url,
-                      "DEMO_LMS_ENABLED": False})
+    own = create_app(
+        {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url, "DEMO_LMS_ENABLED": False}
+    )
     own.register_blueprint(routes)
     sent_jobs.clear()
     yield own
@@ -93,8 +97,7 @@ def boundary_app(app: Flask, database_url: str) -> Iterator[Flask]:
 def stored(app: Flask, marker: str) -> int:
     with app.app_context():
         count = db.session.scalar(
-            sa.select(sa.func.count()).select_from(AuditEvent)
-            .where(AuditEvent.subject == marker)
+            sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.subject == marker)
         )
         db.session.remove()
         return count
@@ -106,8 +109,9 @@ def marker() -> str:
 
 
 def post(app: Flask, marker: str, outcome: str, **query: object):
-    return app.test_client().post(f"/t/{marker}/{outcome}", query_string=query,
-                                  headers={"Accept": "text/html"})
+    return app.test_client().post(
+        f"/t/{marker}/{outcome}", query_string=query, headers={"Accept": "text/html"}
+    )
 
 
 def test_a_request_that_succeeds_is_committed_and_sends_its_jobs_once(boundary_app, marker):
@@ -117,11 +121,17 @@ def test_a_request_that_succeeds_is_committed_and_sends_its_jobs_once(boundary_a
     assert sent_jobs == [marker]
 
 
-@pytest.mark.parametrize(("outcome", "status"), [
-    ("raise", 500), ("refuse", 409), ("error-response", 422),
-])
-def test_a_request_that_fails_leaves_nothing_and_sends_no_job(boundary_app, marker, outcome,
-                                                               status):
+@pytest.mark.parametrize(
+    ("outcome", "status"),
+    [
+        ("raise", 500),
+        ("refuse", 409),
+        ("error-response", 422),
+    ],
+)
+def test_a_request_that_fails_leaves_nothing_and_sends_no_job(
+    boundary_app, marker, outcome, status
+):
     response = post(boundary_app, marker, outcome)
     assert response.status_code == status
     assert "Traceback" not in response.text
@@ -149,8 +159,9 @@ def test_a_commit_that_conflicts_gives_a_409_page_and_nothing_is_applied(boundar
     with boundary_app.app_context():
         _write("taken-" + marker)
         db.session.commit()
-        taken = db.session.scalar(sa.select(AuditEvent.id)
-                                  .where(AuditEvent.subject == "taken-" + marker))
+        taken = db.session.scalar(
+            sa.select(AuditEvent.id).where(AuditEvent.subject == "taken-" + marker)
+        )
     response = post(boundary_app, marker, "conflict", id=taken)
     assert response.status_code == 409
     assert "That was changed at the same time" in response.text
@@ -175,11 +186,12 @@ def test_a_commit_failure_answers_json_to_json_clients(boundary_app, marker):
     with boundary_app.app_context():
         _write("taken-" + marker)
         db.session.commit()
-        taken = db.session.scalar(sa.select(AuditEvent.id)
-                                  .where(AuditEvent.subject == "taken-" + marker))
+        taken = db.session.scalar(
+            sa.select(AuditEvent.id).where(AuditEvent.subject == "taken-" + marker)
+        )
     response = boundary_app.test_client().post(
-        f"/t/{marker}/conflict", query_string={"id": taken},
-        headers={"Accept": "application/json"})
+        f"/t/{marker}/conflict", query_string={"id": taken}, headers={"Accept": "application/json"}
+    )
     assert response.status_code == 409
     assert response.json["status"] == 409
 
@@ -191,8 +203,7 @@ def _job_that_writes(marker: str, fail: bool) -> None:
         raise RuntimeError("the job fails after writing")
 
 
-def test_a_job_that_raises_leaves_nothing_and_one_that_returns_is_committed(boundary_app,
-                                                                            marker):
+def test_a_job_that_raises_leaves_nothing_and_one_that_returns_is_committed(boundary_app, marker):
     job = Job(_job_that_writes)
     with boundary_app.app_context():
         with pytest.raises(RuntimeError):

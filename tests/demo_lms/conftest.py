@@ -33,9 +33,7 @@ def fake_tool(lms_url: str) -> Iterator[FakeTool]:
 @pytest.fixture(scope="session")
 def registered(lms_url: str, fake_tool: FakeTool) -> dict[str, RegistrationResult]:
     """The fake tool registered in every flavour by Dynamic Registration over HTTP."""
-    return {
-        name: register_tool(lms_url, name, f"{fake_tool.url}/register") for name in FLAVOURS
-    }
+    return {name: register_tool(lms_url, name, f"{fake_tool.url}/register") for name in FLAVOURS}
 
 
 @pytest.fixture

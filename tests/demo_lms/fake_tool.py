@@ -60,29 +60,44 @@ class FakeTool:
 
     # -- signing ---------------------------------------------------------------------------
 
-    def sign(self, claims: dict[str, Any], key: rsa.RSAPrivateKey | None = None,
-             kid: str | None = None) -> str:
-        return jwt.encode(claims, key or self.key, algorithm="RS256",
-                          headers={"kid": kid or self.kid})
+    def sign(
+        self, claims: dict[str, Any], key: rsa.RSAPrivateKey | None = None, kid: str | None = None
+    ) -> str:
+        return jwt.encode(
+            claims, key or self.key, algorithm="RS256", headers={"kid": kid or self.kid}
+        )
 
     def client_assertion(self, client_id: str, audience: str, **overrides: Any) -> str:
         now = int(time.time())
-        claims = {"iss": client_id, "sub": client_id, "aud": audience, "iat": now,
-                  "exp": now + 300, "jti": uuid.uuid4().hex, **overrides}
+        claims = {
+            "iss": client_id,
+            "sub": client_id,
+            "aud": audience,
+            "iat": now,
+            "exp": now + 300,
+            "jti": uuid.uuid4().hex,
+            **overrides,
+        }
         return self.sign({k: v for k, v in claims.items() if v is not None})
 
-    def token_request(self, flavour: str, client_id: str, scopes: list[str] | tuple[str, ...],
-                      **overrides: Any) -> requests.Response:
+    def token_request(
+        self, flavour: str, client_id: str, scopes: list[str] | tuple[str, ...], **overrides: Any
+    ) -> requests.Response:
         token_url = platform_urls(self.lms_url, flavour).token_endpoint
-        return requests.post(token_url, data={
-            "grant_type": "client_credentials",
-            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            "client_assertion": self.client_assertion(client_id, token_url, **overrides),
-            "scope": " ".join(scopes),
-        }, timeout=10)
+        return requests.post(
+            token_url,
+            data={
+                "grant_type": "client_credentials",
+                "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                "client_assertion": self.client_assertion(client_id, token_url, **overrides),
+                "scope": " ".join(scopes),
+            },
+            timeout=10,
+        )
 
-    def access_token(self, flavour: str, client_id: str,
-                     scopes: tuple[str, ...] = SERVICE_SCOPES) -> str:
+    def access_token(
+        self, flavour: str, client_id: str, scopes: tuple[str, ...] = SERVICE_SCOPES
+    ) -> str:
         response = self.token_request(flavour, client_id, scopes)
         assert response.status_code == 200, response.text
         return response.json()["access_token"]
@@ -104,8 +119,9 @@ class FakeTool:
                 "domain": f"127.0.0.1:{self.port}",
                 "target_link_uri": f"{self.url}/launch",
                 "claims": ["iss", "sub", "name", "given_name", "family_name", "email"],
-                "messages": [{"type": "LtiDeepLinkingRequest",
-                              "target_link_uri": f"{self.url}/launch?dl=1"}],
+                "messages": [
+                    {"type": "LtiDeepLinkingRequest", "target_link_uri": f"{self.url}/launch?dl=1"}
+                ],
                 "custom_parameters": {"context_id": "$Context.id"},
                 "https://canvas.instructure.com/lti/privacy_level": "public",
             },
@@ -115,8 +131,12 @@ class FakeTool:
         config = requests.get(openid_configuration, timeout=10).json()
         doc = self.registration_document()
         doc.update(self.registration_overrides)
-        return requests.post(config["registration_endpoint"], json=doc, timeout=10,
-                             headers={"Authorization": f"Bearer {token}"})
+        return requests.post(
+            config["registration_endpoint"],
+            json=doc,
+            timeout=10,
+            headers={"Authorization": f"Bearer {token}"},
+        )
 
     # -- the HTTP side ---------------------------------------------------------------------
 
@@ -133,11 +153,16 @@ class FakeTool:
             flavour = params["iss"].rstrip("/").rsplit("/", 1)[-1]
             auth = platform_urls(self.lms_url, FLAVOURS[flavour]).authorization_endpoint
             query = {
-                "scope": "openid", "response_type": "id_token", "response_mode": "form_post",
-                "prompt": "none", "client_id": params.get("client_id", ""),
-                "redirect_uri": f"{self.url}/launch", "login_hint": params["login_hint"],
+                "scope": "openid",
+                "response_type": "id_token",
+                "response_mode": "form_post",
+                "prompt": "none",
+                "client_id": params.get("client_id", ""),
+                "redirect_uri": f"{self.url}/launch",
+                "login_hint": params["login_hint"],
                 "lti_message_hint": params.get("lti_message_hint", ""),
-                "state": secrets.token_urlsafe(16), "nonce": secrets.token_urlsafe(16),
+                "state": secrets.token_urlsafe(16),
+                "nonce": secrets.token_urlsafe(16),
             }
             self.launches.append({"login": "1", **params.to_dict()})
             return redirect(f"{auth}?{urlencode(query)}")
@@ -155,14 +180,17 @@ class FakeTool:
 
         @app.get("/register")
         def register():
-            answer = self.register_from(request.args["openid_configuration"],
-                                        request.args["registration_token"])
+            answer = self.register_from(
+                request.args["openid_configuration"], request.args["registration_token"]
+            )
             post = "window.parent.postMessage({subject: 'org.imsglobal.lti.close'}, '*');"
             body = f"<p>{answer.status_code}</p>"
             if self.close_message == "button":
-                body += ("<button type=button data-lti-close>Done</button><script>"
-                         "document.querySelector('[data-lti-close]').addEventListener("
-                         f"'click', function () {{ {post} }});</script>")
+                body += (
+                    "<button type=button data-lti-close>Done</button><script>"
+                    "document.querySelector('[data-lti-close]').addEventListener("
+                    f"'click', function () {{ {post} }});</script>"
+                )
             elif self.close_message == "on load":  # what Moodle closes before anyone reads
                 body += f"<script>{post}</script>"
             return body, 200 if answer.ok or self.hide_registration_errors else 400

@@ -27,8 +27,15 @@ from tests.demo_lms.fake_tool import FakeTool
 from tests.support.lti_browser import LtiBrowser, parse_page
 
 
-def launch_claims(browser: LtiBrowser, fake_tool: FakeTool, lms_url: str, flavour: str,
-                  result: RegistrationResult, user: str = "amara.okafor", **options) -> dict:
+def launch_claims(
+    browser: LtiBrowser,
+    fake_tool: FakeTool,
+    lms_url: str,
+    flavour: str,
+    result: RegistrationResult,
+    user: str = "amara.okafor",
+    **options,
+) -> dict:
     answer = browser.launch(flavour, user, client_id=result.client_id, **options)
     assert answer.status_code == 200, answer.text
     return decode_id_token(lms_url, flavour, answer.json()["id_token"], result.client_id)
@@ -63,18 +70,24 @@ def test_moodle_launch_quirks(browser, fake_tool, lms_url, registered) -> None:
     assert login["login_hint"].isdigit() and claims["sub"] == login["login_hint"]
     assert claims["exp"] - claims["iat"] == 60
     assert claims[BASIC_OUTCOME_CLAIM]["lis_result_sourcedid"] == ""
-    assert claims[CLAIM + "custom"]["context_memberships_url"] == \
-        claims[NRPS_CLAIM]["context_memberships_url"]
+    assert (
+        claims[CLAIM + "custom"]["context_memberships_url"]
+        == claims[NRPS_CLAIM]["context_memberships_url"]
+    )
     assert "?type_id=" in claims[AGS_CLAIM]["lineitems"]
 
 
 def test_moodle_sends_content_developer_as_instructor(browser, fake_tool, lms_url, registered):
-    claims = launch_claims(browser, fake_tool, lms_url, "moodle", registered["moodle"],
-                           user="marcus.chen")
+    claims = launch_claims(
+        browser, fake_tool, lms_url, "moodle", registered["moodle"], user="marcus.chen"
+    )
     assert claims[CLAIM + "roles"] == [ROLE_INSTRUCTOR]
-    spec = launch_claims(browser, fake_tool, lms_url, "spec", registered["spec"],
-                         user="marcus.chen")
-    assert spec[CLAIM + "roles"] == ["http://purl.imsglobal.org/vocab/lis/v2/membership#ContentDeveloper"]
+    spec = launch_claims(
+        browser, fake_tool, lms_url, "spec", registered["spec"], user="marcus.chen"
+    )
+    assert spec[CLAIM + "roles"] == [
+        "http://purl.imsglobal.org/vocab/lis/v2/membership#ContentDeveloper"
+    ]
 
 
 def test_canvas_login_initiation_extras(browser, fake_tool, lms_url, registered) -> None:
@@ -87,20 +100,26 @@ def test_canvas_login_initiation_extras(browser, fake_tool, lms_url, registered)
 
 
 def test_privacy_cases(browser, fake_tool, lms_url, registered) -> None:
-    no_email = launch_claims(browser, fake_tool, lms_url, "spec", registered["spec"],
-                             user="mateo.rossi")
+    no_email = launch_claims(
+        browser, fake_tool, lms_url, "spec", registered["spec"], user="mateo.rossi"
+    )
     assert "email" not in no_email and no_email["family_name"] == "Rossi"
-    name_only = launch_claims(browser, fake_tool, lms_url, "spec", registered["spec"],
-                              user="guest.observer")
+    name_only = launch_claims(
+        browser, fake_tool, lms_url, "spec", registered["spec"], user="guest.observer"
+    )
     assert name_only["name"] == "Alex (guest)"
     assert not {"email", "given_name", "family_name"} & set(name_only)
 
 
 def test_message_hint_is_single_use(browser, lms_url, registered) -> None:
-    for flavour, expected in (("moodle", None), ("canvas", "launch_no_longer_valid"),
-                              ("spec", "invalid_request")):
-        auth = browser.start_launch(flavour, "amara.okafor",
-                                    client_id=registered[flavour].client_id)
+    for flavour, expected in (
+        ("moodle", None),
+        ("canvas", "launch_no_longer_valid"),
+        ("spec", "invalid_request"),
+    ):
+        auth = browser.start_launch(
+            flavour, "amara.okafor", client_id=registered[flavour].client_id
+        )
         browser.authorize(auth)
         replay = browser.request("GET", auth.url)
         if expected is None:  # Moodle: its own 404 page, never the tool
@@ -116,15 +135,18 @@ def _tamper(auth, **changes: str) -> str:
     return auth.url.split("?")[0] + "?" + urlencode(params)
 
 
-@pytest.mark.parametrize(("flavour", "changes", "error"), [
-    ("moodle", {"client_id": "someone-else"}, "unauthorized_client"),
-    ("canvas", {"client_id": "someone-else"}, "login_required"),
-    ("moodle", {"login_hint": "1"}, "access_denied"),
-    ("canvas", {"login_hint": "not-this-user"}, "login_required"),
-    ("spec", {"scope": "openid profile"}, "invalid_scope"),
-    ("spec", {"response_type": "code"}, "unsupported_response_type"),
-    ("spec", {"prompt": "login"}, "invalid_request"),
-])
+@pytest.mark.parametrize(
+    ("flavour", "changes", "error"),
+    [
+        ("moodle", {"client_id": "someone-else"}, "unauthorized_client"),
+        ("canvas", {"client_id": "someone-else"}, "login_required"),
+        ("moodle", {"login_hint": "1"}, "access_denied"),
+        ("canvas", {"login_hint": "not-this-user"}, "login_required"),
+        ("spec", {"scope": "openid profile"}, "invalid_scope"),
+        ("spec", {"response_type": "code"}, "unsupported_response_type"),
+        ("spec", {"prompt": "login"}, "invalid_request"),
+    ],
+)
 def test_auth_errors_are_posted_to_the_tool(browser, registered, flavour, changes, error):
     auth = browser.start_launch(flavour, "amara.okafor", client_id=registered[flavour].client_id)
     answer = browser.request("GET", _tamper(auth, **changes))
@@ -134,8 +156,7 @@ def test_auth_errors_are_posted_to_the_tool(browser, registered, flavour, change
     assert "id_token" not in form.fields
 
 
-@pytest.mark.parametrize(("flavour", "status"), [("moodle", 404), ("spec", 400),
-                                                 ("canvas", 400)])
+@pytest.mark.parametrize(("flavour", "status"), [("moodle", 404), ("spec", 400), ("canvas", 400)])
 def test_unregistered_redirect_uri_never_reaches_the_tool(browser, registered, flavour, status):
     auth = browser.start_launch(flavour, "amara.okafor", client_id=registered[flavour].client_id)
     answer = browser.request("GET", _tamper(auth, redirect_uri="https://evil.example/launch"))
@@ -156,8 +177,12 @@ def test_forged_id_token_api(app: Flask, lms_url: str, registered) -> None:
         registration = get_registration(flavour, registered["canvas"].client_id)
         client_id = registration.client_id
         claims = build_launch_claims(
-            flavour, lms_base_url=lms_url, registration=registration,
-            user=get_user("dana.whitfield"), course=get_course(), nonce="n-1",
+            flavour,
+            lms_base_url=lms_url,
+            registration=registration,
+            user=get_user("dana.whitfield"),
+            course=get_course(),
+            nonce="n-1",
         )
         good = sign_id_token(flavour, claims)
         real_kid = jwt.get_unverified_header(good)["kid"]
@@ -173,9 +198,11 @@ def test_forged_id_token_api(app: Flask, lms_url: str, registered) -> None:
 
 
 def test_launch_page_frames_the_tool(lms_url, registered, pilot_course_id) -> None:
-    page = requests.get(f"{lms_url}/canvas/courses/{pilot_course_id}/launch",
-                        params={"user": "amara.okafor",
-                                "client_id": registered["canvas"].client_id}, timeout=10)
+    page = requests.get(
+        f"{lms_url}/canvas/courses/{pilot_course_id}/launch",
+        params={"user": "amara.okafor", "client_id": registered["canvas"].client_id},
+        timeout=10,
+    )
     assert page.status_code == 200
     html = parse_page(page.text)
     assert html.iframes[0].startswith("/canvas/launch/frame?")

@@ -35,8 +35,12 @@ def members_url(lms_url: str, flavour: str, course_id: int) -> str:
 
 
 def get(url: str, token: str, **params: Any) -> requests.Response:
-    return requests.get(url, params=params, timeout=10,
-                        headers={"Authorization": f"Bearer {token}", "Accept": MEDIA})
+    return requests.get(
+        url,
+        params=params,
+        timeout=10,
+        headers={"Authorization": f"Bearer {token}", "Accept": MEDIA},
+    )
 
 
 def read_all(url: str, token: str, **params: Any) -> tuple[list[dict], list[int], str]:
@@ -57,8 +61,7 @@ def read_all(url: str, token: str, **params: Any) -> tuple[list[dict], list[int]
 
 @pytest.fixture(scope="module")
 def tokens(fake_tool: FakeTool, registered) -> dict[str, str]:
-    return {f: fake_tool.access_token(f, r.client_id, (SCOPE_NRPS,))
-            for f, r in registered.items()}
+    return {f: fake_tool.access_token(f, r.client_id, (SCOPE_NRPS,)) for f, r in registered.items()}
 
 
 def test_a_bearer_token_with_the_nrps_scope_is_required(
@@ -93,8 +96,11 @@ def test_canvas_pages_at_most_50(lms_url, tokens, course60) -> None:
 
 
 def test_canvas_refuses_requests_without_user_agent(lms_url, tokens, course60) -> None:
-    response = requests.get(members_url(lms_url, "canvas", course60), timeout=10, headers={
-        "Authorization": f"Bearer {tokens['canvas']}", "User-Agent": SKIP_HEADER})
+    response = requests.get(
+        members_url(lms_url, "canvas", course60),
+        timeout=10,
+        headers={"Authorization": f"Bearer {tokens['canvas']}", "User-Agent": SKIP_HEADER},
+    )
     assert response.status_code == 403
 
 
@@ -113,15 +119,15 @@ def test_moodle_members_have_short_roles(lms_url, tokens, pilot_course_id) -> No
 def test_role_filter(lms_url, tokens, pilot_course_id) -> None:
     url = members_url(lms_url, "spec", pilot_course_id)
     short, _, _ = read_all(url, tokens["spec"], role="Instructor")
-    full, _, _ = read_all(url, tokens["spec"],
-                          role="http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor")
+    full, _, _ = read_all(
+        url, tokens["spec"], role="http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
+    )
     assert [m["name"] for m in short] == [m["name"] for m in full] == ["Dana Whitfield"]
     assert full[0]["roles"] == ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]
 
 
 def test_bad_paging_is_a_400(lms_url, tokens, course60) -> None:
-    assert get(members_url(lms_url, "spec", course60), tokens["spec"], limit="x").status_code \
-        == 400
+    assert get(members_url(lms_url, "spec", course60), tokens["spec"], limit="x").status_code == 400
 
 
 def test_differences_list_only_changes_including_leavers(
@@ -134,17 +140,27 @@ def test_differences_list_only_changes_including_leavers(
     assert nothing == []
     with app.app_context():
         rows = db.session.scalars(
-            sa.select(DemoEnrollment).where(DemoEnrollment.course_id == course60)
-            .order_by(DemoEnrollment.id).limit(3).options(joinedload(DemoEnrollment.user))
+            sa.select(DemoEnrollment)
+            .where(DemoEnrollment.course_id == course60)
+            .order_by(DemoEnrollment.id)
+            .limit(3)
+            .options(joinedload(DemoEnrollment.user))
         ).all()
         rows[1].status, rows[1].updated_at = "Deleted", utcnow()
         rows[2].status, rows[2].updated_at = "Inactive", utcnow()
-        newcomer = DemoUser(username="nrps.newcomer", uuid="nrps-newcomer-uuid",
-                            given_name="New", family_name="Comer")
+        newcomer = DemoUser(
+            username="nrps.newcomer",
+            uuid="nrps-newcomer-uuid",
+            given_name="New",
+            family_name="Comer",
+        )
         db.session.add(DemoEnrollment(course_id=course60, user=newcomer, roles=[ROLE_LEARNER]))
         db.session.commit()
-        changed = {rows[1].user.username: "Deleted", rows[2].user.username: "Inactive",
-                   "nrps.newcomer": "Active"}
+        changed = {
+            rows[1].user.username: "Deleted",
+            rows[2].user.username: "Inactive",
+            "nrps.newcomer": "Active",
+        }
     diff, _, next_differences = read_all(differences, tokens["moodle"])
     assert {m["ext_user_username"]: m["status"] for m in diff} == changed
     assert next_differences != differences
@@ -154,6 +170,7 @@ def test_differences_list_only_changes_including_leavers(
 
 
 def test_launch_claim_points_at_the_memberships(lms_url, registered, fake_tool) -> None:
-    answer = LtiBrowser(lms_url).launch("spec", "amara.okafor",
-                                        client_id=registered["spec"].client_id)
+    answer = LtiBrowser(lms_url).launch(
+        "spec", "amara.okafor", client_id=registered["spec"].client_id
+    )
     assert answer.status_code == 200

@@ -17,9 +17,7 @@ from tests.support.lti_browser import parse_page
 
 def test_host_dispatch_separates_tool_and_lms(live_server: LiveServer, lms_url: str) -> None:
     assert requests.get(f"{lms_url}/healthz", timeout=10).json() == {"status": "ok"}
-    assert requests.get(f"{live_server.tool_url}/healthz", timeout=10).json() == {
-        "status": "alive"
-    }
+    assert requests.get(f"{live_server.tool_url}/healthz", timeout=10).json() == {"status": "alive"}
 
 
 def test_home_lists_flavours_and_course(lms_url: str) -> None:
@@ -49,8 +47,11 @@ def test_course_page_has_people_activities_and_deep_linking(
 
 def test_launch_as_remembers_who_you_are(lms_url: str, registered, pilot_course_id: int) -> None:
     session = requests.Session()
-    session.get(f"{lms_url}/spec/courses/{pilot_course_id}/launch", timeout=10,
-                params={"user": "kenji.watanabe", "client_id": registered["spec"].client_id})
+    session.get(
+        f"{lms_url}/spec/courses/{pilot_course_id}/launch",
+        timeout=10,
+        params={"user": "kenji.watanabe", "client_id": registered["spec"].client_id},
+    )
     course = session.get(f"{lms_url}/spec/courses/{pilot_course_id}", timeout=10)
     assert "You are acting as <strong>Kenji Watanabe</strong>" in course.text
 
@@ -74,32 +75,45 @@ def test_seed_is_idempotent_and_varied(app: Flask, runner: FlaskCliRunner, lms_u
         assert {u.seniority_level for u in users if u.seniority_level} == set(range(1, 7))
         assert len({u.department for u in users if u.department}) >= 6
         assert sum(u.email is None for u in users) == 2
-        pilot = db.session.scalars(sa.select(DemoCourse).where(
-            DemoCourse.context_id == "RMP-2026")).one()
-        enrolled = db.session.scalar(sa.select(sa.func.count()).select_from(DemoEnrollment)
-                                     .where(DemoEnrollment.course_id == pilot.id))
+        pilot = db.session.scalars(
+            sa.select(DemoCourse).where(DemoCourse.context_id == "RMP-2026")
+        ).one()
+        enrolled = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(DemoEnrollment)
+            .where(DemoEnrollment.course_id == pilot.id)
+        )
         assert enrolled >= len(PEOPLE)
 
 
 def test_big_course_command_is_bulk_and_idempotent(app: Flask, runner: FlaskCliRunner) -> None:
-    result = runner.invoke(args=["demo", "big-course", "--members", "300",
-                                 "--context-id", "BIG-TEST"])
+    result = runner.invoke(
+        args=["demo", "big-course", "--members", "300", "--context-id", "BIG-TEST"]
+    )
     assert result.exit_code == 0, result.output
-    again = runner.invoke(args=["demo", "big-course", "--members", "300",
-                                "--context-id", "BIG-TEST"])
+    again = runner.invoke(
+        args=["demo", "big-course", "--members", "300", "--context-id", "BIG-TEST"]
+    )
     assert again.exit_code == 0
     with app.app_context():
-        course = db.session.scalars(sa.select(DemoCourse).where(
-            DemoCourse.context_id == "BIG-TEST")).one()
-        count = db.session.scalar(sa.select(sa.func.count()).select_from(DemoEnrollment)
-                                  .where(DemoEnrollment.course_id == course.id))
+        course = db.session.scalars(
+            sa.select(DemoCourse).where(DemoCourse.context_id == "BIG-TEST")
+        ).one()
+        count = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(DemoEnrollment)
+            .where(DemoEnrollment.course_id == course.id)
+        )
     assert count == 301  # 300 learners + the designer
 
 
 def test_rotate_platform_key_command(app: Flask, runner: FlaskCliRunner, lms_url) -> None:
     with app.app_context():
-        before = db.session.scalar(sa.select(sa.func.count()).select_from(DemoPlatformKey)
-                                   .where(DemoPlatformKey.flavour == "canvas"))
+        before = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(DemoPlatformKey)
+            .where(DemoPlatformKey.flavour == "canvas")
+        )
     result = runner.invoke(args=["demo", "rotate-platform-key", "canvas"])
     assert result.exit_code == 0 and "canvas" in result.output
     assert "PRIVATE" not in result.output

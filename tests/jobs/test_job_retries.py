@@ -26,12 +26,14 @@ def fails_once(value: int) -> None:
 
 @pytest.fixture
 def memory_app(app: Flask) -> Iterator[Flask]:
-    queued = create_app({
-        "ENV_NAME": "testing",
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "QUEUE_URL": "memory://",
-        "HUEY_NAME": f"reciprocal-test-{uuid.uuid4().hex[:10]}",
-    })
+    queued = create_app(
+        {
+            "ENV_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "QUEUE_URL": "memory://",
+            "HUEY_NAME": f"reciprocal-test-{uuid.uuid4().hex[:10]}",
+        }
+    )
     yield queued
     with queued.app_context():
         from lti_tool.extensions import db

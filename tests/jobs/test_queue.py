@@ -58,13 +58,15 @@ def queue_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 def queue_app(app: Flask, queue_url: str, **config: object) -> Flask:
     """An app on the suite's database with its own queue (a unique name: no crosstalk)."""
-    return create_app({
-        "ENV_NAME": "testing",
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "QUEUE_URL": queue_url,
-        "HUEY_NAME": f"reciprocal-test-{uuid.uuid4().hex[:10]}",
-        **config,
-    })
+    return create_app(
+        {
+            "ENV_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "QUEUE_URL": queue_url,
+            "HUEY_NAME": f"reciprocal-test-{uuid.uuid4().hex[:10]}",
+            **config,
+        }
+    )
 
 
 @pytest.fixture
@@ -85,10 +87,14 @@ def make_queue_app(app: Flask) -> Iterator[Callable[..., Flask]]:
 
 def new_course(title: str = "Before") -> int:
     tag = uuid.uuid4().hex[:10]
-    platform = Platform(name=f"Queue test {tag}", issuer=f"https://lms-{tag}.example",
-                        client_id=tag, auth_login_url="https://x.example/auth",
-                        auth_token_url="https://x.example/token",
-                        key_set_url="https://x.example/jwks")
+    platform = Platform(
+        name=f"Queue test {tag}",
+        issuer=f"https://lms-{tag}.example",
+        client_id=tag,
+        auth_login_url="https://x.example/auth",
+        auth_token_url="https://x.example/token",
+        key_set_url="https://x.example/jwks",
+    )
     course = Course(platform=platform, context_id=tag, title=title)
     db.session.add(course)
     db.session.commit()
@@ -132,8 +138,9 @@ def test_a_consumer_runs_the_job_for_real(make_queue_app, queue_url) -> None:
         db.session.commit()
         huey = get_huey()
     handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    consumer = huey.create_consumer(workers=1, worker_type="thread", periodic=False,
-                                    initial_delay=0.05, max_delay=0.2)
+    consumer = huey.create_consumer(
+        workers=1, worker_type="thread", periodic=False, initial_delay=0.05, max_delay=0.2
+    )
     consumer.start()
     try:
         deadline = time.monotonic() + 10
@@ -160,9 +167,7 @@ def test_immediate_mode_runs_the_job_after_the_commit(make_queue_app, tmp_path) 
         assert title_of(course_id) == "Right away"  # in its own session, after ours
 
 
-def test_a_queue_that_is_down_does_not_undo_the_commit(
-    make_queue_app, caplog, monkeypatch
-) -> None:
+def test_a_queue_that_is_down_does_not_undo_the_commit(make_queue_app, caplog, monkeypatch) -> None:
     # Alembic's fileConfig (the suite ran the migrations) disables existing loggers.
     monkeypatch.setattr(logging.getLogger("lti_tool.jobs.after_commit"), "disabled", False)
     queued = make_queue_app("redis://127.0.0.1:1/0")

@@ -34,8 +34,12 @@ from lti_tool.matching.pairing import PHASES, request_run
 from lti_tool.roster.models import RosterSync
 from tests.matching.pairing_support import Learner, make_cohort, new_course
 
-LEARNERS = [Learner("ana", 1, "Sales"), Learner("ben", 5, "IT"),
-            Learner("cai", 2, "HR"), Learner("dee", 6, "Sales")]
+LEARNERS = [
+    Learner("ana", 1, "Sales"),
+    Learner("ben", 5, "IT"),
+    Learner("cai", 2, "HR"),
+    Learner("dee", 6, "Sales"),
+]
 
 
 @dataclass
@@ -94,8 +98,10 @@ def test_a_silent_running_job_is_failed_with_the_reason_and_replaced(
         row = made.load()
         assert row.status == "failed" and row.finished_at is not None
         since = (now - dt.timedelta(seconds=121)).strftime("%H:%M")
-        assert row.error == (f"The worker running this {made.noun} stopped (no sign of life "
-                             f"since {since} UTC); a new {made.noun} was started.")
+        assert row.error == (
+            f"The worker running this {made.noun} stopped (no sign of life "
+            f"since {since} UTC); a new {made.noun} was started."
+        )
 
 
 def test_a_job_queued_too_long_is_lost(app: Flask, made: Made) -> None:
@@ -106,9 +112,11 @@ def test_a_job_queued_too_long_is_lost(app: Flask, made: Made) -> None:
     job.created_at = utcnow() - dt.timedelta(minutes=16)
     assert pending_unless_lost(job, limits=limits) is None
     assert job.status == "failed"
-    assert re.match(rf"No worker started this {made.noun} within 15 minutes: check that the "
-                    r"tool's worker \(flask worker\) is running; a new .+ was started\.$",
-                    job.error)
+    assert re.match(
+        rf"No worker started this {made.noun} within 15 minutes: check that the "
+        r"tool's worker \(flask worker\) is running; a new .+ was started\.$",
+        job.error,
+    )
 
 
 def declare_lost_elsewhere(app: Flask, made: Made) -> None:
@@ -211,6 +219,7 @@ def test_a_lost_matching_job_keeps_none_of_its_pairs(app: Flask, monkeypatch) ->
             on_phase(done, total, words)
             if words == PHASES[2]:  # the pairs are found; now they would be saved
                 declare_lost_elsewhere(app, Made(MatchingRun, run.id, "matching run"))
+
         real(run, phase)
 
     monkeypatch.setattr(tasks, "execute_run", declared_lost_while_solving)
@@ -220,5 +229,9 @@ def test_a_lost_matching_job_keeps_none_of_its_pairs(app: Flask, monkeypatch) ->
         run = db.session.get(MatchingRun, run_id)
         assert run.status == "failed" and "stopped (no sign of life" in run.error
         assert run.pair_count == 0
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Pair)
-                                 .where(Pair.program_id == program_id)) == 0
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(Pair).where(Pair.program_id == program_id)
+            )
+            == 0
+        )

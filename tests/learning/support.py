@@ -34,13 +34,20 @@ class PathSetup:
 
 def make_path_setup(pairs: int = 1, template: str = "pilot-6-months") -> PathSetup:
     """``pairs`` active pairs (mentor "junior<i>", mentee "senior<i>") on a cloned path."""
-    learners = [Learner(f"{side}{i}", seniority=level)
-                for i in range(pairs) for side, level in (("junior", 1.0), ("senior", 5.0))]
+    learners = [
+        Learner(f"{side}{i}", seniority=level)
+        for i in range(pairs)
+        for side, level in (("junior", 1.0), ("senior", 5.0))
+    ]
     cohort = make_cohort(learners)
     made = []
     for i in range(pairs):
-        pair = Pair(program=cohort.program, mentor_id=cohort.id(f"junior{i}"),
-                    mentee_id=cohort.id(f"senior{i}"), status=PairStatus.PROPOSED.value)
+        pair = Pair(
+            program=cohort.program,
+            mentor_id=cohort.id(f"junior{i}"),
+            mentee_id=cohort.id(f"senior{i}"),
+            status=PairStatus.PROPOSED.value,
+        )
         db.session.add(pair)
         pair.activate()
         made.append(pair)

@@ -34,23 +34,52 @@ def context(platform: Platform):
 def test_line_item_is_found_not_duplicated(context) -> None:
     row, course = context
     resource_id = f"step-{uuid.uuid4().hex[:8]}"
-    first = find_or_create_line_item(row, course.lineitems_url, label="Agreement",
-                                     score_maximum=5, resource_id=resource_id, tag="reciprocal")
-    second = find_or_create_line_item(row, course.lineitems_url, label="Agreement",
-                                      score_maximum=5, resource_id=resource_id, tag="reciprocal")
+    first = find_or_create_line_item(
+        row,
+        course.lineitems_url,
+        label="Agreement",
+        score_maximum=5,
+        resource_id=resource_id,
+        tag="reciprocal",
+    )
+    second = find_or_create_line_item(
+        row,
+        course.lineitems_url,
+        label="Agreement",
+        score_maximum=5,
+        resource_id=resource_id,
+        tag="reciprocal",
+    )
     assert first["id"] == second["id"]
     assert len(list_line_items(row, course.lineitems_url, resource_id=resource_id)) == 1
 
 
 def test_score_reaches_the_gradebook(context) -> None:
     row, course = context
-    member = next(m for m in read_memberships(row, course.memberships_url).members
-                  if m.get("name") == "Liam Nguyen")
-    item = find_or_create_line_item(row, course.lineitems_url, label="Check-in 1",
-                                    score_maximum=10, resource_id=f"ci-{uuid.uuid4().hex[:6]}",
-                                    tag="reciprocal")
-    post_score(row, item["id"], Score(user_id=member["user_id"], score_given=10,
-                                      score_maximum=10, timestamp=utcnow(), comment="Met twice"))
+    member = next(
+        m
+        for m in read_memberships(row, course.memberships_url).members
+        if m.get("name") == "Liam Nguyen"
+    )
+    item = find_or_create_line_item(
+        row,
+        course.lineitems_url,
+        label="Check-in 1",
+        score_maximum=10,
+        resource_id=f"ci-{uuid.uuid4().hex[:6]}",
+        tag="reciprocal",
+    )
+    post_score(
+        row,
+        item["id"],
+        Score(
+            user_id=member["user_id"],
+            score_given=10,
+            score_maximum=10,
+            timestamp=utcnow(),
+            comment="Met twice",
+        ),
+    )
     results = read_results(row, item["id"])
     mine = [r for r in results if r["userId"] == member["user_id"]]
     assert mine and mine[0]["resultScore"] == 10

@@ -51,10 +51,12 @@ def test_script_text_is_shown_not_run() -> None:
 
 
 def test_markdown_becomes_html_with_safe_links() -> None:
-    html = str(render_markdown(
-        "## Roles\n\n- **Guide**, don't lecture\n\n[Guide](https://example.org/guide)\n\n"
-        "| a | b |\n|---|---|\n| 1 | 2 |"
-    ))
+    html = str(
+        render_markdown(
+            "## Roles\n\n- **Guide**, don't lecture\n\n[Guide](https://example.org/guide)\n\n"
+            "| a | b |\n|---|---|\n| 1 | 2 |"
+        )
+    )
     assert "<h2>Roles</h2>" in html
     assert "<strong>Guide</strong>" in html
     assert '<a href="https://example.org/guide" rel="noopener noreferrer">' in html

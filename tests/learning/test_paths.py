@@ -55,8 +55,14 @@ def test_one_path_per_program_and_template_must_fit() -> None:
 
 
 def _module(**changes) -> StepValues:
-    values = StepValues(kind="module", title="Using the team's chat", due_offset_days=20,
-                        points=5, audience="mentees", content="How we use channels.")
+    values = StepValues(
+        kind="module",
+        title="Using the team's chat",
+        due_offset_days=20,
+        points=5,
+        audience="mentees",
+        content="How we use channels.",
+    )
     return dataclasses.replace(values, **changes)
 
 
@@ -104,15 +110,23 @@ def test_edit_of_a_pushed_step_says_what_changes_in_the_lms() -> None:
     step = setup.step("Check-in 1")
     values = StepValues.of(step)
     assert describe_step_edit(step, dataclasses.replace(values, points=20)).lms_changes == ()
-    db.session.add(LineItemLink(course=setup.cohort.course, step=step,
-                                line_item_url="https://lms.example/li/1",
-                                label=step.title, score_maximum=step.points))
+    db.session.add(
+        LineItemLink(
+            course=setup.cohort.course,
+            step=step,
+            line_item_url="https://lms.example/li/1",
+            label=step.title,
+            score_maximum=step.points,
+        )
+    )
     db.session.flush()
-    preview = describe_step_edit(step, dataclasses.replace(values, title="Check-in 1: tools",
-                                                           points=20))
+    preview = describe_step_edit(
+        step, dataclasses.replace(values, title="Check-in 1: tools", points=20)
+    )
     assert preview.is_pushed
     assert [(c.field, c.old, c.new) for c in preview.lms_changes] == [
-        ("label", "Check-in 1: digital tools", "Check-in 1: tools"), ("scoreMaximum", 10, 20),
+        ("label", "Check-in 1: digital tools", "Check-in 1: tools"),
+        ("scoreMaximum", 10, 20),
     ]
     assert step.title == "Check-in 1: digital tools"  # a preview changes nothing
     edit = edit_step(step, dataclasses.replace(values, points=0))
@@ -128,8 +142,9 @@ def test_kind_never_changes_and_answered_questions_are_fixed() -> None:
     from lti_tool.learning.surveys import answer_survey
 
     pair = setup.pairs[0]
-    answer_survey(survey, pair, pair.mentor_id,
-                  {q.id: 4 for q in survey.questions if q.kind == "likert"})
+    answer_survey(
+        survey, pair, pair.mentor_id, {q.id: 4 for q in survey.questions if q.kind == "likert"}
+    )
     fewer = dataclasses.replace(values, questions=values.questions[:2])
     with pytest.raises(DomainError, match="questions are fixed"):
         edit_step(survey, fewer)
@@ -155,9 +170,15 @@ def test_reorder_and_move() -> None:
 def test_remove_returns_the_columns_to_delete_or_keep() -> None:
     setup = make_path_setup()
     step = setup.step("Check-in 2")
-    db.session.add(LineItemLink(course=setup.cohort.course, step=step,
-                                line_item_url="https://lms.example/li/2",
-                                label=step.title, score_maximum=10))
+    db.session.add(
+        LineItemLink(
+            course=setup.cohort.course,
+            step=step,
+            line_item_url="https://lms.example/li/2",
+            label=step.title,
+            score_maximum=10,
+        )
+    )
     db.session.flush()
     count, step_id = len(setup.path.steps), step.id
     removal = remove_step(step)
@@ -165,8 +186,10 @@ def test_remove_returns_the_columns_to_delete_or_keep() -> None:
     steps = ordered_steps(setup.path)
     assert len(steps) == count - 1
     assert [s.position for s in steps] == list(range(len(steps)))
-    assert db.session.scalars(db.select(LineItemLink)
-                              .where(LineItemLink.step_id == step_id)).all() == []
+    assert (
+        db.session.scalars(db.select(LineItemLink).where(LineItemLink.step_id == step_id)).all()
+        == []
+    )
 
 
 def test_closed_program_path_cannot_change() -> None:

@@ -21,8 +21,9 @@ from tests.learning.support import START, make_path_setup
 pytestmark = pytest.mark.usefixtures("app_ctx")
 
 SECRET = "PRIVATE-NOTE-7f3a"
-MET = MeetingValues(met_on=dt.date(2026, 2, 10), duration_minutes=45,
-                    shared_notes="shared", private_notes=SECRET)
+MET = MeetingValues(
+    met_on=dt.date(2026, 2, 10), duration_minutes=45, shared_notes="shared", private_notes=SECRET
+)
 
 
 def _states(progress) -> dict[str, StepState]:
@@ -49,8 +50,7 @@ def test_pair_progress_for_each_partner_and_the_designer() -> None:
 
     mentee = pair_progress(setup.path, pair, today, viewer_id=pair.mentee_id)
     states = _states(mentee)
-    assert states["Orientation for mentees: learning from a junior colleague"] == \
-        StepState.OVERDUE
+    assert states["Orientation for mentees: learning from a junior colleague"] == StepState.OVERDUE
     cells = {c.step.title: c for c in mentee.steps}
     assert cells["Our mentoring agreement"].needs_me
     assert cells["Check-in 1: digital tools"].needs_me
@@ -61,8 +61,7 @@ def test_pair_progress_for_each_partner_and_the_designer() -> None:
     designer = pair_progress(setup.path, pair, today)
     states = _states(designer)
     assert states["Our mentoring agreement"] == StepState.WAITING_FOR_PARTNER
-    assert states["Orientation for mentees: learning from a junior colleague"] == \
-        StepState.OVERDUE
+    assert states["Orientation for mentees: learning from a junior colleague"] == StepState.OVERDUE
     assert designer.total == len(setup.path.steps)
     assert designer.last_confirmed_meeting_on is None
 
@@ -103,9 +102,11 @@ def test_private_notes_never_reach_progress_or_matrix() -> None:
     pair = setup.pairs[0]
     log_meeting(setup.step("Check-in 1"), pair, pair.mentee_id, MET)
     today = START + dt.timedelta(days=40)
-    for figures in (pair_progress(setup.path, pair, today, viewer_id=pair.mentor_id),
-                    pair_progress(setup.path, pair, today),
-                    progress_matrix(setup.path, today)):
+    for figures in (
+        pair_progress(setup.path, pair, today, viewer_id=pair.mentor_id),
+        pair_progress(setup.path, pair, today),
+        progress_matrix(setup.path, today),
+    ):
         assert SECRET not in repr(dataclasses.asdict(figures))
 
 

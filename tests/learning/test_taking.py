@@ -27,10 +27,13 @@ from tests.learning.support import make_path_setup
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 
-MET = MeetingValues(met_on=dt.date(2026, 2, 10), duration_minutes=50,
-                    topics=("Which tool do you use every day?",),
-                    shared_notes="Tried the team channel together.",
-                    private_notes="PRIVATE: I felt out of my depth with the dashboards.")
+MET = MeetingValues(
+    met_on=dt.date(2026, 2, 10),
+    duration_minutes=50,
+    topics=("Which tool do you use every day?",),
+    shared_notes="Tried the team channel together.",
+    private_notes="PRIVATE: I felt out of my depth with the dashboards.",
+)
 
 
 def test_module_respects_its_audience() -> None:
@@ -68,8 +71,7 @@ def test_agreement_needs_both_signatures_of_the_same_version() -> None:
     sign_agreement(agreement, pair, pair.mentor_id)  # signing twice changes nothing
     state = sign_agreement(agreement, pair, pair.mentee_id)
     assert state.is_complete
-    assert is_completed(agreement.id, pair.mentor_id) and is_completed(agreement.id,
-                                                                       pair.mentee_id)
+    assert is_completed(agreement.id, pair.mentor_id) and is_completed(agreement.id, pair.mentee_id)
 
 
 def test_an_edit_after_one_signature_asks_the_signer_again() -> None:
@@ -129,11 +131,13 @@ def test_decline_needs_a_reason_and_allows_a_new_log() -> None:
         decline_meeting(meeting, pair, pair.mentee_id, "   ")
     decline_meeting(meeting, pair, pair.mentee_id, "We met on the 12th, not the 10th.")
     assert meeting.status == MeetingStatus.DECLINED
-    assert meeting_view(meeting, pair.mentor_id).decline_reason == \
-        "We met on the 12th, not the 10th."
+    assert (
+        meeting_view(meeting, pair.mentor_id).decline_reason == "We met on the 12th, not the 10th."
+    )
     assert not is_completed(step.id, pair.mentor_id)
-    again = log_meeting(step, pair, pair.mentee_id,
-                        dataclasses.replace(MET, met_on=dt.date(2026, 2, 12)))
+    again = log_meeting(
+        step, pair, pair.mentee_id, dataclasses.replace(MET, met_on=dt.date(2026, 2, 12))
+    )
     confirm_meeting(again, pair, pair.mentor_id)
     assert is_completed(step.id, pair.mentee_id)
 
@@ -150,8 +154,9 @@ def test_meeting_log_is_checked(changes: dict, message: str) -> None:
     setup = make_path_setup()
     pair = setup.pairs[0]
     with pytest.raises(ValidationError, match=message):
-        log_meeting(setup.step("Check-in 1"), pair, pair.mentor_id,
-                    dataclasses.replace(MET, **changes))
+        log_meeting(
+            setup.step("Check-in 1"), pair, pair.mentor_id, dataclasses.replace(MET, **changes)
+        )
 
 
 def test_private_notes_are_only_ever_for_their_author() -> None:
@@ -172,8 +177,9 @@ def test_reflection_is_private_unless_shared() -> None:
     setup = make_path_setup()
     pair = setup.pairs[0]
     step = setup.step("Closing reflection")
-    write_reflection(step, pair, pair.mentor_id, "I learned to ask before giving feedback.",
-                     share=False)
+    write_reflection(
+        step, pair, pair.mentor_id, "I learned to ask before giving feedback.", share=False
+    )
     assert is_completed(step.id, pair.mentor_id)
     assert visible_reflections(step, pair, pair.mentee_id) == []
     assert [v.author_is_me for v in visible_reflections(step, pair, pair.mentor_id)] == [True]
@@ -196,11 +202,16 @@ def test_survey_answers_are_stored_as_data() -> None:
         answer_survey(survey, pair, pair.mentee_id, {likert[1].id: 3})
     with pytest.raises(ValidationError, match="does not have"):
         answer_survey(survey, pair, pair.mentee_id, {**{q.id: 3 for q in likert}, 10**9: 1})
-    response = answer_survey(survey, pair, pair.mentee_id,
-                             {**{q.id: "4" for q in likert}, text[0].id: "Diaries are full."})
+    response = answer_survey(
+        survey,
+        pair,
+        pair.mentee_id,
+        {**{q.id: "4" for q in likert}, text[0].id: "Diaries are full."},
+    )
     assert response.role == "mentee"
-    answers = db.session.scalars(sa.select(SurveyAnswer)
-                                 .where(SurveyAnswer.response_id == response.id)).all()
+    answers = db.session.scalars(
+        sa.select(SurveyAnswer).where(SurveyAnswer.response_id == response.id)
+    ).all()
     assert sorted(a.likert for a in answers if a.likert) == [4] * len(likert)
     assert [a.text for a in answers if a.text] == ["Diaries are full."]
     assert is_completed(survey.id, pair.mentee_id)
@@ -222,8 +233,9 @@ def _complete_all_before(setup, pair, milestone) -> None:
             confirm_meeting(log_meeting(step, pair, pair.mentor_id, MET), pair, pair.mentee_id)
         elif step.kind == StepKind.SURVEY:
             for who in (pair.mentor_id, pair.mentee_id):
-                answer_survey(step, pair, who,
-                              {q.id: 5 for q in step.questions if q.kind == "likert"})
+                answer_survey(
+                    step, pair, who, {q.id: 5 for q in step.questions if q.kind == "likert"}
+                )
 
 
 def test_milestone_completes_itself_when_the_steps_before_it_are_complete() -> None:
@@ -233,11 +245,13 @@ def test_milestone_completes_itself_when_the_steps_before_it_are_complete() -> N
     survey = setup.step("Mid-point survey")
     _complete_all_before(setup, pair, survey)
     assert not is_completed(halfway.id, pair.mentor_id)
-    answer_survey(survey, pair, pair.mentor_id,
-                  {q.id: 5 for q in survey.questions if q.kind == "likert"})
+    answer_survey(
+        survey, pair, pair.mentor_id, {q.id: 5 for q in survey.questions if q.kind == "likert"}
+    )
     assert is_completed(halfway.id, pair.mentor_id)  # the mentor's earlier steps are all done
     assert not is_completed(halfway.id, pair.mentee_id)
-    answer_survey(survey, pair, pair.mentee_id,
-                  {q.id: 5 for q in survey.questions if q.kind == "likert"})
+    answer_survey(
+        survey, pair, pair.mentee_id, {q.id: 5 for q in survey.questions if q.kind == "likert"}
+    )
     assert is_completed(halfway.id, pair.mentee_id)
     assert not is_completed(setup.step("Program complete").id, pair.mentee_id)

@@ -13,8 +13,14 @@ from lti_tool.learning.template_library import (
     parse_template,
 )
 
-TOPICS = ("digital tools", "social media", "generational perspectives",
-          "diversity and inclusion", "industry trends", "leadership and career")
+TOPICS = (
+    "digital tools",
+    "social media",
+    "generational perspectives",
+    "diversity and inclusion",
+    "industry trends",
+    "leadership and career",
+)
 
 
 def test_every_template_is_valid() -> None:
@@ -22,8 +28,14 @@ def test_every_template_is_valid() -> None:
     assert set(templates) == {"pilot-6-months", "sprint-3-months", "program-12-months"}
     for template in templates.values():
         kinds = {s.kind for s in template.steps}
-        assert {StepKind.MODULE, StepKind.AGREEMENT, StepKind.MEETING, StepKind.SURVEY,
-                StepKind.REFLECTION, StepKind.MILESTONE} <= kinds, template.key
+        assert {
+            StepKind.MODULE,
+            StepKind.AGREEMENT,
+            StepKind.MEETING,
+            StepKind.SURVEY,
+            StepKind.REFLECTION,
+            StepKind.MILESTONE,
+        } <= kinds, template.key
         for step in template.steps:
             assert 0 <= step.due_offset_days <= template.length_days
             assert step.kind != StepKind.SURVEY or step.questions
@@ -43,8 +55,10 @@ def test_pilot_has_what_the_seeds_ask_for() -> None:
     meetings = [s for s in pilot.steps if s.kind == StepKind.MEETING]
     assert len(meetings) == 6
     assert [t for t in TOPICS if not any(t in m.title.lower() for m in meetings)] == []
-    assert [s.title for s in pilot.steps if s.kind == StepKind.SURVEY] == \
-        ["Mid-point survey", "Final survey"]
+    assert [s.title for s in pilot.steps if s.kind == StepKind.SURVEY] == [
+        "Mid-point survey",
+        "Final survey",
+    ]
     assert sum(s.kind == StepKind.REFLECTION for s in pilot.steps) == 1
     milestones = [s for s in pilot.steps if s.kind == StepKind.MILESTONE]
     assert len(milestones) == 2 and milestones[-1] == pilot.steps[-1]
@@ -52,8 +66,15 @@ def test_pilot_has_what_the_seeds_ask_for() -> None:
 
 
 def _raw(**step) -> dict:
-    base = {"kind": "module", "title": "A", "graded": True, "points": 5,
-            "due_offset_days": 10, "instructions": "Read.", "content": "Text."}
+    base = {
+        "kind": "module",
+        "title": "A",
+        "graded": True,
+        "points": 5,
+        "due_offset_days": 10,
+        "instructions": "Read.",
+        "content": "Text.",
+    }
     return {"title": "T", "length_months": 3, "steps": [{**base, **step}]}
 
 
@@ -70,8 +91,10 @@ def _raw(**step) -> dict:
         ({"kind": "agreement", "audience": "mentors"}, "for both partners"),
         ({"colour": "red"}, "unknown fields"),
         ({"use": "nothing-like-this"}, "no shared step"),
-        ({"kind": "survey", "questions": [{"kind": "stars", "prompt": "?"}]},
-         "unknown question kind"),
+        (
+            {"kind": "survey", "questions": [{"kind": "stars", "prompt": "?"}]},
+            "unknown question kind",
+        ),
     ],
 )
 def test_loader_refuses_broken_templates(step: dict, message: str) -> None:

@@ -17,9 +17,11 @@ from tests.support.lti_browser import parse_page
 def links_titled(platform: Platform, title: str) -> int:
     with platform.app.app_context():
         registration = get_registration(get_flavour(platform.flavour), platform.client_id)
-        return db.session.scalar(sa.select(sa.func.count()).where(
-            DemoResourceLink.registration_id == registration.id,
-            DemoResourceLink.title == title))
+        return db.session.scalar(
+            sa.select(sa.func.count()).where(
+                DemoResourceLink.registration_id == registration.id, DemoResourceLink.title == title
+            )
+        )
 
 
 def test_a_deep_linking_launch_answers_once(platform: Platform) -> None:

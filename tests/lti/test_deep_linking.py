@@ -32,13 +32,19 @@ def test_deep_linking_round_trip_creates_graded_item(platform: Platform) -> None
 
     with platform.app.app_context():
         registration = get_registration(get_flavour(platform.flavour), platform.client_id)
-        link = db.session.scalars(sa.select(DemoResourceLink).where(
-            DemoResourceLink.registration_id == registration.id,
-            DemoResourceLink.title == "Monthly check-in")).first()
+        link = db.session.scalars(
+            sa.select(DemoResourceLink).where(
+                DemoResourceLink.registration_id == registration.id,
+                DemoResourceLink.title == "Monthly check-in",
+            )
+        ).first()
         assert link is not None and link.url.endswith("/lti/launch")
-        item = db.session.scalars(sa.select(DemoLineItem).where(
-            DemoLineItem.registration_id == registration.id,
-            DemoLineItem.resource_id == "checkin-1")).first()
+        item = db.session.scalars(
+            sa.select(DemoLineItem).where(
+                DemoLineItem.registration_id == registration.id,
+                DemoLineItem.resource_id == "checkin-1",
+            )
+        ).first()
         assert item is not None and item.score_maximum == 10 and item.tag == "reciprocal"
 
 

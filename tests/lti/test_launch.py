@@ -46,8 +46,11 @@ def test_launch_records_person_course_membership_and_link(spec: Platform) -> Non
         course = db.session.get(Course, launch.course_id)
         assert course.title == "Reverse Mentoring Pilot"
         assert course.memberships_url and course.lineitems_url
-        membership = db.session.scalars(sa.select(Membership).where(
-            Membership.course_id == course.id, Membership.person_id == person.id)).one()
+        membership = db.session.scalars(
+            sa.select(Membership).where(
+                Membership.course_id == course.id, Membership.person_id == person.id
+            )
+        ).one()
         assert any(r.endswith("#Learner") for r in membership.roles)
         assert db.session.get(ResourceLink, launch.resource_link_pk).resource_link_id
         assert "name" not in launch.claims and "email" not in launch.claims
@@ -74,10 +77,13 @@ def test_same_person_relaunches_without_duplicates(spec: Platform) -> None:
         assert len(people) == 1
 
 
-@pytest.mark.parametrize(("user", "greeting"), [
-    ("mateo.rossi", "Hello, Mateo Rossi"),        # no email
-    ("guest.observer", "Hello, Alex (guest)"),    # only a display name
-])
+@pytest.mark.parametrize(
+    ("user", "greeting"),
+    [
+        ("mateo.rossi", "Hello, Mateo Rossi"),  # no email
+        ("guest.observer", "Hello, Alex (guest)"),  # only a display name
+    ],
+)
 def test_privacy_cases(spec: Platform, user: str, greeting: str) -> None:
     page = spec.launch(user)
     assert page.status_code == 200 and greeting in page.text
@@ -107,8 +113,9 @@ def test_plain_get_of_the_launch_url_says_to_open_the_tool_from_the_course(
 ) -> None:
     """Moodle's server GETs an activity's tool URL when a teacher saves it (is it a
     cartridge?); a bookmark does the same. Neither is an error."""
-    page = requests.get(f"{live_server.tool_url}/lti/launch", timeout=10,
-                        headers={"User-Agent": user_agent})
+    page = requests.get(
+        f"{live_server.tool_url}/lti/launch", timeout=10, headers={"User-Agent": user_agent}
+    )
     assert page.status_code == 200
     assert page.headers["Content-Type"].startswith("text/html")
     assert "Open Reciprocal from your course" in page.text

@@ -43,4 +43,3 @@ def test_a_repeat_launch_stays_within_its_sql_budget(spec: Platform) -> None:
     # custom claims, their programs (claim values refresh their profiles here, in the POST,
     # so the home page that follows only reads).
     assert counts["/lti/launch"] == 6, counts
-

@@ -76,18 +76,39 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         with app.app_context():
             upgrade()
             seed_demo(tool, lms)
-            register_url = invite_url(f"{tool}/lti/register",
-                                      mint_invite(actor="tests", ttl=dt.timedelta(hours=1)).token)
+            register_url = invite_url(
+                f"{tool}/lti/register", mint_invite(actor="tests", ttl=dt.timedelta(hours=1)).token
+            )
             db.session.commit()
-        env = {**os.environ, "RECIPROCAL_ENV": "development", "FLASK_APP": "lti_tool",
-               "DATABASE_URL": database_url, "QUEUE_URL": f"sqlite:///{tmp / 'queue.sqlite3'}",
-               "TOOL_URL": "", "LMS_URL": "", "GUNICORN_ACCESS_LOG": "", "LOG_LEVEL": "WARNING"}
+        env = {
+            **os.environ,
+            "RECIPROCAL_ENV": "development",
+            "FLASK_APP": "lti_tool",
+            "DATABASE_URL": database_url,
+            "QUEUE_URL": f"sqlite:///{tmp / 'queue.sqlite3'}",
+            "TOOL_URL": "",
+            "LMS_URL": "",
+            "GUNICORN_ACCESS_LOG": "",
+            "LOG_LEVEL": "WARNING",
+        }
         with (tmp / "stderr.log").open("w") as stderr:
             process = subprocess.Popen(
-                [str(BIN / "gunicorn"), "-c", str(ROOT / "config" / "gunicorn.conf.py"),
-                 "--workers", "2", "--threads", str(CLASS_SIZE), "--bind", f"127.0.0.1:{port}",
-                 "lti_tool:create_app()"],
-                env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr,
+                [
+                    str(BIN / "gunicorn"),
+                    "-c",
+                    str(ROOT / "config" / "gunicorn.conf.py"),
+                    "--workers",
+                    "2",
+                    "--threads",
+                    str(CLASS_SIZE),
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "lti_tool:create_app()",
+                ],
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
             )
             try:
                 wait_until_up(f"{tool}/healthz")
@@ -108,13 +129,19 @@ def new_course(served: Served, learners: int) -> tuple[str, list[str]]:
         course = DemoCourse(context_id=context_id, title=f"Race {tag}", label=context_id)
         usernames = [f"race.{tag}.{i}" for i in range(learners)]
         for i, username in enumerate(usernames):
-            user = DemoUser(username=username, uuid=f"race-{tag}-{i}", given_name=f"Learner{i}",
-                            family_name=tag, email=f"{username}@example.org")
+            user = DemoUser(
+                username=username,
+                uuid=f"race-{tag}-{i}",
+                given_name=f"Learner{i}",
+                family_name=tag,
+                email=f"{username}@example.org",
+            )
             db.session.add(DemoEnrollment(course=course, user=user, roles=[ROLE_LEARNER]))
         db.session.add(course)
         db.session.flush()
-        add_default_activity(get_registration(get_flavour("spec"),
-                                              served.registration.client_id), course)
+        add_default_activity(
+            get_registration(get_flavour("spec"), served.registration.client_id), course
+        )
         db.session.commit()
     return context_id, usernames
 
@@ -126,8 +153,9 @@ def launch_together(served: Served, context_id: str, usernames: list[str]) -> li
 
     def launch(username: str) -> int:
         browser = LtiBrowser(served.lms)
-        auth = browser.start_launch("spec", username, course=context_id,
-                                    client_id=served.registration.client_id)
+        auth = browser.start_launch(
+            "spec", username, course=context_id, client_id=served.registration.client_id
+        )
         form, page = browser.authorize(auth)
         barrier.wait(timeout=60)
         landed = browser.continue_without_js(browser.follow(browser.submit(form, page.url)))
@@ -142,16 +170,21 @@ def course_rows(app: Flask, context_id: str) -> tuple[list[int], int, int, int]:
     """(the ids of the tool's courses with this context id, its memberships, their distinct
     people, its resource links)."""
     with app.app_context():
-        courses = db.session.scalars(sa.select(Course.id).where(Course.context_id == context_id))\
-            .all()
+        courses = db.session.scalars(
+            sa.select(Course.id).where(Course.context_id == context_id)
+        ).all()
         count = sa.select(sa.func.count())
-        memberships = db.session.scalar(count.select_from(Membership)
-                                        .where(Membership.course_id.in_(courses)))
+        memberships = db.session.scalar(
+            count.select_from(Membership).where(Membership.course_id.in_(courses))
+        )
         people = db.session.scalar(
-            sa.select(sa.func.count(sa.distinct(Membership.person_id)))
-            .where(Membership.course_id.in_(courses)))
-        links = db.session.scalar(count.select_from(ResourceLink)
-                                  .where(ResourceLink.course_id.in_(courses)))
+            sa.select(sa.func.count(sa.distinct(Membership.person_id))).where(
+                Membership.course_id.in_(courses)
+            )
+        )
+        links = db.session.scalar(
+            count.select_from(ResourceLink).where(ResourceLink.course_id.in_(courses))
+        )
         return list(courses), memberships, people, links
 
 

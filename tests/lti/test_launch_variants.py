@@ -32,19 +32,31 @@ def landed(platform: Platform, tamper) -> requests.Response:
 def roles(*values: str):
     def tamper(claims: dict[str, Any]) -> None:
         claims[CLAIM + "roles"] = list(values)
+
     return tamper
 
 
-@pytest.mark.parametrize(("role_values", "home", "shown"), [
-    ((LIS + "membership#Learner", LIS + "membership#Mentor"), "Hello,", "Learner, Mentor"),
-    ((LIS + "membership#Learner", LIS + "membership#Instructor"), "Welcome,", "Instructor"),
-    (("Instructor",), "Welcome,", "Instructor"),
-    (("Learner",), "Hello,", "Learner"),
-    (("urn:example:role:Astronaut",), "Hello,", "Astronaut"),
-    ((), "Hello,", "no role"),
-    ((LIS + "institution/person#Administrator",), "Welcome,", "Administrator"),
-], ids=["several", "learner-and-instructor", "short-instructor", "short-learner", "unknown",
-        "none", "lms-admin"])
+@pytest.mark.parametrize(
+    ("role_values", "home", "shown"),
+    [
+        ((LIS + "membership#Learner", LIS + "membership#Mentor"), "Hello,", "Learner, Mentor"),
+        ((LIS + "membership#Learner", LIS + "membership#Instructor"), "Welcome,", "Instructor"),
+        (("Instructor",), "Welcome,", "Instructor"),
+        (("Learner",), "Hello,", "Learner"),
+        (("urn:example:role:Astronaut",), "Hello,", "Astronaut"),
+        ((), "Hello,", "no role"),
+        ((LIS + "institution/person#Administrator",), "Welcome,", "Administrator"),
+    ],
+    ids=[
+        "several",
+        "learner-and-instructor",
+        "short-instructor",
+        "short-learner",
+        "unknown",
+        "none",
+        "lms-admin",
+    ],
+)
 def test_roles(spec: Platform, role_values: tuple[str, ...], home: str, shown: str) -> None:
     page = landed(spec, roles(*role_values))
     assert home in page.text and shown in page.text
@@ -54,8 +66,12 @@ def test_lms_admin_reaches_the_admin_area_without_secret(spec: Platform) -> None
     page = landed(spec, roles(LIS + "institution/person#Administrator"))
     link = re.search(r'href="(/admin/\?launch=[^"]+)"', page.text)
     assert link, "LMS administrators get a link to the tool's admin area"
-    admin = requests.get(spec.registration.registration["initiate_login_uri"].replace(
-        "/lti/login", link.group(1).replace("&amp;", "&")), timeout=10)
+    admin = requests.get(
+        spec.registration.registration["initiate_login_uri"].replace(
+            "/lti/login", link.group(1).replace("&amp;", "&")
+        ),
+        timeout=10,
+    )
     assert admin.status_code == 200 and "Tool administration" in admin.text
 
 
@@ -63,23 +79,27 @@ def test_learner_launch_cannot_reach_admin(spec: Platform) -> None:
     page = landed(spec, roles(LIS + "membership#Learner"))
     launch_id = re.search(r"/s/([^/]+)/", page.url).group(1)
     base = page.url.split("/s/")[0]
-    response = requests.get(f"{base}/admin/?launch={launch_id}", allow_redirects=False,
-                            timeout=10)
+    response = requests.get(f"{base}/admin/?launch={launch_id}", allow_redirects=False, timeout=10)
     assert response.status_code == 303 and response.headers["Location"].endswith("/admin/login")
 
 
-@pytest.mark.parametrize(("keep", "greeting"), [
-    (("email",), "Hello, amara.okafor@northwind.example"),
-    (("name",), "Hello, Amara Okafor"),
-    (("given_name", "family_name"), "Hello, Amara Okafor"),
-    ((), "Hello, there"),
-], ids=["email-only", "name-only", "given-and-family", "no-personal-data"])
+@pytest.mark.parametrize(
+    ("keep", "greeting"),
+    [
+        (("email",), "Hello, amara.okafor@northwind.example"),
+        (("name",), "Hello, Amara Okafor"),
+        (("given_name", "family_name"), "Hello, Amara Okafor"),
+        ((), "Hello, there"),
+    ],
+    ids=["email-only", "name-only", "given-and-family", "no-personal-data"],
+)
 def test_personal_data_variants(spec: Platform, keep: tuple[str, ...], greeting: str) -> None:
     def tamper(claims: dict[str, Any]) -> None:
         claims["sub"] = f"privacy-{'-'.join(keep) or 'none'}"
         for field in PERSONAL:
             if field not in keep:
                 claims.pop(field, None)
+
     page = landed(spec, tamper)
     assert greeting in page.text
 
@@ -87,6 +107,7 @@ def test_personal_data_variants(spec: Platform, keep: tuple[str, ...], greeting:
 def test_launch_without_context(spec: Platform) -> None:
     def tamper(claims: dict[str, Any]) -> None:
         claims.pop(CLAIM + "context")
+
     page = landed(spec, tamper)
     assert "Hello, Amara Okafor" in page.text
 
@@ -95,7 +116,8 @@ def test_platform_key_rotation_is_followed(spec: Platform) -> None:
     assert landed(spec, None)
     with spec.app.app_context():
         platform = db.session.scalars(
-            sa.select(PlatformRow).where(PlatformRow.client_id == spec.client_id)).one()
+            sa.select(PlatformRow).where(PlatformRow.client_id == spec.client_id)
+        ).one()
         cached_until = platform.jwks_expires_at
         rotate_platform_key(spec.flavour)
         db.session.commit()
@@ -103,7 +125,8 @@ def test_platform_key_rotation_is_followed(spec: Platform) -> None:
     assert landed(spec, None)
     with spec.app.app_context():
         platform = db.session.scalars(
-            sa.select(PlatformRow).where(PlatformRow.client_id == spec.client_id)).one()
+            sa.select(PlatformRow).where(PlatformRow.client_id == spec.client_id)
+        ).one()
         assert platform.jwks_expires_at > cached_until
 
 
@@ -124,11 +147,13 @@ def test_jwks_is_cached_between_launches(spec: Platform) -> None:
 def test_unknown_deployment_is_recorded_as_pending(spec: Platform) -> None:
     def tamper(claims: dict[str, Any]) -> None:
         claims[CLAIM + "deployment_id"] = "sub-account-42"
+
     response = launch_with(spec, tamper)
     assert_refused(response, 403, "waiting for an administrator")
     with spec.app.app_context():
-        deployment = db.session.scalars(sa.select(Deployment).where(
-            Deployment.deployment_id == "sub-account-42")).one()
+        deployment = db.session.scalars(
+            sa.select(Deployment).where(Deployment.deployment_id == "sub-account-42")
+        ).one()
         assert deployment.status == "pending"
         deployment.approve()
         db.session.commit()

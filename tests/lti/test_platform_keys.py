@@ -62,8 +62,9 @@ def broken_lms() -> Iterator[BrokenLms]:
 
 
 @pytest.fixture
-def own_platform(app: Flask, lms_url: str, live_server: LiveServer,
-                 tool_registrations: dict) -> Platform:
+def own_platform(
+    app: Flask, lms_url: str, live_server: LiveServer, tool_registrations: dict
+) -> Platform:
     """A registration of its own in the spec flavour: its key cache is this test's alone."""
     registration = register_tool(lms_url, "spec", invite_url_for(app, live_server, "spec"))
     return Platform(app, lms_url, "spec", registration)
@@ -71,7 +72,8 @@ def own_platform(app: Flask, lms_url: str, live_server: LiveServer,
 
 def _row(platform: Platform) -> PlatformRow:
     return db.session.scalars(
-        sa.select(PlatformRow).where(PlatformRow.client_id == platform.client_id)).one()
+        sa.select(PlatformRow).where(PlatformRow.client_id == platform.client_id)
+    ).one()
 
 
 def _keys_expired_and_unreachable(platform: Platform, url: str, expired_for: dt.timedelta) -> str:
@@ -101,8 +103,7 @@ def test_known_kids_launch_while_the_jwks_endpoint_is_down(
     own_platform: Platform, broken_lms: BrokenLms
 ) -> None:
     assert _lands(own_platform)
-    original = _keys_expired_and_unreachable(own_platform, broken_lms.url,
-                                             dt.timedelta(minutes=10))
+    original = _keys_expired_and_unreachable(own_platform, broken_lms.url, dt.timedelta(minutes=10))
     try:
         with ThreadPoolExecutor(max_workers=20) as pool:
             outcomes = list(pool.map(lambda _: _lands(own_platform), range(20)))
@@ -152,9 +153,14 @@ def test_forged_kids_are_remembered_in_a_bounded_cache(
     broken_lms.status, broken_lms.body = 200, json.dumps({"keys": []}).encode()
     limit = platform_keys._unknown_kids.maxsize
     with app.app_context():
-        row = PlatformRow(name="Forged kids", issuer="https://forged.example", client_id="f",
-                          auth_login_url=broken_lms.url, auth_token_url=broken_lms.url,
-                          key_set_url=broken_lms.url)
+        row = PlatformRow(
+            name="Forged kids",
+            issuer="https://forged.example",
+            client_id="f",
+            auth_login_url=broken_lms.url,
+            auth_token_url=broken_lms.url,
+            key_set_url=broken_lms.url,
+        )
         db.session.add(row)
         db.session.flush()
         try:
@@ -170,18 +176,21 @@ def test_forged_kids_are_remembered_in_a_bounded_cache(
             db.session.rollback()
 
 
-@pytest.mark.parametrize(("header", "seconds"), [
-    (None, 300),
-    ("max-age=60", 60),
-    ("public, MAX-AGE=30", 30),
-    ("s-max-age=99", 300),  # not a directive
-    ("s-maxage=5, max-age=7", 7),
-    ('max-age="40"', 40),
-    ("max-age=abc", 300),
-    ("max-age=-5", 0),
-    ("no-cache", 0),
-    ("no-store, max-age=600", 0),
-    ('private, no-cache="set-cookie", max-age=9', 9),
-])
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        (None, 300),
+        ("max-age=60", 60),
+        ("public, MAX-AGE=30", 30),
+        ("s-max-age=99", 300),  # not a directive
+        ("s-maxage=5, max-age=7", 7),
+        ('max-age="40"', 40),
+        ("max-age=abc", 300),
+        ("max-age=-5", 0),
+        ("no-cache", 0),
+        ("no-store, max-age=600", 0),
+        ('private, no-cache="set-cookie", max-age=9', 9),
+    ],
+)
 def test_cache_lifetime_from_cache_control(header: str | None, seconds: int) -> None:
     assert cache_lifetime(header, 300) == seconds

@@ -24,9 +24,14 @@ from lti_tool.roster.models import Person
 def platform(app: Flask) -> Iterator[Platform]:
     with app.app_context():
         issuer = f"https://purge-{secrets.token_hex(4)}.example"
-        platform = Platform(name="Purge LMS", issuer=issuer, client_id="c",
-                            auth_login_url="https://x/login", auth_token_url="https://x/token",
-                            key_set_url="https://x/jwks")
+        platform = Platform(
+            name="Purge LMS",
+            issuer=issuer,
+            client_id="c",
+            auth_login_url="https://x/login",
+            auth_token_url="https://x/token",
+            key_set_url="https://x/jwks",
+        )
         db.session.add(platform)
         db.session.commit()
         yield platform
@@ -37,24 +42,38 @@ def platform(app: Flask) -> Iterator[Platform]:
 
 
 def state(platform: Platform, age: dt.timedelta) -> LaunchState:
-    return LaunchState(state=secrets.token_urlsafe(16), nonce=secrets.token_urlsafe(16),
-                       platform=platform, browser_binding="b", user_agent_hash="u",
-                       created_at=utcnow() - age)
+    return LaunchState(
+        state=secrets.token_urlsafe(16),
+        nonce=secrets.token_urlsafe(16),
+        platform=platform,
+        browser_binding="b",
+        user_agent_hash="u",
+        created_at=utcnow() - age,
+    )
 
 
 def session(platform: Platform, person: Person, expires_in: dt.timedelta) -> LaunchSession:
-    return LaunchSession(id=secrets.token_urlsafe(16), platform=platform, deployment_id="d",
-                         person=person, message_type="LtiResourceLinkRequest",
-                         expires_at=utcnow() + expires_in)
+    return LaunchSession(
+        id=secrets.token_urlsafe(16),
+        platform=platform,
+        deployment_id="d",
+        person=person,
+        message_type="LtiResourceLinkRequest",
+        expires_at=utcnow() + expires_in,
+    )
 
 
 def test_the_job_deletes_only_what_has_expired(app: Flask, platform: Platform) -> None:
     ttl = app.config["LAUNCH_STATE_TTL_SECONDS"]
     person = Person(issuer=platform.issuer, sub="purged")
-    old_state, new_state = state(platform, dt.timedelta(seconds=ttl + 60)), state(
-        platform, dt.timedelta(seconds=5))
-    old_session, new_session = (session(platform, person, dt.timedelta(minutes=-1)),
-                                session(platform, person, dt.timedelta(hours=1)))
+    old_state, new_state = (
+        state(platform, dt.timedelta(seconds=ttl + 60)),
+        state(platform, dt.timedelta(seconds=5)),
+    )
+    old_session, new_session = (
+        session(platform, person, dt.timedelta(minutes=-1)),
+        session(platform, person, dt.timedelta(hours=1)),
+    )
     db.session.add_all([old_state, new_state, old_session, new_session])
     db.session.commit()
     ids = (old_state.state, new_state.state, old_session.id, new_session.id)

@@ -27,15 +27,23 @@ def fresh_limits(app: Flask) -> Iterator[None]:
     app.extensions["reciprocal.limiter"].reset()
 
 
-@pytest.mark.parametrize(("path", "setting"), [
-    ("/lti/register", "RATELIMIT_REGISTRATION"),
-    ("/lti/login", "RATELIMIT_LAUNCH"),
-    ("/lti/canvas.json", "RATELIMIT_PUBLIC"),
-    ("/.well-known/jwks.json", "RATELIMIT_PUBLIC"),
-])
+@pytest.mark.parametrize(
+    ("path", "setting"),
+    [
+        ("/lti/register", "RATELIMIT_REGISTRATION"),
+        ("/lti/login", "RATELIMIT_LAUNCH"),
+        ("/lti/canvas.json", "RATELIMIT_PUBLIC"),
+        ("/.well-known/jwks.json", "RATELIMIT_PUBLIC"),
+    ],
+)
 def test_anonymous_endpoints_answer_429_past_their_limit(
-        live_server: LiveServer, app: Flask, monkeypatch: pytest.MonkeyPatch,
-        fresh_limits: None, path: str, setting: str) -> None:
+    live_server: LiveServer,
+    app: Flask,
+    monkeypatch: pytest.MonkeyPatch,
+    fresh_limits: None,
+    path: str,
+    setting: str,
+) -> None:
     monkeypatch.setitem(app.config, setting, "3 per minute")
     url = live_server.tool_url + path
     for _ in range(3):
@@ -49,20 +57,26 @@ def test_anonymous_endpoints_answer_429_past_their_limit(
     assert as_json.json()["error"] == "Too many requests"
 
 
-def test_launch_post_is_limited(live_server: LiveServer, app: Flask,
-                                monkeypatch: pytest.MonkeyPatch, fresh_limits: None) -> None:
+def test_launch_post_is_limited(
+    live_server: LiveServer, app: Flask, monkeypatch: pytest.MonkeyPatch, fresh_limits: None
+) -> None:
     monkeypatch.setitem(app.config, "RATELIMIT_LAUNCH", "2 per minute")
     url = f"{live_server.tool_url}/lti/launch"
-    assert [requests.post(url, data={}, timeout=10).status_code for _ in range(3)] == \
-        [400, 400, 429]
+    assert [requests.post(url, data={}, timeout=10).status_code for _ in range(3)] == [
+        400,
+        400,
+        429,
+    ]
 
 
 def test_default_limits_let_a_whole_institution_start_class(
-        client, app: Flask, fresh_limits: None) -> None:
+    client, app: Flask, fresh_limits: None
+) -> None:
     """1,000 people behind one NAT address open the activity in the same minute: login and
     launch each get one request a person, and nobody meets a 429."""
-    per_minute = min(item.amount * 60 / item.get_expiry()
-                     for item in parse_many(BaseConfig.RATELIMIT_LAUNCH))
+    per_minute = min(
+        item.amount * 60 / item.get_expiry() for item in parse_many(BaseConfig.RATELIMIT_LAUNCH)
+    )
     assert per_minute >= 2000
     assert app.config["RATELIMIT_LAUNCH"] == BaseConfig.RATELIMIT_LAUNCH
     statuses = {client.post("/lti/login", data={}).status_code for _ in range(1000)}
@@ -71,9 +85,15 @@ def test_default_limits_let_a_whole_institution_start_class(
 
 def test_limits_can_be_switched_off_for_load_tests(database_url: str) -> None:
     """``RATELIMIT_ENABLED=0`` (what bench/launch.py sets) rather than exempting loopback."""
-    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url,
-                      "DEMO_LMS_ENABLED": False, "RATELIMIT_ENABLED": False,
-                      "RATELIMIT_PUBLIC": "1 per minute"})
+    app = create_app(
+        {
+            "ENV_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "DEMO_LMS_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "RATELIMIT_PUBLIC": "1 per minute",
+        }
+    )
     client = app.test_client()
     assert {client.get("/lti/canvas.json").status_code for _ in range(5)} == {200}
 
@@ -92,9 +112,13 @@ def test_redis_storage_is_shared_by_every_process(database_url: str) -> None:
     """With RATELIMIT_STORAGE_URI on Redis, two apps (two workers) share one count."""
     redis_available()
     prefix = f"reciprocal-test-{uuid.uuid4().hex[:8]}"
-    settings = {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url,
-                "DEMO_LMS_ENABLED": False, "RATELIMIT_STORAGE_URI": REDIS_URL,
-                "RATELIMIT_KEY_PREFIX": prefix}
+    settings = {
+        "ENV_NAME": "testing",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "DEMO_LMS_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        "RATELIMIT_KEY_PREFIX": prefix,
+    }
     workers = [create_app(settings).test_client() for _ in range(2)]
     store = redis.Redis.from_url(REDIS_URL)
     try:
@@ -102,10 +126,12 @@ def test_redis_storage_is_shared_by_every_process(database_url: str) -> None:
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
         for n in range(6):
             worker = workers[n % 2]
-            worker.set_cookie("session", workers[0].get_cookie("session").value,  # type: ignore[union-attr]
-                              domain="localhost")
-            answer = worker.post("/admin/login", data={"secret": f"guess-{n}",
-                                                       "csrf_token": token})
+            worker.set_cookie(
+                "session",
+                workers[0].get_cookie("session").value,  # type: ignore[union-attr]
+                domain="localhost",
+            )
+            answer = worker.post("/admin/login", data={"secret": f"guess-{n}", "csrf_token": token})
             assert answer.status_code == (401 if n < 5 else 429)
         assert list(store.scan_iter(f"*{prefix}*"))
     finally:

@@ -20,34 +20,58 @@ from tests.support.launching import (
 from tests.support.lti_browser import LtiBrowser
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
-@pytest.mark.parametrize(("tamper", "status", "reason"), [
-    # Times are read when the token is made, not when the tests are collected.
-    (lambda c: c.update(exp=int(time.time()) - 120), 401, "has expired"),
-    (lambda c: c.update(iat=int(time.time()) + 600, exp=int(time.time()) + 700), 401,
-     "issued in the future"),
-    (lambda c: (c.pop("azp", None), c.update(aud="someone-else")), 401, "does not know"),
-    (put(iss="https://evil.example"), 401, "does not know"),
-    (put(nonce="forged-nonce"), 401, "nonce does not match"),
-    (drop(CLAIM + "deployment_id"), 400, "no deployment_id"),
-    (drop(CLAIM + "message_type"), 400, "message of type None"),
-    (put(**{CLAIM + "message_type": "LtiSubmissionReviewRequest"}), 400, "LtiSubmissionReview"),
-    (drop(CLAIM + "version"), 400, "LTI version None"),
-    (put(**{CLAIM + "version": "1.1"}), 400, "LTI version &#39;1.1&#39;"),
-    (drop(CLAIM + "roles"), 400, "Missing Roles Claim"),
-    (put(**{CLAIM + "resource_link": {"title": "no id"}}), 400, "Missing Resource Link Id"),
-    (drop("sub"), 400, "Must have a user (sub)"),
-    (drop("exp"), 401, "exp"),
-], ids=["expired", "future-iat", "wrong-aud", "wrong-iss", "forged-nonce", "no-deployment",
-        "no-message-type", "wrong-message-type", "no-version", "wrong-version", "no-roles",
-        "link-without-id", "no-sub", "no-exp"])
-def test_tampered_claims_are_refused(spec: Platform, tamper: Tamper, status: int,
-                                     reason: str) -> None:
+
+
+@pytest.mark.parametrize(
+    ("tamper", "status", "reason"),
+    [
+        # Times are read when the token is made, not when the tests are collected.
+        (lambda c: c.update(exp=int(time.time()) - 120), 401, "has expired"),
+        (
+            lambda c: c.update(iat=int(time.time()) + 600, exp=int(time.time()) + 700),
+            401,
+            "issued in the future",
+        ),
+        (lambda c: (c.pop("azp", None), c.update(aud="someone-else")), 401, "does not know"),
+        (put(iss="https://evil.example"), 401, "does not know"),
+        (put(nonce="forged-nonce"), 401, "nonce does not match"),
+        (drop(CLAIM + "deployment_id"), 400, "no deployment_id"),
+        (drop(CLAIM + "message_type"), 400, "message of type None"),
+        (put(**{CLAIM + "message_type": "LtiSubmissionReviewRequest"}), 400, "LtiSubmissionReview"),
+        (drop(CLAIM + "version"), 400, "LTI version None"),
+        (put(**{CLAIM + "version": "1.1"}), 400, "LTI version &#39;1.1&#39;"),
+        (drop(CLAIM + "roles"), 400, "Missing Roles Claim"),
+        (put(**{CLAIM + "resource_link": {"title": "no id"}}), 400, "Missing Resource Link Id"),
+        (drop("sub"), 400, "Must have a user (sub)"),
+        (drop("exp"), 401, "exp"),
+    ],
+    ids=[
+        "expired",
+        "future-iat",
+        "wrong-aud",
+        "wrong-iss",
+        "forged-nonce",
+        "no-deployment",
+        "no-message-type",
+        "wrong-message-type",
+        "no-version",
+        "wrong-version",
+        "no-roles",
+        "link-without-id",
+        "no-sub",
+        "no-exp",
+    ],
+)
+def test_tampered_claims_are_refused(
+    spec: Platform, tamper: Tamper, status: int, reason: str
+) -> None:
     assert_refused(launch_with(spec, tamper), status, reason)
 
 
 def test_extra_audience_without_azp(spec: Platform) -> None:
-    response = launch_with(spec, lambda c: (c.pop("azp", None),
-                                            c.update(aud=[spec.client_id, "another-tool"])))
+    response = launch_with(
+        spec, lambda c: (c.pop("azp", None), c.update(aud=[spec.client_id, "another-tool"]))
+    )
     assert_refused(response, 401, "several audiences but no authorized party")
 
 
@@ -100,13 +124,13 @@ def test_hs256_signed_with_the_public_key(spec: Platform) -> None:
     kid = jwt.get_unverified_header(genuine)["kid"]
     jwks = browser.session.get(f"{spec.lms_url}/{spec.flavour}/jwks", timeout=10)
     jwk = next((k for k in jwks.json()["keys"] if k["kid"] == kid), None) if jwks.ok else None
-    public = (jwt.PyJWK(jwk).key if jwk else other_key().public_key())
-    pem = public.public_bytes(serialization.Encoding.PEM,
-                              serialization.PublicFormat.SubjectPublicKeyInfo)
+    public = jwt.PyJWK(jwk).key if jwk else other_key().public_key()
+    pem = public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     header = {"alg": "HS256", "kid": kid, "typ": "JWT"}
     token = _hs256(header, claims, pem)
-    assert_refused(browser.post_id_token(auth.redirect_uri, token, auth.state), 401,
-                   "only RS256")
+    assert_refused(browser.post_id_token(auth.redirect_uri, token, auth.state), 401, "only RS256")
 
 
 def _hs256(header: dict, claims: dict, secret: bytes) -> str:
@@ -135,8 +159,14 @@ def test_jwt_without_lti_claims(spec: Platform) -> None:
     browser = spec.browser()
     auth = spec.start(browser)
     now = int(time.time())
-    claims = {"iss": spec.claims(auth)["iss"], "aud": spec.client_id, "sub": "x",
-              "iat": now, "exp": now + 60, "nonce": auth.nonce}
+    claims = {
+        "iss": spec.claims(auth)["iss"],
+        "aud": spec.client_id,
+        "sub": "x",
+        "iat": now,
+        "exp": now + 60,
+        "nonce": auth.nonce,
+    }
     response = browser.post_id_token(auth.redirect_uri, spec.sign(claims), auth.state)
     assert_refused(response, 400, "message of type None")
 
@@ -165,8 +195,11 @@ def test_forged_token_does_not_spend_the_real_login(spec: Platform) -> None:
     browser = spec.browser()
     auth = spec.start(browser)
     claims = spec.claims(auth)
-    forged = spec.sign(claims, key=other_key(),
-                       headers={"kid": jwt.get_unverified_header(spec.sign(claims))["kid"]})
+    forged = spec.sign(
+        claims,
+        key=other_key(),
+        headers={"kid": jwt.get_unverified_header(spec.sign(claims))["kid"]},
+    )
     assert browser.post_id_token(auth.redirect_uri, forged, auth.state).status_code == 401
     genuine = browser.post_id_token(auth.redirect_uri, spec.sign(claims), auth.state)
     assert genuine.status_code == 303
@@ -183,8 +216,9 @@ def test_unknown_state(spec: Platform) -> None:
 def test_missing_state(spec: Platform) -> None:
     browser = spec.browser()
     auth = spec.start(browser)
-    response = browser.request("POST", auth.redirect_uri,
-                               data={"id_token": spec.sign(spec.claims(auth))})
+    response = browser.request(
+        "POST", auth.redirect_uri, data={"id_token": spec.sign(spec.claims(auth))}
+    )
     assert_refused(response, 400, "no state")
 
 
@@ -202,9 +236,12 @@ def test_state_with_a_wrong_cookie(spec: Platform) -> None:
     browser = spec.browser()
     auth = spec.start(browser)
     token = spec.sign(spec.claims(auth))
-    response = browser.request("POST", auth.redirect_uri,
-                               data={"id_token": token, "state": auth.state},
-                               cookies={f"lti1p3-state-{auth.state}": "not-the-secret"})
+    response = browser.request(
+        "POST",
+        auth.redirect_uri,
+        data={"id_token": token, "state": auth.state},
+        cookies={f"lti1p3-state-{auth.state}": "not-the-secret"},
+    )
     assert_refused(response, 401, "another browser")
 
 
@@ -213,18 +250,24 @@ def test_wrong_platform_storage_value(platforms: dict[str, Platform]) -> None:
     browser = canvas.browser()
     auth = canvas.start(browser)
     token = canvas.sign(canvas.claims(auth))
-    response = browser.post_id_token(auth.redirect_uri, token, auth.state,
-                                     lti_storage_checked="1", lti_storage_value="wrong")
+    response = browser.post_id_token(
+        auth.redirect_uri, token, auth.state, lti_storage_checked="1", lti_storage_value="wrong"
+    )
     assert_refused(response, 401, "another browser")
 
 
 def test_platform_error_post_is_shown(spec: Platform) -> None:
     browser = spec.browser()
     auth = spec.start(browser)
-    response = browser.request("POST", auth.redirect_uri, data={
-        "error": "launch_no_longer_valid",
-        "error_description": "The launch has expired; reload the page.",
-        "state": auth.state})
+    response = browser.request(
+        "POST",
+        auth.redirect_uri,
+        data={
+            "error": "launch_no_longer_valid",
+            "error_description": "The launch has expired; reload the page.",
+            "state": auth.state,
+        },
+    )
     assert response.status_code == 400
     assert "Your LMS reported a problem" in response.text
     assert "launch_no_longer_valid: The launch has expired; reload the page." in response.text
@@ -233,9 +276,12 @@ def test_platform_error_post_is_shown(spec: Platform) -> None:
 def test_refusal_as_json_when_asked(spec: Platform) -> None:
     browser = spec.browser()
     auth = spec.start(browser)
-    response = browser.request("POST", auth.redirect_uri,
-                               data={"id_token": "x.y", "state": auth.state},
-                               headers={"Accept": "application/json"})
+    response = browser.request(
+        "POST",
+        auth.redirect_uri,
+        data={"id_token": "x.y", "state": auth.state},
+        headers={"Accept": "application/json"},
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["error"] == "This launch could not be accepted"
@@ -244,8 +290,11 @@ def test_refusal_as_json_when_asked(spec: Platform) -> None:
 
 def test_login_without_required_parameters(spec: Platform) -> None:
     browser = spec.browser()
-    response = browser.request("POST", spec.registration.registration["initiate_login_uri"],
-                               data={"iss": spec.registration.issuer})
+    response = browser.request(
+        "POST",
+        spec.registration.registration["initiate_login_uri"],
+        data={"iss": spec.registration.issuer},
+    )
     assert response.status_code == 400
     assert "missing login_hint, target_link_uri" in response.text
 
@@ -253,9 +302,14 @@ def test_login_without_required_parameters(spec: Platform) -> None:
 def test_login_from_an_unknown_platform(spec: Platform) -> None:
     browser = spec.browser()
     response = browser.request(
-        "POST", spec.registration.registration["initiate_login_uri"],
-        data={"iss": "https://unknown.example", "login_hint": "1",
-              "target_link_uri": spec.registration.registration["initiate_login_uri"]})
+        "POST",
+        spec.registration.registration["initiate_login_uri"],
+        data={
+            "iss": "https://unknown.example",
+            "login_hint": "1",
+            "target_link_uri": spec.registration.registration["initiate_login_uri"],
+        },
+    )
     assert response.status_code == 404
     assert "not registered for the LMS" in response.text
 
@@ -263,8 +317,14 @@ def test_login_from_an_unknown_platform(spec: Platform) -> None:
 def test_login_to_a_foreign_target(spec: Platform) -> None:
     browser = spec.browser()
     response = browser.request(
-        "POST", spec.registration.registration["initiate_login_uri"],
-        data={"iss": spec.registration.issuer, "login_hint": "1", "client_id": spec.client_id,
-              "target_link_uri": "https://phishing.example/launch"})
+        "POST",
+        spec.registration.registration["initiate_login_uri"],
+        data={
+            "iss": spec.registration.issuer,
+            "login_hint": "1",
+            "client_id": spec.client_id,
+            "target_link_uri": "https://phishing.example/launch",
+        },
+    )
     assert response.status_code == 400
     assert "does not belong to this tool" in response.text

@@ -24,10 +24,14 @@ from tests.support.live_server import LiveServer
 
 def stored(platform: Platform) -> PlatformRow:
     with platform.app.app_context():
-        row = db.session.scalars(sa.select(PlatformRow).where(
-            PlatformRow.issuer == platform.registration.issuer,
-            PlatformRow.client_id == platform.client_id)
-            .options(selectinload(PlatformRow.deployments))).one()
+        row = db.session.scalars(
+            sa.select(PlatformRow)
+            .where(
+                PlatformRow.issuer == platform.registration.issuer,
+                PlatformRow.client_id == platform.client_id,
+            )
+            .options(selectinload(PlatformRow.deployments))
+        ).one()
         row.deployment_ids = [d.deployment_id for d in row.deployments if d.is_active]
         db.session.expunge(row)
         return row
@@ -59,28 +63,34 @@ def test_tool_asks_canvas_for_public_privacy(app) -> None:
 
 
 def test_granted_scopes_are_read_back(lms_url: str, live_server: LiveServer, app) -> None:
-    result = register_tool(lms_url, "canvas", invite_url_for(app, live_server, "canvas"),
-                           withhold_scopes=[AGS_SCORE])
+    result = register_tool(
+        lms_url, "canvas", invite_url_for(app, live_server, "canvas"), withhold_scopes=[AGS_SCORE]
+    )
     assert AGS_SCORE not in result.scopes
     assert "The LMS did not grant: Scores" in result.tool_page
     assert "Grade return will not work" in result.tool_page
     with app.app_context():
-        row = db.session.scalars(sa.select(PlatformRow).where(
-            PlatformRow.client_id == result.client_id)).one()
+        row = db.session.scalars(
+            sa.select(PlatformRow).where(PlatformRow.client_id == result.client_id)
+        ).one()
         assert AGS_SCORE not in row.granted_scopes and NRPS_READ in row.granted_scopes
 
 
 def test_registration_page_tells_moodle_admins_the_next_steps(
-        platforms: dict[str, Platform]) -> None:
+    platforms: dict[str, Platform],
+) -> None:
     page = platforms["moodle"].registration.tool_page
     assert "Activate" in page and "Show in activity chooser" in page
 
 
 def test_spent_registration_token_is_shown(lms_url: str, live_server: LiveServer, app) -> None:
-    minted = requests.post(f"{lms_url}/moodle/admin/api/registration-tokens", json={},
-                           timeout=10).json()
-    params = {"openid_configuration": minted["openid_configuration"],
-              "registration_token": minted["registration_token"]}
+    minted = requests.post(
+        f"{lms_url}/moodle/admin/api/registration-tokens", json={}, timeout=10
+    ).json()
+    params = {
+        "openid_configuration": minted["openid_configuration"],
+        "registration_token": minted["registration_token"],
+    }
     register = f"{live_server.tool_url}/lti/register"
     first = requests.get(register, params={"invite": invite_token(app), **params}, timeout=10)
     assert first.status_code == 200
@@ -104,15 +114,18 @@ def test_register_without_parameters_explains_itself(live_server: LiveServer) ->
 @pytest.fixture
 def lying_platform() -> Iterator[str]:
     """A configuration whose issuer is not the site it is served from (mocked at HTTP)."""
+
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            body = json.dumps({
-                "issuer": "https://trusted-lms.example",
-                "authorization_endpoint": "https://trusted-lms.example/auth",
-                "token_endpoint": "https://trusted-lms.example/token",
-                "jwks_uri": "https://trusted-lms.example/jwks",
-                "registration_endpoint": "https://trusted-lms.example/register",
-            }).encode()
+            body = json.dumps(
+                {
+                    "issuer": "https://trusted-lms.example",
+                    "authorization_endpoint": "https://trusted-lms.example/auth",
+                    "token_endpoint": "https://trusted-lms.example/token",
+                    "jwks_uri": "https://trusted-lms.example/jwks",
+                    "registration_endpoint": "https://trusted-lms.example/register",
+                }
+            ).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
@@ -128,30 +141,43 @@ def lying_platform() -> Iterator[str]:
     server.server_close()
 
 
-def test_issuer_must_prefix_the_configuration_url(live_server: LiveServer,
-                                                  lying_platform: str, app) -> None:
-    page = requests.get(f"{live_server.tool_url}/lti/register",
-                        params={"openid_configuration": lying_platform, "invite": invite_token(app),
-                                "registration_token": "x"}, timeout=10)
+def test_issuer_must_prefix_the_configuration_url(
+    live_server: LiveServer, lying_platform: str, app
+) -> None:
+    page = requests.get(
+        f"{live_server.tool_url}/lti/register",
+        params={
+            "openid_configuration": lying_platform,
+            "invite": invite_token(app),
+            "registration_token": "x",
+        },
+        timeout=10,
+    )
     assert page.status_code == 400
     assert "not the site it came from" in page.text
 
 
 def test_unreachable_platform_configuration(live_server: LiveServer, app) -> None:
-    page = requests.get(f"{live_server.tool_url}/lti/register",
-                        params={"openid_configuration": "http://127.0.0.1:9/config",
-                                "invite": invite_token(app)},
-                        headers={"Accept": "application/json"}, timeout=10)
+    page = requests.get(
+        f"{live_server.tool_url}/lti/register",
+        params={"openid_configuration": "http://127.0.0.1:9/config", "invite": invite_token(app)},
+        headers={"Accept": "application/json"},
+        timeout=10,
+    )
     assert page.status_code == 502
     assert "could not reach" in page.json()["message"]
 
 
-def test_re_registration_updates_instead_of_duplicating(platforms: dict[str, Platform],
-                                                        live_server: LiveServer) -> None:
+def test_re_registration_updates_instead_of_duplicating(
+    platforms: dict[str, Platform], live_server: LiveServer
+) -> None:
     spec = platforms["spec"]
     with spec.app.app_context():
-        before = db.session.scalar(sa.select(sa.func.count()).select_from(PlatformRow).where(
-            PlatformRow.client_id == spec.client_id))
+        before = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(PlatformRow)
+            .where(PlatformRow.client_id == spec.client_id)
+        )
     assert before == 1
     with pytest.raises(RegistrationFailed):
         register_tool(spec.lms_url, "spec", f"{live_server.tool_url}/nowhere")
@@ -177,14 +203,21 @@ def test_moodle_re_registration_updates_the_same_platform(
     assert "Reciprocal is registered" in first.tool_page
     # Moodle re-opens the URL the admin pasted; its invite is spent, and the update is
     # accepted because Moodle's reg-update token is signed by its registered key.
-    update = register_tool(lms_url, "moodle", f"{live_server.tool_url}/lti/register",
-                           update_client_id=first.client_id, withhold_scopes=[AGS_SCORE])
+    update = register_tool(
+        lms_url,
+        "moodle",
+        f"{live_server.tool_url}/lti/register",
+        update_client_id=first.client_id,
+        withhold_scopes=[AGS_SCORE],
+    )
     assert "registration is updated" in update.tool_page
     assert (update.client_id, update.deployment_id) == (first.client_id, first.deployment_id)
     with app.app_context():
-        rows = db.session.scalars(sa.select(PlatformRow).where(
-            PlatformRow.issuer == first.issuer, PlatformRow.client_id == first.client_id)
-            .options(selectinload(PlatformRow.deployments))).all()
+        rows = db.session.scalars(
+            sa.select(PlatformRow)
+            .where(PlatformRow.issuer == first.issuer, PlatformRow.client_id == first.client_id)
+            .options(selectinload(PlatformRow.deployments))
+        ).all()
         assert len(rows) == 1
         assert AGS_SCORE not in rows[0].granted_scopes  # what the update granted, read back
         assert [d.deployment_id for d in rows[0].deployments] == [first.deployment_id]

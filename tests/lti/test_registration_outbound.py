@@ -18,8 +18,9 @@ from tests.support.hostile import Answer, DrippingHost, HangingHost, HostileServ
 from tests.support.live_server import LiveServer
 
 
-def platform_config(origin: str, issuer: str | None = None,
-                    registration_endpoint: str | None = None) -> dict:
+def platform_config(
+    origin: str, issuer: str | None = None, registration_endpoint: str | None = None
+) -> dict:
     issuer = issuer or origin
     return {
         "issuer": issuer,
@@ -34,8 +35,9 @@ class FakePlatform(HostileServer):
     """Serves an OpenID configuration at any GET path and answers registrations with
     ``register_answer``."""
 
-    def __init__(self, issuer_path: str = "", register_answer: Answer | None = None,
-                 **config: str) -> None:
+    def __init__(
+        self, issuer_path: str = "", register_answer: Answer | None = None, **config: str
+    ) -> None:
         self.config_overrides = config
         self.issuer_path = issuer_path
         self.register_answer = register_answer or Answer(400, "no")
@@ -62,35 +64,41 @@ def strict_outbound(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(app.config, "OUTBOUND_ALLOWED_NETWORKS", "")
 
 
-def register(live_server: LiveServer, config_url: str, json_reply: bool = False,
-             timeout: float = 30) -> requests.Response:
+def register(
+    live_server: LiveServer, config_url: str, json_reply: bool = False, timeout: float = 30
+) -> requests.Response:
     headers = {"Accept": "application/json"} if json_reply else {}
-    return requests.get(f"{live_server.tool_url}/lti/register",
-                        params={"openid_configuration": config_url,
-                                "registration_token": "reg-token-123"},
-                        headers=headers, timeout=timeout)
+    return requests.get(
+        f"{live_server.tool_url}/lti/register",
+        params={"openid_configuration": config_url, "registration_token": "reg-token-123"},
+        headers=headers,
+        timeout=timeout,
+    )
 
 
 # -- finding 2: the issuer is the configuration's site --------------------------------------
 
 
-@pytest.mark.parametrize(("issuer", "url", "ok"), [
-    ("https://lms.example", "https://lms.example/.well-known/openid-configuration", True),
-    ("https://lms.example/", "https://lms.example/mod/lti/openid-configuration.php", True),
-    ("https://LMS.example", "https://lms.example:443/config", True),
-    ("https://lms.example/moodle", "https://lms.example/moodle/mod/lti/config.php", True),
-    ("https://lms.example/moodle", "https://lms.example/moodle", True),
-    ("https://lms.example/moodle", "https://lms.example/moodle-evil/config", False),
-    ("https://lms.example", "https://lms.example.attacker.net/config", False),
-    ("https://lms.example", "http://lms.example/config", False),
-    ("https://lms.example", "https://lms.example:8443/config", False),
-    ("http://localhost:5088", "http://localhost:5088@127.0.0.1:44263/config", False),
-    ("http://127.0.0.1:4426", "http://127.0.0.1:44263/config", False),
-    ("https://user@lms.example", "https://user@lms.example/config", False),
-    ("https://lms.example?x=1", "https://lms.example/config", False),
-    ("lms.example", "https://lms.example/config", False),
-    ("https://lms.example:99999", "https://lms.example/config", False),
-])
+@pytest.mark.parametrize(
+    ("issuer", "url", "ok"),
+    [
+        ("https://lms.example", "https://lms.example/.well-known/openid-configuration", True),
+        ("https://lms.example/", "https://lms.example/mod/lti/openid-configuration.php", True),
+        ("https://LMS.example", "https://lms.example:443/config", True),
+        ("https://lms.example/moodle", "https://lms.example/moodle/mod/lti/config.php", True),
+        ("https://lms.example/moodle", "https://lms.example/moodle", True),
+        ("https://lms.example/moodle", "https://lms.example/moodle-evil/config", False),
+        ("https://lms.example", "https://lms.example.attacker.net/config", False),
+        ("https://lms.example", "http://lms.example/config", False),
+        ("https://lms.example", "https://lms.example:8443/config", False),
+        ("http://localhost:5088", "http://localhost:5088@127.0.0.1:44263/config", False),
+        ("http://127.0.0.1:4426", "http://127.0.0.1:44263/config", False),
+        ("https://user@lms.example", "https://user@lms.example/config", False),
+        ("https://lms.example?x=1", "https://lms.example/config", False),
+        ("lms.example", "https://lms.example/config", False),
+        ("https://lms.example:99999", "https://lms.example/config", False),
+    ],
+)
 def test_issuer_matches_origin_and_path_segments(issuer: str, url: str, ok: bool) -> None:
     assert issuer_matches(issuer, url) is ok
 
@@ -101,8 +109,11 @@ def test_userinfo_trick_of_the_issue_is_refused(live_server: LiveServer) -> None
     try:
         lms = f"http://localhost:{live_server.port}"
         attacker.config_overrides = {"issuer": lms}
-        page = register(live_server, f"http://localhost:{live_server.port}@127.0.0.1:"
-                                     f"{attacker.port}/.well-known/openid-configuration")
+        page = register(
+            live_server,
+            f"http://localhost:{live_server.port}@127.0.0.1:"
+            f"{attacker.port}/.well-known/openid-configuration",
+        )
         assert page.status_code == 400
         assert "user name or password" in page.text
         assert attacker.seen == []
@@ -136,7 +147,8 @@ def test_issuer_path_must_end_on_a_segment(live_server: LiveServer) -> None:
 
 
 def test_registration_refuses_an_internal_configuration_url(
-        live_server: LiveServer, strict_outbound: None) -> None:
+    live_server: LiveServer, strict_outbound: None
+) -> None:
     internal = FakePlatform()
     try:
         page = register(live_server, f"{internal.origin}/.well-known/openid-configuration")
@@ -152,14 +164,16 @@ def test_registration_refuses_an_internal_configuration_url(
 
 @pytest.mark.parametrize("endpoint", ["metadata", "other-loopback"])
 def test_registration_endpoint_on_a_refused_address_gets_no_token(
-        live_server: LiveServer, app: Flask, monkeypatch: pytest.MonkeyPatch,
-        endpoint: str) -> None:
+    live_server: LiveServer, app: Flask, monkeypatch: pytest.MonkeyPatch, endpoint: str
+) -> None:
     """The platform (allowed) names a registration endpoint the tool must not call: the
     bearer token is never sent there."""
     monkeypatch.setitem(app.config, "OUTBOUND_ALLOWED_NETWORKS", "127.0.0.1/32")
     inside = HostileServer(lambda seen, _: Answer(body="{}"), host="127.0.0.2")
-    target = {"metadata": "http://169.254.169.254/latest/api/token",
-              "other-loopback": f"{inside.origin}/internal-admin"}[endpoint]
+    target = {
+        "metadata": "http://169.254.169.254/latest/api/token",
+        "other-loopback": f"{inside.origin}/internal-admin",
+    }[endpoint]
     platform = FakePlatform(registration_endpoint=target)
     try:
         started = time.monotonic()
@@ -181,8 +195,9 @@ def test_refused_registration_shows_only_a_short_plain_excerpt(live_server: Live
         "<div class=errormessage>Invalid token &amp;lt;b&amp;gt;bold&amp;lt;/b&amp;gt;</div>"
         "<script>fetch('/steal')</script>" + "<p>filler text</p>" * 400 + "</body></html>"
     )
-    platform = FakePlatform(register_answer=Answer(404, moodle_error,
-                                                   {"Content-Type": "text/html"}))
+    platform = FakePlatform(
+        register_answer=Answer(404, moodle_error, {"Content-Type": "text/html"})
+    )
     try:
         page = register(live_server, f"{platform.origin}/config")
         assert page.status_code == 400
@@ -201,21 +216,29 @@ def test_moodles_html_error_page_shows_as_its_message(live_server: LiveServer) -
     """Moodle answers a bad or expired registration token with its whole HTML error page
     (404): the admin reads the error box's message, not the page."""
     moodle_page = (Path(__file__).parents[1] / "fixtures" / "moodle_error_page.html").read_text()
-    platform = FakePlatform(register_answer=Answer(404, moodle_page,
-                                                   {"Content-Type": "text/html"}))
+    platform = FakePlatform(register_answer=Answer(404, moodle_page, {"Content-Type": "text/html"}))
     try:
         page = register(live_server, f"{platform.origin}/config")
         assert page.status_code == 400
         assert "Your LMS refused the registration (404): Exception - Expired token" in page.text
-        for fragment in ("×", "&amp;times;", "maintenance", "M.cfg", "YUI_config", "Skip to main",
-                         "More information about this error", "font-weight"):
+        for fragment in (
+            "×",
+            "&amp;times;",
+            "maintenance",
+            "M.cfg",
+            "YUI_config",
+            "Skip to main",
+            "More information about this error",
+            "font-weight",
+        ):
             assert fragment not in page.text
     finally:
         platform.stop()
 
 
-def test_oversized_configuration_is_refused(live_server: LiveServer, app: Flask,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_oversized_configuration_is_refused(
+    live_server: LiveServer, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(app.config, "OUTBOUND_MAX_RESPONSE_BYTES", 64 * 1024)
     flood = HostileServer(lambda seen, _: Answer(body=b"{" + b" " * 500_000 + b"}"))
     try:
@@ -238,7 +261,8 @@ def hanging() -> Iterator[HangingHost]:
 
 
 def test_registration_to_a_hanging_host_returns_within_the_bound(
-        live_server: LiveServer, app: Flask, hanging: HangingHost) -> None:
+    live_server: LiveServer, app: Flask, hanging: HangingHost
+) -> None:
     """Default settings: 5 s without a byte ends the registration."""
     read_timeout = app.config["REGISTRATION_READ_TIMEOUT_SECONDS"]
     assert read_timeout == 5 and app.config["REGISTRATION_DEADLINE_SECONDS"] == 10
@@ -250,7 +274,8 @@ def test_registration_to_a_hanging_host_returns_within_the_bound(
 
 
 def test_a_dripping_host_is_cut_off_at_the_registration_deadline(
-        live_server: LiveServer, app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    live_server: LiveServer, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(app.config, "REGISTRATION_DEADLINE_SECONDS", 2)
     dripping = DrippingHost(interval=0.3)
     try:
@@ -263,13 +288,17 @@ def test_a_dripping_host_is_cut_off_at_the_registration_deadline(
 
 
 def test_excess_concurrent_registrations_get_503_at_once(
-        live_server: LiveServer, app: Flask, monkeypatch: pytest.MonkeyPatch,
-        hanging: HangingHost) -> None:
+    live_server: LiveServer, app: Flask, monkeypatch: pytest.MonkeyPatch, hanging: HangingHost
+) -> None:
     monkeypatch.setitem(app.config, "REGISTRATION_MAX_CONCURRENT", 2)
     monkeypatch.setitem(app.config, "REGISTRATION_READ_TIMEOUT_SECONDS", 3)
     slow: list[requests.Response] = []
-    threads = [threading.Thread(target=lambda: slow.append(
-        register(live_server, f"{hanging.origin}/config"))) for _ in range(2)]
+    threads = [
+        threading.Thread(
+            target=lambda: slow.append(register(live_server, f"{hanging.origin}/config"))
+        )
+        for _ in range(2)
+    ]
     for thread in threads:
         thread.start()
     hanging.wait_for_connections(2)

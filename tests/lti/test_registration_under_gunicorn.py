@@ -32,19 +32,36 @@ def free_port() -> int:
 def gunicorn_tool(database_url: str) -> Iterator[str]:
     port = free_port()
     env = {
-        **os.environ, "RECIPROCAL_ENV": "production", "SECRET_KEY": secrets.token_hex(16),
-        "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING", "GUNICORN_ACCESS_LOG": "",
-        "TOOL_URL": "", "LMS_URL": "", "TOOL_BASE_URL": f"http://127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "2",
+        **os.environ,
+        "RECIPROCAL_ENV": "production",
+        "SECRET_KEY": secrets.token_hex(16),
+        "DATABASE_URL": database_url,
+        "LOG_LEVEL": "WARNING",
+        "GUNICORN_ACCESS_LOG": "",
+        "TOOL_URL": "",
+        "LMS_URL": "",
+        "TOOL_BASE_URL": f"http://127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_THREADS": "2",
         # The hanging 'LMS' of this test is on loopback.
         "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.1/32",
         # Registrations reach the hanging host without an invite (they would wait for approval).
         "OPEN_REGISTRATION": "true",
     }
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", str(ROOT / "config" /
-         "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         "lti_tool:create_app()"], env=env, cwd=ROOT)
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-c",
+            str(ROOT / "config" / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "lti_tool:create_app()",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -69,9 +86,11 @@ def test_six_hanging_registrations_leave_the_server_answering(gunicorn_tool: str
 
     def register() -> None:
         started = time.monotonic()
-        answer = requests.get(f"{gunicorn_tool}/lti/register",
-                              params={"openid_configuration": f"{hanging.origin}/config"},
-                              timeout=30)
+        answer = requests.get(
+            f"{gunicorn_tool}/lti/register",
+            params={"openid_configuration": f"{hanging.origin}/config"},
+            timeout=30,
+        )
         outcomes.append((answer.status_code, time.monotonic() - started))
 
     try:

@@ -17,8 +17,9 @@ def state_cookie_headers(response: requests.Response) -> list[str]:
 def assert_expires_state_cookie(response: requests.Response, state: str) -> None:
     """The deletion carries the attributes the cookie was set with, or a browser keeps it."""
     [header] = state_cookie_headers(response)
-    attributes = {part.strip().split("=", 1)[0].lower(): part.strip()
-                  for part in header.split(";")[1:]}
+    attributes = {
+        part.strip().split("=", 1)[0].lower(): part.strip() for part in header.split(";")[1:]
+    }
     assert header.startswith(f"{PREFIX}{state}=;")
     assert attributes["max-age"] == "Max-Age=0"
     assert attributes["path"] == "Path=/lti/launch"
@@ -38,14 +39,16 @@ def test_a_launch_expires_its_state_cookie(spec: Platform) -> None:
     auth = spec.start(browser)
     cookie = state_cookie(browser)
     form, _ = browser.authorize(auth)
-    response = requests.post(auth.redirect_uri, data=form.fields, cookies=cookie, timeout=10,
-                             allow_redirects=False)
+    response = requests.post(
+        auth.redirect_uri, data=form.fields, cookies=cookie, timeout=10, allow_redirects=False
+    )
     assert response.status_code == 303, response.text[:500]
     assert_expires_state_cookie(response, auth.state)
 
     # The same post again (a replay, cookie and all) is refused and clears the cookie too.
-    replay = requests.post(auth.redirect_uri, data=form.fields, cookies=cookie, timeout=10,
-                           allow_redirects=False)
+    replay = requests.post(
+        auth.redirect_uri, data=form.fields, cookies=cookie, timeout=10, allow_redirects=False
+    )
     assert_refused(replay, 401, "already used")
     assert_expires_state_cookie(replay, auth.state)
 
@@ -53,9 +56,12 @@ def test_a_launch_expires_its_state_cookie(spec: Platform) -> None:
 def test_a_refused_launch_expires_its_state_cookie(spec: Platform) -> None:
     browser = spec.browser()
     auth = spec.start(browser)
-    response = requests.post(auth.redirect_uri, data={"id_token": "not-a-jwt",
-                                                      "state": auth.state},
-                             cookies=state_cookie(browser), timeout=10)
+    response = requests.post(
+        auth.redirect_uri,
+        data={"id_token": "not-a-jwt", "state": auth.state},
+        cookies=state_cookie(browser),
+        timeout=10,
+    )
     assert_refused(response, 400, "not a JWT")
     assert_expires_state_cookie(response, auth.state)
 

@@ -54,18 +54,25 @@ class Cohort:
 
     def pairs(self, *statuses: str) -> set[tuple[str, str]]:
         """The program's pairs as (mentor key, mentee key), optionally of some statuses."""
-        return {(self.key(p.mentor_id), self.key(p.mentee_id)) for p in self.program.pairs
-                if not statuses or p.status in statuses}
+        return {
+            (self.key(p.mentor_id), self.key(p.mentee_id))
+            for p in self.program.pairs
+            if not statuses or p.status in statuses
+        }
 
     def pair(self, mentor: str, mentee: str):
-        return next(p for p in self.program.pairs
-                    if (p.mentor_id, p.mentee_id) == (self.id(mentor), self.id(mentee)))
+        return next(
+            p
+            for p in self.program.pairs
+            if (p.mentor_id, p.mentee_id) == (self.id(mentor), self.id(mentee))
+        )
 
     def leave(self, key: str) -> None:
         """The person stops being an active member of the course (as a roster sync would)."""
         membership = db.session.scalars(
-            db.select(Membership).where(Membership.course_id == self.course.id,
-                                        Membership.person_id == self.id(key))
+            db.select(Membership).where(
+                Membership.course_id == self.course.id, Membership.person_id == self.id(key)
+            )
         ).one()
         membership.status = "Inactive"
         db.session.flush()
@@ -73,10 +80,14 @@ class Cohort:
 
 def new_course(title: str = "Pairing test course") -> Course:
     tag = uuid.uuid4().hex[:10]
-    platform = Platform(name=f"Pairing {tag}", issuer=f"https://lms-{tag}.example",
-                        client_id=tag, auth_login_url="https://x.example/auth",
-                        auth_token_url="https://x.example/token",
-                        key_set_url="https://x.example/jwks")
+    platform = Platform(
+        name=f"Pairing {tag}",
+        issuer=f"https://lms-{tag}.example",
+        client_id=tag,
+        auth_login_url="https://x.example/auth",
+        auth_token_url="https://x.example/token",
+        key_set_url="https://x.example/jwks",
+    )
     course = Course(platform=platform, context_id=tag, title=title)
     db.session.add(course)
     db.session.flush()
@@ -84,8 +95,9 @@ def new_course(title: str = "Pairing test course") -> Course:
 
 
 def new_person(course: Course, name: str, roles: list[str]) -> Person:
-    person = Person(issuer=f"https://lms-{course.context_id}.example",
-                    sub=uuid.uuid4().hex, name=name)
+    person = Person(
+        issuer=f"https://lms-{course.context_id}.example", sub=uuid.uuid4().hex, name=name
+    )
     db.session.add(Membership(course=course, person=person, roles=roles))
     db.session.flush()
     return person
@@ -95,11 +107,18 @@ def make_cohort(learners: list[Learner], **rules) -> Cohort:
     """A matching program in a new course, with one profile per learner and ``rules`` set on
     the program (e.g. ``min_seniority_gap=2``)."""
     course = new_course()
-    program = create_program(course, ProgramValues(
-        title="Digital reverse mentoring", purpose="Share digital skills across generations.",
-        goals=[{"goal": "Digital confidence", "metric": "Survey score"}],
-        starts_on=dt.date(2026, 1, 15), length_months=6, cadence="monthly", is_pilot=True,
-    ))
+    program = create_program(
+        course,
+        ProgramValues(
+            title="Digital reverse mentoring",
+            purpose="Share digital skills across generations.",
+            goals=[{"goal": "Digital confidence", "metric": "Survey score"}],
+            starts_on=dt.date(2026, 1, 15),
+            length_months=6,
+            cadence="monthly",
+            is_pilot=True,
+        ),
+    )
     for name, value in rules.items():
         setattr(program, name, value)
     program.start_matching()
@@ -115,17 +134,25 @@ def make_cohort(learners: list[Learner], **rules) -> Cohort:
 
 
 def add_profile(program: Program, person: Person, learner: Learner, skills: dict) -> Profile:
-    profile = Profile(program=program, person=person, department=learner.department,
-                      languages=list(learner.languages), interests=list(learner.interests),
-                      consents_to_share=learner.shares, time_zone="Europe/London")
+    profile = Profile(
+        program=program,
+        person=person,
+        department=learner.department,
+        languages=list(learner.languages),
+        interests=list(learner.interests),
+        consents_to_share=learner.shares,
+        time_zone="Europe/London",
+    )
     if learner.seniority is not None:
         profile.set_seniority(learner.seniority, SenioritySource.PROFILE)
     for name in learner.offers:
-        profile.skill_links.append(ProfileSkill(skill=_skill(program, skills, name),
-                                                direction="offered"))
+        profile.skill_links.append(
+            ProfileSkill(skill=_skill(program, skills, name), direction="offered")
+        )
     for name in learner.wants:
-        profile.skill_links.append(ProfileSkill(skill=_skill(program, skills, name),
-                                                direction="wanted"))
+        profile.skill_links.append(
+            ProfileSkill(skill=_skill(program, skills, name), direction="wanted")
+        )
     if learner.submitted:
         profile.submitted_at = utcnow()
     db.session.add(profile)

@@ -79,10 +79,18 @@ class Elements(HTMLParser):
 def future_program(app: Flask, course_id: int, title: str = "Future pilot") -> int:
     """A matching program whose start date is three months ahead."""
     with app.app_context():
-        program = create_program(db.session.get(Course, course_id), ProgramValues(
-            title=title, purpose="Digital fluency for leaders.", is_pilot=True,
-            goals=[{"goal": "Confidence", "metric": "Survey"}], starts_on=FUTURE_START,
-            length_months=6, cadence="fortnightly"))
+        program = create_program(
+            db.session.get(Course, course_id),
+            ProgramValues(
+                title=title,
+                purpose="Digital fluency for leaders.",
+                is_pilot=True,
+                goals=[{"goal": "Confidence", "metric": "Survey"}],
+                starts_on=FUTURE_START,
+                length_months=6,
+                cadence="fortnightly",
+            ),
+        )
         program.start_matching()
         db.session.commit()
         return program.id
@@ -93,6 +101,7 @@ def day(date: dt.date) -> str:
 
 
 # -- 3: attribute values are real values ---------------------------------------------------------
+
 
 def test_attribute_values_are_not_quoted_twice(spec: Platform, app: Flask) -> None:
     designer = enter(spec)
@@ -114,6 +123,7 @@ def test_attribute_values_are_not_quoted_twice(spec: Platform, app: Flask) -> No
 
 # -- 1, 2, 7, 14, 6: learners' homes and the program's phase -------------------------------------
 
+
 def test_learner_homes_from_intake_to_closing(spec: Platform, app: Flask) -> None:
     designer = enter(spec)
     sync_roster(app, designer)
@@ -122,8 +132,11 @@ def test_learner_homes_from_intake_to_closing(spec: Platform, app: Flask) -> Non
     fill_profiles(app, program_id)
     with app.app_context():  # Amara speaks only Korean: nobody shares a language with her
         amara = seeded_person(course_id, LEARNER)
-        profile = db.session.scalars(sa.select(Profile).where(
-            Profile.program_id == program_id, Profile.person_id == amara.id)).one()
+        profile = db.session.scalars(
+            sa.select(Profile).where(
+                Profile.program_id == program_id, Profile.person_id == amara.id
+            )
+        ).one()
         profile.languages = ["Korean"]
         db.session.commit()
 
@@ -164,13 +177,17 @@ def test_learner_homes_from_intake_to_closing(spec: Platform, app: Flask) -> Non
 
     closing = designer.get(f"programs/{program_id}/close")  # 6
     assert closing.status_code == 200 and 'data-testid="not-started"' in closing.text
-    one_click = designer.post(f"programs/{program_id}/status", {"action": "close"},
-                              allow_redirects=False)
+    one_click = designer.post(
+        f"programs/{program_id}/status", {"action": "close"}, allow_redirects=False
+    )
     assert one_click.status_code == 303 and one_click.headers["Location"].endswith("/close")
     with app.app_context():
         assert db.session.get(Program, program_id).status == ProgramStatus.ACTIVE
-    closed = designer.post(f"programs/{program_id}/status",
-                           {"action": "close", "confirmed": "yes"}, allow_redirects=False)
+    closed = designer.post(
+        f"programs/{program_id}/status",
+        {"action": "close", "confirmed": "yes"},
+        allow_redirects=False,
+    )
     assert closed.status_code == 303
     with app.app_context():
         assert db.session.get(Program, program_id).status == ProgramStatus.CLOSED
@@ -183,17 +200,19 @@ def test_learner_homes_from_intake_to_closing(spec: Platform, app: Flask) -> Non
 
 # -- 8: the next step right after opening the intake ---------------------------------------------
 
+
 def test_next_step_after_opening_the_intake_is_not_starting(spec: Platform, app: Flask) -> None:
     designer = enter(spec)
     program_id = open_program(designer)
     overview = designer.get(f"programs/{program_id}/").text
-    step = overview[overview.index('data-testid="next-step"'):]
-    step = step[:step.index("</section>")]
+    step = overview[overview.index('data-testid="next-step"') :]
+    step = step[: step.index("</section>")]
     assert "Start the program" not in step and 'value="activate"' not in step
     assert "See who has answered" in step and "The intake is open: 0 of" in step
 
 
 # -- 5, 6, 9: veto asks first, and nobody disappears ------------------------------------------
+
 
 def test_veto_asks_first_and_the_two_stay_listed(spec: Platform, app: Flask) -> None:
     designer = enter(spec)
@@ -213,12 +232,13 @@ def test_veto_asks_first_and_the_two_stay_listed(spec: Platform, app: Flask) -> 
     assert unconfirmed.status_code == 200 and "Veto this pair" in unconfirmed.text
     assert any(p.id == pair.id for p in pairs_of(app, program_id))
 
-    designer.post(f"programs/{program_id}/pairs/{pair.id}/veto",
-                  {"confirmed": "yes", "reason": "Same team"})
+    designer.post(
+        f"programs/{program_id}/pairs/{pair.id}/veto", {"confirmed": "yes", "reason": "Same team"}
+    )
     assert all(p.id != pair.id for p in pairs_of(app, program_id))
     review = designer.get(f"programs/{program_id}/pairs").text
-    unmatched = review[review.index('id="unmatched-title"'):]
-    unmatched = unmatched[:unmatched.index("</section>")]
+    unmatched = review[review.index('id="unmatched-title"') :]
+    unmatched = unmatched[: unmatched.index("</section>")]
     for name in (mentor, mentee):
         assert name.replace("'", "&#39;") in unmatched
     assert "their proposed pair was vetoed" in unmatched.lower()
@@ -233,20 +253,27 @@ def test_counts_follow_the_pairs_after_a_pair_by_hand(spec: Platform, app: Flask
     designer.post(f"programs/{program_id}/pairs/run")
     pair = pairs_of(app, program_id)[0]
     designer.post(f"programs/{program_id}/pairs/{pair.id}/veto", {"confirmed": "yes"})
-    made = designer.post(f"programs/{program_id}/pairs/manual",
-                         {"mentor": str(pair.mentor_id), "mentee": str(pair.mentee_id),
-                          "override_reason": "They asked"}, allow_redirects=False)
+    made = designer.post(
+        f"programs/{program_id}/pairs/manual",
+        {
+            "mentor": str(pair.mentor_id),
+            "mentee": str(pair.mentee_id),
+            "override_reason": "They asked",
+        },
+        allow_redirects=False,
+    )
     assert made.status_code == 303
     review = designer.get(f"programs/{program_id}/pairs").text
     rows = review.count('data-testid="pair-row"')
     current = [p for p in pairs_of(app, program_id) if p.status != PairStatus.ENDED]
     assert rows == len(current)
-    last_run = review[review.index('data-testid="last-run"'):].split("</p>")[0]
+    last_run = review[review.index('data-testid="last-run"') :].split("</p>")[0]
     assert f"Now: {rows} pairs, 1 made by hand" in last_run
     assert "rules passed" not in review
 
 
 # -- 4: a refused pair by hand says so at the top, linked to the field ---------------------------
+
 
 def test_refused_pair_by_hand_has_an_error_summary(spec: Platform, app: Flask) -> None:
     designer = enter(spec)
@@ -258,7 +285,7 @@ def test_refused_pair_by_hand_has_an_error_summary(spec: Platform, app: Flask) -
     assert refused.status_code == 422
     page = Elements(refused.text)
     assert 'data-testid="error-summary"' in refused.text
-    summary = refused.text[refused.text.index('data-testid="error-summary"'):]
+    summary = refused.text[refused.text.index('data-testid="error-summary"') :]
     assert summary.index('href="#manual-mentor"') < summary.index('id="pairs-title"')
     assert page.by_id["manual-mentor"]["aria-invalid"] == "true"
     assert page.by_id["manual"]["tag"] == "section"
@@ -266,6 +293,7 @@ def test_refused_pair_by_hand_has_an_error_summary(spec: Platform, app: Flask) -
 
 
 # -- 10: the CSV import ------------------------------------------------------------------------
+
 
 def test_csv_import_wording_and_scale(spec: Platform, app: Flask) -> None:
     designer = enter(spec)
@@ -276,20 +304,22 @@ def test_csv_import_wording_and_scale(spec: Platform, app: Flask) -> None:
     assert "The file “people.csv” is empty" in empty.text
     assert "Choose a CSV file to upload" not in empty.text
 
-    too_senior = upload(designer, program_id,
-                        "email,seniority\nliam.nguyen@northwind.example,7\n", "check")
+    too_senior = upload(
+        designer, program_id, "email,seniority\nliam.nguyen@northwind.example,7\n", "check"
+    )
     assert too_senior.status_code == 422 and "between 1 and 6" in too_senior.text
     assert "1 (entry level) to 6 (executive)" in too_senior.text
 
     row = "email,seniority,department\nliam.nguyen@northwind.example,1,Engineering\n"
     assert upload(designer, program_id, row).status_code == 200
     again = upload(designer, program_id, row, "check")
-    preview = again.text[again.text.index('data-testid="import-preview"'):]
+    preview = again.text[again.text.index('data-testid="import-preview"') :]
     assert "unchanged (1)" in preview and "unchanged (Engineering)" in preview
     assert "1 →" not in preview and "Engineering →" not in preview
 
 
 # -- 11: the program form -----------------------------------------------------------------------
+
 
 def test_program_form_keeps_its_rows_and_flags_an_old_year(spec: Platform, app: Flask) -> None:
     designer = enter(spec)
@@ -307,20 +337,30 @@ def test_program_form_keeps_its_rows_and_flags_an_old_year(spec: Platform, app: 
 
 
 def test_goal_rows_and_start_dates() -> None:
-    form = {"goal-0": "A", "metric-0": "B", "goal-1": "", "metric-1": "",
-            "goal-2": "", "metric-2": "", "goal-3": "", "metric-3": ""}
+    form = {
+        "goal-0": "A",
+        "metric-0": "B",
+        "goal-1": "",
+        "metric-1": "",
+        "goal-2": "",
+        "metric-2": "",
+        "goal-3": "",
+        "metric-3": "",
+    }
     assert len(forms.ProgramForm(form).goal_rows()) == 4
     assert len(forms.ProgramForm({}).goal_rows()) == 3
     today = dt.date(2026, 12, 2)
     values = {**PROGRAM_FORM, "starts_on": "2033-01-01"}
     _, errors = validate_program(values, today=today)
     assert "five years ahead" in errors["starts_on"]
-    kept, errors = validate_program({**PROGRAM_FORM, "starts_on": "2020-01-01"},
-                                    today=today, current_start=dt.date(2020, 1, 1))
+    kept, errors = validate_program(
+        {**PROGRAM_FORM, "starts_on": "2020-01-01"}, today=today, current_start=dt.date(2020, 1, 1)
+    )
     assert kept is not None and errors == {}
 
 
 # -- 13: time zones and departments -------------------------------------------------------------
+
 
 def test_time_zones_are_current_grouped_and_aliases_accepted(spec: Platform, app: Flask) -> None:
     designer = enter(spec)
@@ -343,24 +383,30 @@ def test_time_zones_are_current_grouped_and_aliases_accepted(spec: Platform, app
     assert page.by_id["time_zone_search"]["type"] == "search"
     assert "js/time-zone.js" in learner.page.text and "<script>" not in learner.page.text
     assert "Asia/Calcutta" in page.by_id["time_zone"]["data-aliases"]
-    departments = [o["value"] for o in page.options.get("departments", [])] or \
-        _datalist_values(learner.page.text)
+    departments = [o["value"] for o in page.options.get("departments", [])] or _datalist_values(
+        learner.page.text
+    )
     assert {"Engineering", "Finance", "Sales"} <= set(departments)
 
-    saved = learner.post(f"programs/{program_id}/intake",
-                         answers_for(learner.page.text, time_zone="Asia/Calcutta"),
-                         allow_redirects=False)
+    saved = learner.post(
+        f"programs/{program_id}/intake",
+        answers_for(learner.page.text, time_zone="Asia/Calcutta"),
+        allow_redirects=False,
+    )
     assert saved.status_code == 303, saved.text[:500]
     with app.app_context():
         person = seeded_person(course_id, LEARNER)
-        profile = db.session.scalars(sa.select(Profile).where(
-            Profile.program_id == program_id, Profile.person_id == person.id)).one()
+        profile = db.session.scalars(
+            sa.select(Profile).where(
+                Profile.program_id == program_id, Profile.person_id == person.id
+            )
+        ).one()
         assert profile.time_zone == "Asia/Kolkata"
 
 
 def _datalist_values(html: str) -> list[str]:
     start = html.index('<datalist id="departments">')
-    chunk = html[start:html.index("</datalist>", start)]
+    chunk = html[start : html.index("</datalist>", start)]
 
     class Options(HTMLParser):
         values: list[str] = []
@@ -376,6 +422,7 @@ def _datalist_values(html: str) -> list[str]:
 
 
 # -- 17: icons and the demo LMS's pages ---------------------------------------------------------
+
 
 def test_favicon_for_the_tool_and_the_demo_lms(live_server: LiveServer, lms_url: str) -> None:
     for base in (live_server.tool_url, lms_url):

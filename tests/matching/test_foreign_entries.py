@@ -38,8 +38,10 @@ def program_with_entries(app: Flask, course_id: int) -> tuple[int, int, int]:
 def entries(app: Flask, program_id: int) -> tuple[int, int]:
     with app.app_context():
         count = db.session.scalar
-        return (count(sa.select(sa.func.count()).where(PairVeto.program_id == program_id)),
-                count(sa.select(sa.func.count()).where(DoNotPair.program_id == program_id)))
+        return (
+            count(sa.select(sa.func.count()).where(PairVeto.program_id == program_id)),
+            count(sa.select(sa.func.count()).where(DoNotPair.program_id == program_id)),
+        )
 
 
 def test_another_programs_veto_and_do_not_pair_entry_are_not_found(
@@ -51,12 +53,12 @@ def test_another_programs_veto_and_do_not_pair_entry_are_not_found(
     first, veto_id, entry_id = program_with_entries(app, course_id)
     second = new_program(app, course_id, title="Another program of the course")
 
-    lifted = designer.post(f"programs/{second}/pairs/vetoes/{veto_id}/lift",
-                           allow_redirects=False)
+    lifted = designer.post(f"programs/{second}/pairs/vetoes/{veto_id}/lift", allow_redirects=False)
     assert lifted.status_code == 404, lifted.text[:300]
     assert "veto is not one of this program" in lifted.text and "lifted" not in lifted.text
-    removed = designer.post(f"programs/{second}/do-not-pair/{entry_id}/remove",
-                            allow_redirects=False)
+    removed = designer.post(
+        f"programs/{second}/do-not-pair/{entry_id}/remove", allow_redirects=False
+    )
     assert removed.status_code == 404, removed.text[:300]
     assert "not on this program" in removed.text
     assert entries(app, first) == (1, 1)
@@ -69,9 +71,9 @@ def test_another_programs_veto_and_do_not_pair_entry_are_not_found(
     assert entries(app, first) == (1, 1)
 
     # The program's own entries still go, and say so.
-    lifted = designer.post(f"programs/{first}/pairs/vetoes/{veto_id}/lift",
-                           allow_redirects=False)
-    removed = designer.post(f"programs/{first}/do-not-pair/{entry_id}/remove",
-                            allow_redirects=False)
+    lifted = designer.post(f"programs/{first}/pairs/vetoes/{veto_id}/lift", allow_redirects=False)
+    removed = designer.post(
+        f"programs/{first}/do-not-pair/{entry_id}/remove", allow_redirects=False
+    )
     assert (lifted.status_code, removed.status_code) == (303, 303)
     assert entries(app, first) == (0, 0)

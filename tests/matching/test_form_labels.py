@@ -36,11 +36,17 @@ def assert_labelled(html: str, status: int, expected: int, page: str) -> None:
 
 
 def test_designer_and_learner_form_pages_label_every_control(
-        spec: Platform, app: Flask, forget_programs: None) -> None:  # noqa: F811
+    spec: Platform, app: Flask, forget_programs: None
+) -> None:  # noqa: F811
     designer = enter(spec)
-    checks = [("programs/new", designer.get("programs/new"), 200),
-              ("programs/new refused", designer.post("programs/new", {**PROGRAM_FORM,
-                                                                      "metric-0": ""}), 422)]
+    checks = [
+        ("programs/new", designer.get("programs/new"), 200),
+        (
+            "programs/new refused",
+            designer.post("programs/new", {**PROGRAM_FORM, "metric-0": ""}),
+            422,
+        ),
+    ]
     program_id = create_program(designer)
     base = f"programs/{program_id}"
     checks += [
@@ -58,8 +64,7 @@ def test_designer_and_learner_form_pages_label_every_control(
     learner = enter(spec, LEARNER)
     checks += [
         ("intake", learner.get(f"programs/{opened}/intake"), 200),
-        ("intake refused", learner.post(f"programs/{opened}/intake", {"time_zone": "Mars"}),
-         422),
+        ("intake refused", learner.post(f"programs/{opened}/intake", {"time_zone": "Mars"}), 422),
     ]
     for page, response, status in checks:
         assert_labelled(response.text, response.status_code, status, page)
@@ -84,39 +89,66 @@ def test_pairing_form_pages_label_every_control(spec: Platform, app: Flask) -> N
 def test_admin_platform_forms_label_every_control(client: FlaskClient) -> None:
     token = sign_in(client)
     issuer = f"https://moodle-{uuid.uuid4().hex[:6]}.example.edu"
-    pages = [("add", client.get("/admin/platforms/new"), 200),
-             ("add refused", client.post("/admin/platforms/new",
-                                         data={"csrf_token": token, "issuer": "x"}), 422)]
-    added = client.post("/admin/platforms/new", data={
-        "csrf_token": token, "name": "Moodle", "issuer": issuer, "client_id": "c1",
-        "auth_login_url": issuer + "/auth", "auth_token_url": issuer + "/token",
-        "key_set_url": issuer + "/certs", "deployment_ids": "1"})
+    pages = [
+        ("add", client.get("/admin/platforms/new"), 200),
+        (
+            "add refused",
+            client.post("/admin/platforms/new", data={"csrf_token": token, "issuer": "x"}),
+            422,
+        ),
+    ]
+    added = client.post(
+        "/admin/platforms/new",
+        data={
+            "csrf_token": token,
+            "name": "Moodle",
+            "issuer": issuer,
+            "client_id": "c1",
+            "auth_login_url": issuer + "/auth",
+            "auth_token_url": issuer + "/token",
+            "key_set_url": issuer + "/certs",
+            "deployment_ids": "1",
+        },
+    )
     assert added.status_code == 303
     dashboard = client.get("/admin/").get_data(as_text=True)
-    edit = re.search(r'href="(/admin/platforms/\d+/edit)"', dashboard[dashboard.index(issuer)
-                                                                     - 3000:]).group(1)
-    pages += [("edit", client.get(edit), 200),
-              ("edit refused", client.post(edit, data={"csrf_token": token, "name": ""}), 422)]
+    edit = re.search(
+        r'href="(/admin/platforms/\d+/edit)"', dashboard[dashboard.index(issuer) - 3000 :]
+    ).group(1)
+    pages += [
+        ("edit", client.get(edit), 200),
+        ("edit refused", client.post(edit, data={"csrf_token": token, "name": ""}), 422),
+    ]
     for page, response, status in pages:
         assert_labelled(response.get_data(as_text=True), response.status_code, status, page)
 
 
 def test_the_label_check_finds_an_unnamed_control() -> None:
-    html = ('<form><label for="a">A</label><input id="a" name="a"><input name="b" id="b">'
-            '<label>C <select name="c"></select></label><input type="hidden" name="d">'
-            '<textarea name="e" aria-label="E"></textarea></form>')
+    html = (
+        '<form><label for="a">A</label><input id="a" name="a"><input name="b" id="b">'
+        '<label>C <select name="c"></select></label><input type="hidden" name="d">'
+        '<textarea name="e" aria-label="E"></textarea></form>'
+    )
     assert unlabelled_controls(html) == ["input name=b id=b"]
 
 
 def test_a_refused_program_form_links_its_errors_and_keeps_what_was_sent(
-        spec: Platform, app: Flask, forget_programs: None) -> None:  # noqa: F811
+    spec: Platform, app: Flask, forget_programs: None
+) -> None:  # noqa: F811
     designer = enter(spec)
-    sent = {**PROGRAM_FORM, "title": "  Pilot\u202e 2026 ", "metric-0": "", "goal-4": "Later",
-            "metric-4": "Counted", "length_months": "13"}
+    sent = {
+        **PROGRAM_FORM,
+        "title": "  Pilot\u202e 2026 ",
+        "metric-0": "",
+        "goal-4": "Later",
+        "metric-4": "Counted",
+        "length_months": "13",
+    }
     refused = designer.post("programs/new", sent)
     assert refused.status_code == 422
-    summary = refused.text[refused.text.index('data-testid="error-summary"'):
-                           refused.text.index("<form")]
+    summary = refused.text[
+        refused.text.index('data-testid="error-summary"') : refused.text.index("<form")
+    ]
     assert "Please correct the 2 highlighted fields below." in summary
     assert '<a href="#metric-0">Say how you will measure this goal.</a>' in summary
     assert '<a href="#length_months">Enter a whole number from 3 to 12.</a>' in summary

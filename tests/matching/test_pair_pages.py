@@ -63,6 +63,7 @@ def queue(app: Flask):
 
 # -- helpers -----------------------------------------------------------------------------------
 
+
 def course_of(app: Flask, someone: InTool) -> int:
     with app.app_context():
         return db.session.get(LaunchSession, someone.launch_id).course_id
@@ -70,8 +71,11 @@ def course_of(app: Flask, someone: InTool) -> int:
 
 def seeded_learners() -> list[SeedPerson]:
     """The pilot course's learners with a seniority."""
-    return [p for p in PEOPLE if p.seniority_level
-            and p.username not in ("dana.whitfield", "marcus.chen")]
+    return [
+        p
+        for p in PEOPLE
+        if p.seniority_level and p.username not in ("dana.whitfield", "marcus.chen")
+    ]
 
 
 def answers(person: SeedPerson, skills: dict[str, int], index: int) -> ProfileAnswers:
@@ -79,18 +83,27 @@ def answers(person: SeedPerson, skills: dict[str, int], index: int) -> ProfileAn
     junior = person.seniority_level <= 3
     give, take = (DIGITAL, BUSINESS) if junior else (BUSINESS, DIGITAL)
     return ProfileAnswers(
-        seniority=float(person.seniority_level), department=person.department, manager_id=None,
+        seniority=float(person.seniority_level),
+        department=person.department,
+        manager_id=None,
         offered_skill_ids=[skills[give[index % 4]], skills[give[(index + 1) % 4]]],
-        wanted_skill_ids=[skills[take[index % 4]]], interests=["podcasts"] if index % 2 else [],
-        goals=["Grow my network across the organisation"], goal_note=None,
-        languages=["English"], time_zone="Europe/London", availability=["mornings"],
-        availability_note=None, open_to_other_department=True, is_champion=False,
+        wanted_skill_ids=[skills[take[index % 4]]],
+        interests=["podcasts"] if index % 2 else [],
+        goals=["Grow my network across the organisation"],
+        goal_note=None,
+        languages=["English"],
+        time_zone="Europe/London",
+        availability=["mornings"],
+        availability_note=None,
+        open_to_other_department=True,
+        is_champion=False,
         consents_to_share=index % 3 != 0,
     )
 
 
-def fill_profiles(app: Flask, program_id: int, *,
-                  skip: tuple[str, ...] = ("noah.fischer", "mateo.rossi")) -> None:
+def fill_profiles(
+    app: Flask, program_id: int, *, skip: tuple[str, ...] = ("noah.fischer", "mateo.rossi")
+) -> None:
     """The seeded learners of the program's course answer the intake (as the form would) —
     all but Noah and Mateo, which leaves eight juniors for eight seniors."""
     with app.app_context():
@@ -107,9 +120,18 @@ def fill_profiles(app: Flask, program_id: int, *,
 def new_program(app: Flask, course_id: int, title: str = TITLE) -> int:
     """A program opened for intake, made through the services (C's pages are tested there)."""
     with app.app_context():
-        program = create_program(db.session.get(Course, course_id), ProgramValues(
-            title=title, purpose="Digital fluency for leaders.", goals=[], is_pilot=True,
-            starts_on=dt.date(2026, 9, 1), length_months=6, cadence="monthly"))
+        program = create_program(
+            db.session.get(Course, course_id),
+            ProgramValues(
+                title=title,
+                purpose="Digital fluency for leaders.",
+                goals=[],
+                is_pilot=True,
+                starts_on=dt.date(2026, 9, 1),
+                length_months=6,
+                cadence="monthly",
+            ),
+        )
         program.start_matching()
         db.session.commit()
         return program.id
@@ -123,13 +145,19 @@ def sync_roster(app: Flask, designer: InTool) -> None:
     assert synced.status_code == 303, synced.text[:500]
     course_id = course_of(app, designer)
     with app.app_context():
-        waiting = db.session.scalars(sa.select(RosterSync.id).where(
-            RosterSync.course_id == course_id,
-            RosterSync.status == RosterSync.QUEUED)).all()
+        waiting = db.session.scalars(
+            sa.select(RosterSync.id).where(
+                RosterSync.course_id == course_id, RosterSync.status == RosterSync.QUEUED
+            )
+        ).all()
         for sync_id in waiting:
             run_roster_sync(sync_id)
-        assert db.session.scalars(sa.select(Membership).where(
-            Membership.course_id == course_id)).first() is not None
+        assert (
+            db.session.scalars(
+                sa.select(Membership).where(Membership.course_id == course_id)
+            ).first()
+            is not None
+        )
 
 
 def seeded_person(course_id: int, username: str) -> Person | None:
@@ -137,7 +165,8 @@ def seeded_person(course_id: int, username: str) -> Person | None:
     Person per flavour, and other tests may add namesakes with the same email)."""
     user = get_user(username)
     return db.session.scalars(
-        sa.select(Person).join(Membership, Membership.person_id == Person.id)
+        sa.select(Person)
+        .join(Membership, Membership.person_id == Person.id)
         .where(Membership.course_id == course_id, Person.sub.in_([user.uuid, str(user.id)]))
     ).one_or_none()
 
@@ -149,8 +178,9 @@ def member_id(app: Flask, course_id: int, username: str) -> int:
 
 def pairs_of(app: Flask, program_id: int) -> list[Pair]:
     with app.app_context():
-        rows = db.session.scalars(sa.select(Pair).where(Pair.program_id == program_id)
-                                  .order_by(Pair.id)).all()
+        rows = db.session.scalars(
+            sa.select(Pair).where(Pair.program_id == program_id).order_by(Pair.id)
+        ).all()
         db.session.expunge_all()
         return list(rows)
 
@@ -164,8 +194,11 @@ def assert_hard_rules_hold(app: Flask, program_id: int) -> None:
     """Every stored pair passes every hard rule, checked by the plain-Python reference."""
     with app.app_context():
         program = get_program(program_id)
-        pool = build_pool(program, mentor_ids={p.mentor_id for p in program.pairs},
-                          mentee_ids={p.mentee_id for p in program.pairs})
+        pool = build_pool(
+            program,
+            mentor_ids={p.mentor_id for p in program.pairs},
+            mentee_ids={p.mentee_id for p in program.pairs},
+        )
         people = {c.person_id: c for c in (*pool.mentors, *pool.mentees)}
         rules = program.matching_rules()
         assert program.pairs
@@ -181,6 +214,7 @@ def followed(who: InTool, response) -> str:
 
 # -- the story -----------------------------------------------------------------------------------
 
+
 def test_designer_matches_locks_reruns_publishes_and_the_learner_sees_why(
     spec: Platform, app: Flask, queue
 ) -> None:
@@ -191,8 +225,9 @@ def test_designer_matches_locks_reruns_publishes_and_the_learner_sees_why(
 
     learner = enter(spec, LEARNER)  # asked for the intake profile on launch
     assert learner.page.url.endswith(f"/programs/{program_id}/intake")
-    saved = learner.post(f"programs/{program_id}/intake", answers_for(learner.page.text),
-                         allow_redirects=False)
+    saved = learner.post(
+        f"programs/{program_id}/intake", answers_for(learner.page.text), allow_redirects=False
+    )
     assert saved.status_code == 303, saved.text[:800]
     fill_profiles(app, program_id, skip=("amara.okafor", "noah.fischer", "mateo.rossi"))
 
@@ -201,8 +236,9 @@ def test_designer_matches_locks_reruns_publishes_and_the_learner_sees_why(
     assert "Amara Okafor" in people.text and "Submitted" in people.text
     assert re.search(r"\d+ of \d+ learners have submitted their intake profile", people.text)
 
-    review = followed(designer, designer.post(f"programs/{program_id}/pairs/run",
-                                              allow_redirects=False))
+    review = followed(
+        designer, designer.post(f"programs/{program_id}/pairs/run", allow_redirects=False)
+    )
     assert "Matching finished" in review
     first = pairs_of(app, program_id)
     assert first and all(p.status == PairStatus.PROPOSED for p in first)
@@ -216,8 +252,9 @@ def test_designer_matches_locks_reruns_publishes_and_the_learner_sees_why(
 
     locked = designer.post(f"programs/{program_id}/pairs/{mine.id}/lock", allow_redirects=False)
     assert "Pair locked" in followed(designer, locked)
-    rerun = followed(designer, designer.post(f"programs/{program_id}/pairs/run",
-                                             allow_redirects=False))
+    rerun = followed(
+        designer, designer.post(f"programs/{program_id}/pairs/run", allow_redirects=False)
+    )
     assert "Matching finished" in rerun
     second = pairs_of(app, program_id)
     kept = next(p for p in second if p.id == mine.id)
@@ -227,8 +264,9 @@ def test_designer_matches_locks_reruns_publishes_and_the_learner_sees_why(
     confirm = designer.get(f"programs/{program_id}/pairs/publish")
     assert confirm.status_code == 200
     assert f"Publish {len(second)} pairs" in confirm.text
-    published = followed(designer, designer.post(f"programs/{program_id}/pairs/publish",
-                                                 allow_redirects=False))
+    published = followed(
+        designer, designer.post(f"programs/{program_id}/pairs/publish", allow_redirects=False)
+    )
     assert "Pairs published" in published
     assert {p.status for p in pairs_of(app, program_id)} == {PairStatus.ACTIVE}
     with app.app_context():
@@ -245,6 +283,7 @@ def test_designer_matches_locks_reruns_publishes_and_the_learner_sees_why(
 
 # -- the review actions over HTTP ---------------------------------------------------------------
 
+
 def test_review_page_is_accessible_and_offers_every_action(spec: Platform, app: Flask) -> None:
     designer = enter(spec)
     sync_roster(app, designer)
@@ -254,8 +293,10 @@ def test_review_page_is_accessible_and_offers_every_action(spec: Platform, app: 
 
     html = designer.get(f"programs/{program_id}/pairs").text
 
-    assert '<div class="table-wrap" role="region" aria-labelledby="pairs-caption" tabindex="0">' \
+    assert (
+        '<div class="table-wrap" role="region" aria-labelledby="pairs-caption" tabindex="0">'
         in html
+    )
     assert '<caption id="pairs-caption">' in html and '<th scope="col">Score</th>' in html
     assert html.count('data-testid="pair-row"') == len(pairs_of(app, program_id))
     pair = pairs_of(app, program_id)[0]
@@ -276,12 +317,14 @@ def test_veto_and_pair_by_hand_over_http(spec: Platform, app: Flask) -> None:
     designer.post(f"programs/{program_id}/pairs/run")
     pair = pairs_of(app, program_id)[0]
 
-    vetoed = designer.post(f"programs/{program_id}/pairs/{pair.id}/veto", {"confirmed": "yes"},
-                           allow_redirects=False)
+    vetoed = designer.post(
+        f"programs/{program_id}/pairs/{pair.id}/veto", {"confirmed": "yes"}, allow_redirects=False
+    )
     assert "Pair vetoed" in followed(designer, vetoed)
     designer.post(f"programs/{program_id}/pairs/run")
     assert (pair.mentor_id, pair.mentee_id) not in {
-        (p.mentor_id, p.mentee_id) for p in pairs_of(app, program_id)}
+        (p.mentor_id, p.mentee_id) for p in pairs_of(app, program_id)
+    }
 
     # The senior as mentor of the junior breaks the seniority rule: a reason is required.
     backwards = {"mentor": str(pair.mentee_id), "mentee": str(pair.mentor_id)}
@@ -291,9 +334,11 @@ def test_veto_and_pair_by_hand_over_http(spec: Platform, app: Flask) -> None:
     assert "is not 1 level more junior than" in refused.text
     assert 'id="manual-reason" name="override_reason"' in refused.text
     assert 'aria-invalid="true"' in refused.text
-    made = designer.post(f"programs/{program_id}/pairs/manual",
-                         {**backwards, "override_reason": "They asked for each other"},
-                         allow_redirects=False)
+    made = designer.post(
+        f"programs/{program_id}/pairs/manual",
+        {**backwards, "override_reason": "They asked for each other"},
+        allow_redirects=False,
+    )
     assert "Your pair is made and locked" in followed(designer, made)
     by_hand = next(p for p in pairs_of(app, program_id) if p.is_manual)
     assert (by_hand.mentor_id, by_hand.status) == (pair.mentee_id, PairStatus.LOCKED)
@@ -318,11 +363,13 @@ def test_a_big_cohort_is_matched_by_a_job_with_a_progress_page(
     assert pairs_of(app, program_id) == []
     with app.app_context():
         assert run_pending_jobs() >= 1
-        run = db.session.scalars(sa.select(MatchingRun)
-                                 .where(MatchingRun.program_id == program_id)).one()
+        run = db.session.scalars(
+            sa.select(MatchingRun).where(MatchingRun.program_id == program_id)
+        ).one()
         assert run.status == "done"
-    done = designer.http.get(urljoin(queued.url, queued.headers["Location"]), timeout=10,
-                             allow_redirects=False)
+    done = designer.http.get(
+        urljoin(queued.url, queued.headers["Location"]), timeout=10, allow_redirects=False
+    )
     assert done.status_code == 303 and "notice=ran" in done.headers["Location"]
     assert_hard_rules_hold(app, program_id)
 
@@ -330,8 +377,16 @@ def test_a_big_cohort_is_matched_by_a_job_with_a_progress_page(
 # -- who may see what ---------------------------------------------------------------------------
 
 DESIGNER_GETS = ("people", "pairs", "pairs/publish", "pairs/runs/1")
-DESIGNER_POSTS = ("pairs/run", "pairs/1/lock", "pairs/1/unlock", "pairs/1/veto",
-                  "pairs/manual", "pairs/publish", "pairs/rematch", "pairs/vetoes/1/lift")
+DESIGNER_POSTS = (
+    "pairs/run",
+    "pairs/1/lock",
+    "pairs/1/unlock",
+    "pairs/1/veto",
+    "pairs/manual",
+    "pairs/publish",
+    "pairs/rematch",
+    "pairs/vetoes/1/lift",
+)
 
 
 def test_a_learner_cannot_reach_the_designer_pairing_pages(spec: Platform, app: Flask) -> None:
@@ -361,8 +416,11 @@ def test_a_designer_of_another_course_cannot_touch_the_pairs(spec: Platform, app
         assert "Pilot course pairing" not in response.text
     for path in DESIGNER_POSTS:
         path = path.replace("pairs/1/", f"pairs/{pair.id}/")
-        data = {"mentor": str(pair.mentor_id), "mentee": str(pair.mentee_id),
-                "override_reason": "mine now"}
+        data = {
+            "mentor": str(pair.mentor_id),
+            "mentee": str(pair.mentee_id),
+            "override_reason": "mine now",
+        }
         assert other.post(f"programs/{program_id}/{path}", data).status_code == 404, path
     assert [(p.id, p.status) for p in pairs_of(app, program_id)] == before
     with app.app_context():
@@ -413,11 +471,13 @@ def test_the_partner_page_shows_only_what_the_partner_shares(spec: Platform, app
         amara = seeded_person(program.course_id, "amara.okafor").id
         pair = next(p for p in program.pairs if amara in (p.mentor_id, p.mentee_id))
         partner_id = pair.mentee_id if pair.mentor_id == amara else pair.mentor_id
-        partner = db.session.scalars(sa.select(Profile).filter_by(
-            program_id=program_id, person_id=partner_id)).one()
+        partner = db.session.scalars(
+            sa.select(Profile).filter_by(program_id=program_id, person_id=partner_id)
+        ).one()
         partner.consents_to_share = False
-        skill = db.session.scalars(sa.select(Skill.name).join(Skill.profile_links)
-                                   .where(Skill.program_id == program_id)).first()
+        skill = db.session.scalars(
+            sa.select(Skill.name).join(Skill.profile_links).where(Skill.program_id == program_id)
+        ).first()
         db.session.commit()
         email = db.session.get(Person, partner_id).email
     assert skill
@@ -428,8 +488,9 @@ def test_the_partner_page_shows_only_what_the_partner_shares(spec: Platform, app
     assert "Why you were matched" in text
 
     with app.app_context():
-        row = db.session.scalars(sa.select(Profile).filter_by(
-            program_id=program_id, person_id=partner_id)).one()
+        row = db.session.scalars(
+            sa.select(Profile).filter_by(program_id=program_id, person_id=partner_id)
+        ).one()
         row.consents_to_share = True
         db.session.commit()
     text = enter(spec, LEARNER).get("partner").text
@@ -453,11 +514,16 @@ def test_a_leaver_is_rematched_from_the_review_page(spec: Platform, app: Flask) 
         leaver_pair = min(pairs)
         leaver_id, orphan_id = pairs[leaver_pair]
         leaver = db.session.get(Person, leaver_id)
-        user = next(u for u in (get_user(s.username) for s in seeded_learners())
-                    if leaver.sub in (u.uuid, str(u.id)))
-        enrollment = db.session.scalars(sa.select(DemoEnrollment).where(
-            DemoEnrollment.user_id == user.id,
-            DemoEnrollment.course_id == get_course().id)).one()
+        user = next(
+            u
+            for u in (get_user(s.username) for s in seeded_learners())
+            if leaver.sub in (u.uuid, str(u.id))
+        )
+        enrollment = db.session.scalars(
+            sa.select(DemoEnrollment).where(
+                DemoEnrollment.user_id == user.id, DemoEnrollment.course_id == get_course().id
+            )
+        ).one()
         enrollment.status = "Inactive"
         db.session.commit()
         enrollment_id = enrollment.id
@@ -474,14 +540,16 @@ def test_a_leaver_is_rematched_from_the_review_page(spec: Platform, app: Flask) 
         assert all(after[i].status == PairStatus.ACTIVE for i in pairs if i != leaver_pair)
         [new] = [p for p in after.values() if p.id not in pairs]
         assert new.mentee_id == orphan_id and new.status == PairStatus.PROPOSED
-        published = designer.post(f"programs/{program_id}/pairs/publish",
-                                  allow_redirects=False)
+        published = designer.post(f"programs/{program_id}/pairs/publish", allow_redirects=False)
         assert "Pairs published" in followed(designer, published)
     finally:
         with app.app_context():
             row = db.session.get(DemoEnrollment, enrollment_id)
             row.status = "Active"
-            membership = db.session.scalars(sa.select(Membership).where(
-                Membership.course_id == course_id, Membership.person_id == leaver_id)).one()
+            membership = db.session.scalars(
+                sa.select(Membership).where(
+                    Membership.course_id == course_id, Membership.person_id == leaver_id
+                )
+            ).one()
             membership.status = "Active"
             db.session.commit()

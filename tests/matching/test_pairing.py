@@ -30,7 +30,11 @@ from tests.matching.pairing_support import Learner, make_cohort
 pytestmark = pytest.mark.usefixtures("app_ctx")
 
 SOCIAL, AI, STRATEGY, LEADERSHIP = (
-    "Social media", "AI and collaboration tools", "Strategy", "Leadership")
+    "Social media",
+    "AI and collaboration tools",
+    "Strategy",
+    "Leadership",
+)
 
 MIXED = [
     Learner("ana", 1, "Sales", offers=(SOCIAL, AI), wants=(STRATEGY,)),
@@ -79,13 +83,15 @@ def test_every_stored_pair_respects_the_hard_rules(rules: dict) -> None:
 
 
 def test_every_unmatched_person_is_stored_with_the_reason_in_words() -> None:
-    cohort = make_cohort([
-        Learner("ana", 1, offers=(SOCIAL,)),
-        Learner("ben", 5, wants=(SOCIAL,)),
-        Learner("cai", 6, languages=("French",)),
-        Learner("dee", 2, submitted=False),
-        Learner("eli", None),
-    ])
+    cohort = make_cohort(
+        [
+            Learner("ana", 1, offers=(SOCIAL,)),
+            Learner("ben", 5, wants=(SOCIAL,)),
+            Learner("cai", 6, languages=("French",)),
+            Learner("dee", 2, submitted=False),
+            Learner("eli", None),
+        ]
+    )
 
     run = run_matching(cohort.program)
 
@@ -98,12 +104,14 @@ def test_every_unmatched_person_is_stored_with_the_reason_in_words() -> None:
 
 
 def test_a_locked_pair_survives_a_re_run_that_would_choose_otherwise() -> None:
-    cohort = make_cohort([
-        Learner("ana", 1, offers=(SOCIAL,)),
-        Learner("ben", 1, offers=(AI,)),
-        Learner("fay", 5, wants=(SOCIAL,)),
-        Learner("gus", 5, wants=(AI,)),
-    ])
+    cohort = make_cohort(
+        [
+            Learner("ana", 1, offers=(SOCIAL,)),
+            Learner("ben", 1, offers=(AI,)),
+            Learner("fay", 5, wants=(SOCIAL,)),
+            Learner("gus", 5, wants=(AI,)),
+        ]
+    )
     run_matching(cohort.program)
     assert cohort.pairs() == {("ana", "fay"), ("ben", "gus")}
     kept, _ = pair_by_hand(cohort.program, cohort.id("ana"), cohort.id("gus"))
@@ -132,11 +140,13 @@ def test_locking_a_proposal_keeps_its_row_and_unlocking_lets_the_next_run_replac
 
 
 def test_a_vetoed_pair_is_never_proposed_again() -> None:
-    cohort = make_cohort([
-        Learner("ana", 1, offers=(SOCIAL,)),
-        Learner("ben", 1),
-        Learner("fay", 5, wants=(SOCIAL,)),
-    ])
+    cohort = make_cohort(
+        [
+            Learner("ana", 1, offers=(SOCIAL,)),
+            Learner("ben", 1),
+            Learner("fay", 5, wants=(SOCIAL,)),
+        ]
+    )
     run_matching(cohort.program)
     assert cohort.pairs() == {("ana", "fay")}
 
@@ -169,8 +179,12 @@ def test_a_pair_by_hand_that_breaks_a_rule_needs_a_written_reason() -> None:
     assert any("junior" in rule or "seniority" in rule for rule in refused.value.broken)
     assert ("fay", "gus") not in cohort.pairs()
 
-    pair, withdrawn = pair_by_hand(program, cohort.id("fay"), cohort.id("gus"),
-                                   override_reason="Gus asked for Fay's finance expertise")
+    pair, withdrawn = pair_by_hand(
+        program,
+        cohort.id("fay"),
+        cohort.id("gus"),
+        override_reason="Gus asked for Fay's finance expertise",
+    )
 
     assert pair.is_manual and pair.status == PairStatus.LOCKED and pair.rules_broken
     assert pair.override_reason == "Gus asked for Fay's finance expertise"
@@ -187,15 +201,22 @@ def test_a_pair_by_hand_within_the_rules_needs_no_reason_and_lifts_a_veto() -> N
 
     with pytest.raises(ManualPairNeedsReason):  # the veto is a rule too
         pair_by_hand(cohort.program, cohort.id("ana"), cohort.id("fay"))
-    pair, _ = pair_by_hand(cohort.program, cohort.id("ana"), cohort.id("fay"),
-                           override_reason="Vetoed by mistake")
+    pair, _ = pair_by_hand(
+        cohort.program, cohort.id("ana"), cohort.id("fay"), override_reason="Vetoed by mistake"
+    )
 
     assert pair.status == PairStatus.LOCKED and cohort.program.vetoes == []
 
 
 def test_a_pair_by_hand_refuses_people_already_in_a_locked_pair_or_not_taking_part() -> None:
-    cohort = make_cohort([Learner("ana", 1), Learner("ben", 1), Learner("fay", 5),
-                          Learner("zed", 6, submitted=False)])
+    cohort = make_cohort(
+        [
+            Learner("ana", 1),
+            Learner("ben", 1),
+            Learner("fay", 5),
+            Learner("zed", 6, submitted=False),
+        ]
+    )
     run_matching(cohort.program)
     lock_pair(next(iter(cohort.program.pairs)))
     locked = next(iter(cohort.program.pairs))
@@ -230,21 +251,26 @@ def test_matching_waits_for_the_intake_to_open() -> None:
 
 
 def test_one_leaver_is_rematched_without_disturbing_the_other_pairs() -> None:
-    cohort = make_cohort([
-        Learner("ana", 1, offers=(SOCIAL,)),
-        Learner("ben", 1, offers=(AI,)),
-        Learner("cai", 2, offers=(LEADERSHIP,)),
-        Learner("dee", 2),
-        Learner("fay", 5, wants=(SOCIAL,)),
-        Learner("gus", 5, wants=(AI,)),
-        Learner("hal", 6, wants=(LEADERSHIP,)),
-    ])
+    cohort = make_cohort(
+        [
+            Learner("ana", 1, offers=(SOCIAL,)),
+            Learner("ben", 1, offers=(AI,)),
+            Learner("cai", 2, offers=(LEADERSHIP,)),
+            Learner("dee", 2),
+            Learner("fay", 5, wants=(SOCIAL,)),
+            Learner("gus", 5, wants=(AI,)),
+            Learner("hal", 6, wants=(LEADERSHIP,)),
+        ]
+    )
     program = cohort.program
     run_matching(program)
     publish_pairs(program)
     assert cohort.pairs() == {("ana", "fay"), ("ben", "gus"), ("cai", "hal")}
-    untouched = {p.id: (p.mentor_id, p.mentee_id, p.score, p.status, p.activated_at)
-                 for p in program.pairs if p.mentor_id != cohort.id("ana")}
+    untouched = {
+        p.id: (p.mentor_id, p.mentee_id, p.score, p.status, p.activated_at)
+        for p in program.pairs
+        if p.mentor_id != cohort.id("ana")
+    }
 
     cohort.leave("ana")
     assert flag_leavers(cohort.course.id, [cohort.id("ana")]) == 1
@@ -257,8 +283,11 @@ def test_one_leaver_is_rematched_without_disturbing_the_other_pairs() -> None:
 
     assert cohort.pairs(PairStatus.PROPOSED) == {("dee", "fay")}
     assert not ended.needs_rematch and ended.end_reason == "Ana left the course"
-    assert {p.id: (p.mentor_id, p.mentee_id, p.score, p.status, p.activated_at)
-            for p in program.pairs if p.id in untouched} == untouched
+    assert {
+        p.id: (p.mentor_id, p.mentee_id, p.score, p.status, p.activated_at)
+        for p in program.pairs
+        if p.id in untouched
+    } == untouched
     assert run.kind == "rematch" and any("Ana" in note for note in run.notes)
     assert publish_pairs(program) == 1
     assert program.status == ProgramStatus.ACTIVE
@@ -266,8 +295,15 @@ def test_one_leaver_is_rematched_without_disturbing_the_other_pairs() -> None:
 
 
 def test_a_leaver_in_a_proposed_pair_is_rematched_before_publishing() -> None:
-    cohort = make_cohort([Learner("ana", 1), Learner("ben", 1), Learner("cai", 2),
-                          Learner("fay", 5), Learner("gus", 5)])
+    cohort = make_cohort(
+        [
+            Learner("ana", 1),
+            Learner("ben", 1),
+            Learner("cai", 2),
+            Learner("fay", 5),
+            Learner("gus", 5),
+        ]
+    )
     run_matching(cohort.program)
     lock_pair(cohort.program.pairs[0])
     before = cohort.pairs()
@@ -306,8 +342,9 @@ def test_leaving_members_of_another_course_changes_nothing() -> None:
 
 
 def test_the_roster_sync_signal_flags_the_leavers_pairs() -> None:
-    cohort = make_cohort([Learner("ana", 1), Learner("ben", 1), Learner("fay", 5),
-                          Learner("gus", 5)])
+    cohort = make_cohort(
+        [Learner("ana", 1), Learner("ben", 1), Learner("fay", 5), Learner("gus", 5)]
+    )
     run_matching(cohort.program)
     publish_pairs(cohort.program)
     leaver = cohort.key(cohort.program.pairs[0].mentor_id)

@@ -36,24 +36,36 @@ from tests.support.launching import LEARNER, Platform
 
 # -- values and validation ---------------------------------------------------------------------
 
-@pytest.mark.parametrize(("value", "unit", "expected"), [
-    ("3", "levels", 3.0), (" 6 ", "levels", 6.0), (4, "levels", 4.0), ("1", "levels", 1.0),
-    ("2,5", "years", 2.5), ("31", "years", 31.0), ("60", "years", 60.0),
-])
+
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        ("3", "levels", 3.0),
+        (" 6 ", "levels", 6.0),
+        (4, "levels", 4.0),
+        ("1", "levels", 1.0),
+        ("2,5", "years", 2.5),
+        ("31", "years", 31.0),
+        ("60", "years", 60.0),
+    ],
+)
 def test_seniority_values(value: object, unit: str, expected: float) -> None:
     assert parse_seniority(value, unit) == expected
 
 
-@pytest.mark.parametrize(("value", "unit", "words"), [
-    ("", "levels", "Give a career level"),
-    ("senior", "levels", "“senior” is not a career level"),
-    ("2.5", "levels", "whole number"),
-    ("7", "levels", "between 1 and 6"),
-    ("0", "levels", "between 1 and 6"),
-    ("-1", "years", "between 0 and 60"),
-    ("inf", "years", "between 0 and 60"),
-    ("nan", "levels", "between 1 and 6"),
-])
+@pytest.mark.parametrize(
+    ("value", "unit", "words"),
+    [
+        ("", "levels", "Give a career level"),
+        ("senior", "levels", "“senior” is not a career level"),
+        ("2.5", "levels", "whole number"),
+        ("7", "levels", "between 1 and 6"),
+        ("0", "levels", "between 1 and 6"),
+        ("-1", "years", "between 0 and 60"),
+        ("inf", "years", "between 0 and 60"),
+        ("nan", "levels", "between 1 and 6"),
+    ],
+)
 def test_bad_seniority_values(value: str, unit: str, words: str) -> None:
     with pytest.raises(FieldError, match=words):
         parse_seniority(value, unit)
@@ -69,16 +81,26 @@ def test_department_values() -> None:
 
 def test_tags_are_lower_case_and_unique() -> None:
     assert forms.split_tags("Podcasts, chess ;cycling,  podcasts ", limit=5) == [
-        "podcasts", "chess", "cycling"]
+        "podcasts",
+        "chess",
+        "cycling",
+    ]
     with pytest.raises(FieldError, match="at most 2"):
         forms.split_tags("a, b, c", limit=2)
 
 
 INTAKE = {
-    "seniority": "2", "department": "Marketing", "skills_offered": ["1", "2"],
-    "skills_wanted": ["3"], "interests": "Podcasts, cycling", "goals": [forms.LEARNING_GOALS[0]],
-    "languages": ["English"], "other_languages": "yoruba, french", "time_zone": "Europe/London",
-    "availability": ["mornings"], "open_to_other_department": "yes",
+    "seniority": "2",
+    "department": "Marketing",
+    "skills_offered": ["1", "2"],
+    "skills_wanted": ["3"],
+    "interests": "Podcasts, cycling",
+    "goals": [forms.LEARNING_GOALS[0]],
+    "languages": ["English"],
+    "other_languages": "yoruba, french",
+    "time_zone": "Europe/London",
+    "availability": ["mornings"],
+    "open_to_other_department": "yes",
     "consents_to_share": "on",
 }
 
@@ -91,8 +113,14 @@ def intake_form(**changes: object) -> MultiDict:
 
 
 def validate(form: MultiDict, **options: object):
-    settings = {"unit": "levels", "ask_seniority": True, "ask_department": True,
-                "skill_ids": {1, 2, 3}, "colleague_ids": {7, 8}, **options}
+    settings = {
+        "unit": "levels",
+        "ask_seniority": True,
+        "ask_department": True,
+        "skill_ids": {1, 2, 3},
+        "colleague_ids": {7, 8},
+        **options,
+    }
     intake = forms.IntakeForm(form, **settings)
     return (intake.answers if intake.validate() else None), intake.messages
 
@@ -107,31 +135,39 @@ def test_intake_values() -> None:
     assert answers.consents_to_share and not answers.is_champion
 
 
-@pytest.mark.parametrize(("changes", "field", "words"), [
-    ({"seniority": ""}, "seniority", "Give a career level"),
-    ({"seniority": "3.5"}, "seniority", "whole number"),
-    ({"department": ""}, "department", "Give a department"),
-    ({"manager_id": "99"}, "manager_id", "from the list"),
-    ({"manager_id": "x"}, "manager_id", "from the list"),
-    ({"skills_offered": []}, "skills_offered", "skill you can offer"),
-    ({"skills_wanted": ["42"]}, "skills_wanted", "like to learn"),
-    ({"goals": []}, "goals", "at least one learning goal"),
-    ({"languages": [], "other_languages": ""}, "languages", "at least one language"),
-    ({"other_languages": ",".join(f"l{i}" for i in range(11))}, "other_languages", "at most 10"),
-    ({"time_zone": "Mars/Olympus"}, "time_zone", "time zone"),
-    ({"time_zone": ""}, "time_zone", "time zone"),
-    ({"availability": []}, "availability", "when you could meet"),
-    ({"open_to_other_department": ""}, "open_to_other_department", "another department"),
-    ({"interests": "x" * 61}, "interests", "under 60 characters"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"seniority": ""}, "seniority", "Give a career level"),
+        ({"seniority": "3.5"}, "seniority", "whole number"),
+        ({"department": ""}, "department", "Give a department"),
+        ({"manager_id": "99"}, "manager_id", "from the list"),
+        ({"manager_id": "x"}, "manager_id", "from the list"),
+        ({"skills_offered": []}, "skills_offered", "skill you can offer"),
+        ({"skills_wanted": ["42"]}, "skills_wanted", "like to learn"),
+        ({"goals": []}, "goals", "at least one learning goal"),
+        ({"languages": [], "other_languages": ""}, "languages", "at least one language"),
+        (
+            {"other_languages": ",".join(f"l{i}" for i in range(11))},
+            "other_languages",
+            "at most 10",
+        ),
+        ({"time_zone": "Mars/Olympus"}, "time_zone", "time zone"),
+        ({"time_zone": ""}, "time_zone", "time zone"),
+        ({"availability": []}, "availability", "when you could meet"),
+        ({"open_to_other_department": ""}, "open_to_other_department", "another department"),
+        ({"interests": "x" * 61}, "interests", "under 60 characters"),
+    ],
+)
 def test_intake_errors(changes: dict, field: str, words: str) -> None:
     answers, errors = validate(intake_form(**changes))
     assert answers is None and words in errors[field]
 
 
 def test_seniority_and_department_not_asked_when_given() -> None:
-    answers, errors = validate(intake_form(seniority="", department=""),
-                               ask_seniority=False, ask_department=False)
+    answers, errors = validate(
+        intake_form(seniority="", department=""), ask_seniority=False, ask_department=False
+    )
     assert errors == {} and answers.seniority is None and answers.department is None
 
 
@@ -140,29 +176,38 @@ def test_a_goal_in_own_words_is_enough() -> None:
     assert errors == {} and answers.goal_note == "Learn to lead hybrid teams"
 
 
-@pytest.mark.parametrize(("unit", "custom", "expected"), [
-    ("levels", {"seniority_level": "2", "department": "Marketing"}, (2.0, "Marketing")),
-    ("years", {"years_experience": "31", "department": "Finance"}, (31.0, "Finance")),
-    ("levels", {"seniority_level": "senior", "department": ""}, (None, None)),
-    ("levels", {}, (None, None)),
-])
+@pytest.mark.parametrize(
+    ("unit", "custom", "expected"),
+    [
+        ("levels", {"seniority_level": "2", "department": "Marketing"}, (2.0, "Marketing")),
+        ("years", {"years_experience": "31", "department": "Finance"}, (31.0, "Finance")),
+        ("levels", {"seniority_level": "senior", "department": ""}, (None, None)),
+        ("levels", {}, (None, None)),
+    ],
+)
 def test_values_from_custom_claims(unit: str, custom: dict, expected: tuple) -> None:
-    program = Program(seniority_unit=unit, seniority_source="claim",
-                      seniority_claim="seniority_level" if unit == "levels"
-                      else "years_experience", department_claim="department")
+    program = Program(
+        seniority_unit=unit,
+        seniority_source="claim",
+        seniority_claim="seniority_level" if unit == "levels" else "years_experience",
+        department_claim="department",
+    )
     assert claim_values(program, custom) == expected
 
 
 # -- the intake over real launches ---------------------------------------------------------------
 
+
 def open_program(designer: InTool, **rules: str) -> int:
     program_id = create_program(designer)
     if rules:
-        saved = designer.post(f"programs/{program_id}/rules", {**RULES_FORM, **rules},
-                              allow_redirects=False)
+        saved = designer.post(
+            f"programs/{program_id}/rules", {**RULES_FORM, **rules}, allow_redirects=False
+        )
         assert saved.status_code == 303, saved.text[:500]
-    opened = designer.post(f"programs/{program_id}/status", {"action": "start_matching"},
-                           allow_redirects=False)
+    opened = designer.post(
+        f"programs/{program_id}/status", {"action": "start_matching"}, allow_redirects=False
+    )
     assert opened.status_code == 303
     return program_id
 
@@ -171,8 +216,11 @@ def answers_for(page_text: str, **changes: object) -> list[tuple[str, str]]:
     offered = re.findall(r'name="skills_offered" value="(\d+)"', page_text)
     wanted = re.findall(r'name="skills_wanted" value="(\d+)"', page_text)
     fields = {**INTAKE, "skills_offered": offered[:2], "skills_wanted": wanted[-1:], **changes}
-    return [(k, v) for k, values in fields.items()
-            for v in (values if isinstance(values, list) else [values])]
+    return [
+        (k, v)
+        for k, values in fields.items()
+        for v in (values if isinstance(values, list) else [values])
+    ]
 
 
 def profile_of(app: Flask, program_id: int, name: str) -> Profile | None:
@@ -180,17 +228,18 @@ def profile_of(app: Flask, program_id: int, name: str) -> Profile | None:
     email = name.lower().replace(" ", ".") + "@northwind.example"
     with app.app_context():
         profile = db.session.scalars(
-            sa.select(Profile).join(Person, Person.id == Profile.person_id)
+            sa.select(Profile)
+            .join(Person, Person.id == Profile.person_id)
             .where(Profile.program_id == program_id, Person.email == email)
-            .options(selectinload(Profile.skill_links).selectinload(ProfileSkill.skill))).first()
+            .options(selectinload(Profile.skill_links).selectinload(ProfileSkill.skill))
+        ).first()
         if profile is not None:
             _ = profile.skills_offered, profile.skills_wanted
             db.session.expunge_all()
         return profile
 
 
-def test_learner_fills_the_intake_once(spec: Platform, app: Flask,
-                                       forget_programs: None) -> None:  # noqa: F811
+def test_learner_fills_the_intake_once(spec: Platform, app: Flask, forget_programs: None) -> None:  # noqa: F811
     designer = enter(spec)
     program_id = open_program(designer)
 
@@ -198,23 +247,35 @@ def test_learner_fills_the_intake_once(spec: Platform, app: Flask,
     assert learner.page.url.endswith(f"/programs/{program_id}/intake")
     page = learner.page.text
     assert "Your profile for Digital reciprocity pilot" in page
-    for legend in ("Skills you can offer", "Skills you want to learn", "Your learning goals",
-                   "Languages you can meet in", "When you could usually meet",
-                   "Would you welcome a partner from another department?"):
+    for legend in (
+        "Skills you can offer",
+        "Skills you want to learn",
+        "Your learning goals",
+        "Languages you can meet in",
+        "When you could usually meet",
+        "Would you welcome a partner from another department?",
+    ):
         assert f"<legend>{legend}" in page
-    for label in ('for="seniority"', 'for="department"', 'for="manager_id"',
-                  'for="time_zone"', 'for="consents_to_share"', 'for="interests"'):
+    for label in (
+        'for="seniority"',
+        'for="department"',
+        'for="manager_id"',
+        'for="time_zone"',
+        'for="consents_to_share"',
+        'for="interests"',
+    ):
         assert label in page
     assert "Social media" in page and "Career navigation" in page
 
-    refused = learner.post(f"programs/{program_id}/intake",
-                           answers_for(page, skills_offered=[], time_zone="Nowhere/Town"))
+    refused = learner.post(
+        f"programs/{program_id}/intake",
+        answers_for(page, skills_offered=[], time_zone="Nowhere/Town"),
+    )
     assert refused.status_code == 422
     assert 'id="skills_offered-error"' in refused.text and 'id="time_zone-error"' in refused.text
     assert profile_of(app, program_id, "Amara Okafor") is None
 
-    saved = learner.post(f"programs/{program_id}/intake", answers_for(page),
-                         allow_redirects=False)
+    saved = learner.post(f"programs/{program_id}/intake", answers_for(page), allow_redirects=False)
     assert saved.status_code == 303, saved.text[:800]
     thanks = learner.http.get(urljoin(saved.url, saved.headers["Location"]), timeout=10)
     assert "your profile is saved" in thanks.text and "Update my profile" in thanks.text
@@ -239,17 +300,22 @@ def test_draft_program_asks_nothing(spec: Platform, forget_programs: None) -> No
     assert response.status_code == 409 and "not taking intake profiles" in response.text
 
 
-def test_seniority_and_department_from_custom_claims(spec: Platform, app: Flask,
-                                                     forget_programs: None) -> None:  # noqa: F811
+def test_seniority_and_department_from_custom_claims(
+    spec: Platform, app: Flask, forget_programs: None
+) -> None:  # noqa: F811
     designer = enter(spec)
-    program_id = open_program(designer, seniority_source="claim", seniority_unit="years",
-                              seniority_claim="years_experience", min_seniority_gap="5")
+    program_id = open_program(
+        designer,
+        seniority_source="claim",
+        seniority_unit="years",
+        seniority_claim="years_experience",
+        min_seniority_gap="5",
+    )
     learner = enter(spec, LEARNER)
     page = learner.page.text
     assert "3 years of experience" in page and "<strong>Marketing</strong>" in page
     assert 'id="seniority"' not in page and 'id="department"' not in page
-    saved = learner.post(f"programs/{program_id}/intake", answers_for(page),
-                         allow_redirects=False)
+    saved = learner.post(f"programs/{program_id}/intake", answers_for(page), allow_redirects=False)
     assert saved.status_code == 303, saved.text[:800]
     profile = profile_of(app, program_id, "Amara Okafor")
     assert (profile.seniority, profile.seniority_source) == (3.0, "claim")
@@ -265,19 +331,25 @@ def test_seniority_and_department_from_custom_claims(spec: Platform, app: Flask,
     assert (profile.seniority, profile.department) == (3.0, "Marketing")
 
 
-def test_intake_lists_only_the_learners_own_course(spec: Platform, app: Flask,
-                                                   forget_programs: None) -> None:  # noqa: F811
+def test_intake_lists_only_the_learners_own_course(
+    spec: Platform, app: Flask, forget_programs: None
+) -> None:  # noqa: F811
     designer = enter(spec)
     enter(spec, "liam.nguyen")
     program_id = open_program(designer)
     with app.app_context():
         launch = db.session.get(LaunchSession, designer.launch_id)
-        other = Course(platform_id=launch.platform_id, context_id=f"X-{uuid.uuid4().hex[:8]}",
-                       title="Another course")
-        outsider = Person(issuer="https://elsewhere.example", sub=uuid.uuid4().hex,
-                          name="Zed Outsider")
-        db.session.add_all([other, outsider, Membership(course=other, person=outsider,
-                                                         roles=["Learner"])])
+        other = Course(
+            platform_id=launch.platform_id,
+            context_id=f"X-{uuid.uuid4().hex[:8]}",
+            title="Another course",
+        )
+        outsider = Person(
+            issuer="https://elsewhere.example", sub=uuid.uuid4().hex, name="Zed Outsider"
+        )
+        db.session.add_all(
+            [other, outsider, Membership(course=other, person=outsider, roles=["Learner"])]
+        )
         db.session.commit()
         outsider_id = outsider.id
 
@@ -290,17 +362,19 @@ def test_intake_lists_only_the_learners_own_course(spec: Platform, app: Flask,
     with app.app_context():
         own_id = db.session.get(LaunchSession, learner.launch_id).person_id
     assert str(own_id) not in colleagues, "nobody reports to themselves"
-    refused = learner.post(f"programs/{program_id}/intake",
-                           answers_for(page, manager_id=str(outsider_id)))
+    refused = learner.post(
+        f"programs/{program_id}/intake", answers_for(page, manager_id=str(outsider_id))
+    )
     assert refused.status_code == 422 and "Choose your manager from the list" in refused.text
     assert "Zed Outsider" not in refused.text
 
     designer_page = designer.get(f"programs/{program_id}/").text
     assert "Zed Outsider" not in designer_page and "Liam Nguyen" in designer_page
     assert "Zed Outsider" not in designer.get(f"programs/{program_id}/rules").text
-    refused = designer.post(f"programs/{program_id}/do-not-pair",
-                            {"person_a": str(outsider_id), "person_b": colleagues_id(
-                                colleagues, "Liam Nguyen")})
+    refused = designer.post(
+        f"programs/{program_id}/do-not-pair",
+        {"person_a": str(outsider_id), "person_b": colleagues_id(colleagues, "Liam Nguyen")},
+    )
     assert refused.status_code == 422 and "Choose two people of this course" in refused.text
 
 
@@ -308,8 +382,7 @@ def colleagues_id(colleagues: dict[str, str], name: str) -> str:
     return next(pid for pid, n in colleagues.items() if n == name)
 
 
-def test_learner_of_another_course(spec: Platform, app: Flask,
-                                   forget_programs: None) -> None:  # noqa: F811
+def test_learner_of_another_course(spec: Platform, app: Flask, forget_programs: None) -> None:  # noqa: F811
     designer = enter(spec)
     program_id = open_program(designer)
     stranger = enter_other_course(spec, designer=False)

@@ -36,6 +36,7 @@ CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 
 # -- helpers shared by the matching page tests --------------------------------------------------
 
+
 @dataclass
 class InTool:
     """A browser inside the tool after a launch: GETs and POSTs under ``/s/<launch id>/``."""
@@ -52,8 +53,9 @@ class InTool:
     def get(self, path: str = "", **kwargs: Any) -> requests.Response:
         return self.http.get(self.url(path), timeout=10, **kwargs)
 
-    def post(self, path: str, data: dict | list | None = None, *, token: str | None = None,
-             **kwargs: Any) -> requests.Response:
+    def post(
+        self, path: str, data: dict | list | None = None, *, token: str | None = None, **kwargs: Any
+    ) -> requests.Response:
         fields = list(data.items()) if isinstance(data, dict) else list(data or [])
         fields.append(("csrf_token", token or self.token))
         return self.http.post(self.url(path), data=fields, timeout=10, **kwargs)
@@ -61,16 +63,18 @@ class InTool:
     @property
     def token(self) -> str:
         """The launch's CSRF token (an HMAC of the launch id, as the tool's forms carry)."""
-        return hmac.new(self.secret.encode(), f"launch:{self.launch_id}".encode(),
-                        hashlib.sha256).hexdigest()
+        return hmac.new(
+            self.secret.encode(), f"launch:{self.launch_id}".encode(), hashlib.sha256
+        ).hexdigest()
 
 
 def in_tool(platform: Platform, page: requests.Response) -> InTool:
     assert page.status_code == 200, page.text[:500]
     match = IN_TOOL.match(page.url)
     assert match, page.url
-    return InTool(match.group(1), match.group(2), requests.Session(), page,
-                  platform.app.config["SECRET_KEY"])
+    return InTool(
+        match.group(1), match.group(2), requests.Session(), page, platform.app.config["SECRET_KEY"]
+    )
 
 
 def enter(platform: Platform, user: str = DESIGNER) -> InTool:
@@ -78,8 +82,9 @@ def enter(platform: Platform, user: str = DESIGNER) -> InTool:
     return in_tool(platform, platform.launch(user))
 
 
-def enter_other_course(platform: Platform, *, designer: bool, context_id: str | None = None
-                       ) -> InTool:
+def enter_other_course(
+    platform: Platform, *, designer: bool, context_id: str | None = None
+) -> InTool:
     """A real launch whose context claim names another course (created on the fly)."""
     context_id = context_id or f"OTHER-{uuid.uuid4().hex[:8]}"
 
@@ -91,8 +96,9 @@ def enter_other_course(platform: Platform, *, designer: bool, context_id: str | 
     response = launch_with(platform, tamper)
     assert response.status_code == 303, response.text[:500]
     browser = requests.Session()
-    page = browser.get(requests.compat.urljoin(response.url, response.headers["Location"]),
-                       timeout=10)
+    page = browser.get(
+        requests.compat.urljoin(response.url, response.headers["Location"]), timeout=10
+    )
     return in_tool(platform, page)
 
 
@@ -136,9 +142,9 @@ def program_row(app: Flask, program_id: int) -> Program:
 
 # -- the model ---------------------------------------------------------------------------------
 
+
 def draft(**fields: Any) -> Program:
-    fields = {"status": "draft", "starts_on": dt.date(2026, 1, 31), "length_months": 6,
-              **fields}
+    fields = {"status": "draft", "starts_on": dt.date(2026, 1, 31), "length_months": 6, **fields}
     program = Program(title="P", purpose="Why", goals=[], **fields)
     program.skills.append(Skill(name="Social media", kind="digital"))
     return program
@@ -155,15 +161,18 @@ def test_program_moves_draft_matching_active_closed() -> None:
     assert program.status == "closed" and program.closed_at
 
 
-@pytest.mark.parametrize(("status", "change", "words"), [
-    ("draft", "activate", "only when matching; this one is draft"),
-    ("draft", "close", "only when active"),
-    ("matching", "start_matching", "only when draft"),
-    ("matching", "close", "only when active"),
-    ("active", "start_matching", "only when draft"),
-    ("closed", "activate", "only when matching; this one is closed"),
-    ("closed", "close", "only when active"),
-])
+@pytest.mark.parametrize(
+    ("status", "change", "words"),
+    [
+        ("draft", "activate", "only when matching; this one is draft"),
+        ("draft", "close", "only when active"),
+        ("matching", "start_matching", "only when draft"),
+        ("matching", "close", "only when active"),
+        ("active", "start_matching", "only when draft"),
+        ("closed", "activate", "only when matching; this one is closed"),
+        ("closed", "close", "only when active"),
+    ],
+)
 def test_program_refuses_other_status_changes(status: str, change: str, words: str) -> None:
     program = draft(status=status)
     with pytest.raises(DomainError, match=words):
@@ -185,15 +194,21 @@ def test_activation_needs_published_pairs() -> None:
         program.activate()
 
 
-@pytest.mark.parametrize(("status", "rules_editable", "editable"), [
-    ("draft", True, True), ("matching", True, True), ("active", False, True),
-    ("closed", False, False),
-])
-def test_what_can_change_in_each_status(status: str, rules_editable: bool,
-                                        editable: bool) -> None:
+@pytest.mark.parametrize(
+    ("status", "rules_editable", "editable"),
+    [
+        ("draft", True, True),
+        ("matching", True, True),
+        ("active", False, True),
+        ("closed", False, False),
+    ],
+)
+def test_what_can_change_in_each_status(status: str, rules_editable: bool, editable: bool) -> None:
     program = draft(status=status)
-    for check, allowed in ((program.ensure_rules_editable, rules_editable),
-                           (program.ensure_editable, editable)):
+    for check, allowed in (
+        (program.ensure_rules_editable, rules_editable),
+        (program.ensure_editable, editable),
+    ):
         if allowed:
             check()
         else:
@@ -201,13 +216,16 @@ def test_what_can_change_in_each_status(status: str, rules_editable: bool,
                 check()
 
 
-@pytest.mark.parametrize(("start", "months", "end"), [
-    (dt.date(2026, 1, 31), 3, dt.date(2026, 4, 30)),
-    (dt.date(2026, 8, 31), 6, dt.date(2027, 2, 28)),
-    (dt.date(2027, 8, 31), 6, dt.date(2028, 2, 29)),
-    (dt.date(2026, 3, 15), 12, dt.date(2027, 3, 15)),
-    (dt.date(2026, 7, 1), 6, dt.date(2027, 1, 1)),
-])
+@pytest.mark.parametrize(
+    ("start", "months", "end"),
+    [
+        (dt.date(2026, 1, 31), 3, dt.date(2026, 4, 30)),
+        (dt.date(2026, 8, 31), 6, dt.date(2027, 2, 28)),
+        (dt.date(2027, 8, 31), 6, dt.date(2028, 2, 29)),
+        (dt.date(2026, 3, 15), 12, dt.date(2027, 3, 15)),
+        (dt.date(2026, 7, 1), 6, dt.date(2027, 1, 1)),
+    ],
+)
 def test_program_end_date(start: dt.date, months: int, end: dt.date) -> None:
     assert draft(starts_on=start, length_months=months).ends_on == end
 
@@ -223,14 +241,18 @@ def test_pair_moves_proposed_locked_active_ended() -> None:
         pair.activate()
     pair.end("Mentee left the organisation", needs_rematch=True)
     assert (pair.status, pair.needs_rematch, pair.end_reason) == (
-        "ended", True, "Mentee left the organisation")
+        "ended",
+        True,
+        "Mentee left the organisation",
+    )
     with pytest.raises(DomainError):
         pair.end("again")
 
 
 def test_pair_breaking_rules_needs_a_reason() -> None:
-    pair = Pair(mentor_id=1, mentee_id=2, status="proposed", is_manual=True,
-                rules_broken=["both in Sales"])
+    pair = Pair(
+        mentor_id=1, mentee_id=2, status="proposed", is_manual=True, rules_broken=["both in Sales"]
+    )
     with pytest.raises(DomainError, match="both in Sales"):
         pair.lock()
     pair.override_reason = "They asked to work together on the Sales digital plan."
@@ -239,12 +261,18 @@ def test_pair_breaking_rules_needs_a_reason() -> None:
 
 
 def test_rules_for_the_engine_include_do_not_pair_and_vetoes() -> None:
-    program = draft(min_seniority_gap=2.0, seniority_unit="levels", exclude_same_department=True,
-                    respect_department_preference=True, exclude_same_reporting_line=False,
-                    require_shared_language=True, max_timezone_gap_hours=None,
-                    mentor_capacity=2, objective="maximin",
-                    weights={**forms.WEIGHT_LABELS.fromkeys(forms.WEIGHT_LABELS, 1.0),
-                             "mentor_offers": 50.0})
+    program = draft(
+        min_seniority_gap=2.0,
+        seniority_unit="levels",
+        exclude_same_department=True,
+        respect_department_preference=True,
+        exclude_same_reporting_line=False,
+        require_shared_language=True,
+        max_timezone_gap_hours=None,
+        mentor_capacity=2,
+        objective="maximin",
+        weights={**forms.WEIGHT_LABELS.fromkeys(forms.WEIGHT_LABELS, 1.0), "mentor_offers": 50.0},
+    )
     DoNotPair.between(program, 9, 4, "Conflict of interest")
     program.vetoes.append(PairVeto(mentor_id=3, mentee_id=7))
     rules = program.matching_rules(previous_pairs={(1, 2)}, locked_pairs={(5, 6)})
@@ -269,6 +297,7 @@ def test_do_not_pair_needs_two_people() -> None:
 
 # -- form validation ---------------------------------------------------------------------------
 
+
 def validate_program(data: MultiDict, **options: object):
     form = forms.ProgramForm(data, **options)
     return (form.values() if form.validate() else None), form.messages
@@ -284,20 +313,23 @@ def validate_catalogue(data: MultiDict, skill_ids: list[int], new_rows: int):
     return (form.changes() if form.validate() else None), form.messages
 
 
-@pytest.mark.parametrize(("changes", "field", "words"), [
-    ({"title": "  "}, "title", "Give the program a name"),
-    ({"title": "x" * 201}, "title", "at most 200 characters"),
-    ({"purpose": ""}, "purpose", "Say why the program exists"),
-    ({"metric-0": ""}, "metric-0", "how you will measure"),
-    ({"goal-0": ""}, "goal-0", "Name the goal"),
-    ({"goal-0": "", "metric-0": ""}, "goal-0", "at least one organisational goal"),
-    ({"starts_on": "1 September"}, "starts_on", "YYYY-MM-DD"),
-    ({"starts_on": ""}, "starts_on", "Give the start date"),
-    ({"length_months": "2"}, "length_months", "from 3 to 12"),
-    ({"length_months": "13"}, "length_months", "from 3 to 12"),
-    ({"length_months": "6.5"}, "length_months", "whole number"),
-    ({"cadence": "quarterly"}, "cadence", "at least monthly"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"title": "  "}, "title", "Give the program a name"),
+        ({"title": "x" * 201}, "title", "at most 200 characters"),
+        ({"purpose": ""}, "purpose", "Say why the program exists"),
+        ({"metric-0": ""}, "metric-0", "how you will measure"),
+        ({"goal-0": ""}, "goal-0", "Name the goal"),
+        ({"goal-0": "", "metric-0": ""}, "goal-0", "at least one organisational goal"),
+        ({"starts_on": "1 September"}, "starts_on", "YYYY-MM-DD"),
+        ({"starts_on": ""}, "starts_on", "Give the start date"),
+        ({"length_months": "2"}, "length_months", "from 3 to 12"),
+        ({"length_months": "13"}, "length_months", "from 3 to 12"),
+        ({"length_months": "6.5"}, "length_months", "whole number"),
+        ({"cadence": "quarterly"}, "cadence", "at least monthly"),
+    ],
+)
 def test_program_form_errors(changes: dict, field: str, words: str) -> None:
     values, errors = validate_program(MultiDict({**PROGRAM_FORM, **changes}))
     assert values is None
@@ -305,47 +337,77 @@ def test_program_form_errors(changes: dict, field: str, words: str) -> None:
 
 
 def test_program_form_values() -> None:
-    values, errors = validate_program(MultiDict({
-        **PROGRAM_FORM, "goal-3": " Boost   knowledge sharing ", "metric-3": "Posts per month",
-        "is_pilot": ""}))
+    values, errors = validate_program(
+        MultiDict(
+            {
+                **PROGRAM_FORM,
+                "goal-3": " Boost   knowledge sharing ",
+                "metric-3": "Posts per month",
+                "is_pilot": "",
+            }
+        )
+    )
     assert errors == {}
-    assert values.goals == [PROGRAM_FORM_GOAL, {"goal": "Boost knowledge sharing",
-                                                "metric": "Posts per month"}]
+    assert values.goals == [
+        PROGRAM_FORM_GOAL,
+        {"goal": "Boost knowledge sharing", "metric": "Posts per month"},
+    ]
     assert (values.starts_on, values.length_months, values.is_pilot) == (
-        dt.date(2026, 9, 1), 6, False)
+        dt.date(2026, 9, 1),
+        6,
+        False,
+    )
 
 
 PROGRAM_FORM_GOAL = {"goal": PROGRAM_FORM["goal-0"], "metric": PROGRAM_FORM["metric-0"]}
 RULES_FORM = {
-    "seniority_unit": "levels", "min_seniority_gap": "1", "seniority_source": "profile",
-    "seniority_claim": "seniority_level", "department_claim": "department",
-    "exclude_same_reporting_line": "on", "require_shared_language": "on",
-    "respect_department_preference": "on", "max_timezone_gap_hours": "",
-    "mentor_capacity": "1", "objective": "total",
+    "seniority_unit": "levels",
+    "min_seniority_gap": "1",
+    "seniority_source": "profile",
+    "seniority_claim": "seniority_level",
+    "department_claim": "department",
+    "exclude_same_reporting_line": "on",
+    "require_shared_language": "on",
+    "respect_department_preference": "on",
+    "max_timezone_gap_hours": "",
+    "mentor_capacity": "1",
+    "objective": "total",
     **{f"weight_{k}": "10" for k in forms.WEIGHT_LABELS},
 }
 
 
-@pytest.mark.parametrize(("changes", "field", "words"), [
-    ({"min_seniority_gap": "-1"}, "min_seniority_gap", "from 0 to 40"),
-    ({"min_seniority_gap": "one"}, "min_seniority_gap", "not a number"),
-    ({"seniority_source": "ldap"}, "seniority_source", "Choose where"),
-    ({"seniority_claim": "seniority level"}, "seniority_claim", "custom claim name"),
-    ({"mentor_capacity": "0"}, "mentor_capacity", "from 1 to 10"),
-    ({"max_timezone_gap_hours": "30"}, "max_timezone_gap_hours", "from 0 to 26"),
-    ({"objective": "greedy"}, "objective", "Choose an objective"),
-    ({"weight_language": "1001"}, "weight_language", "from 0 to 1000"),
-    ({"weight_timezone": "nan"}, "weight_timezone", "from 0 to 1000"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"min_seniority_gap": "-1"}, "min_seniority_gap", "from 0 to 40"),
+        ({"min_seniority_gap": "one"}, "min_seniority_gap", "not a number"),
+        ({"seniority_source": "ldap"}, "seniority_source", "Choose where"),
+        ({"seniority_claim": "seniority level"}, "seniority_claim", "custom claim name"),
+        ({"mentor_capacity": "0"}, "mentor_capacity", "from 1 to 10"),
+        ({"max_timezone_gap_hours": "30"}, "max_timezone_gap_hours", "from 0 to 26"),
+        ({"objective": "greedy"}, "objective", "Choose an objective"),
+        ({"weight_language": "1001"}, "weight_language", "from 0 to 1000"),
+        ({"weight_timezone": "nan"}, "weight_timezone", "from 0 to 1000"),
+    ],
+)
 def test_rules_form_errors(changes: dict, field: str, words: str) -> None:
     values, errors = validate_rules(MultiDict({**RULES_FORM, **changes}))
     assert values is None and words in errors[field]
 
 
 def test_rules_form_values() -> None:
-    values, errors = validate_rules(MultiDict({
-        **RULES_FORM, "seniority_source": "claim", "seniority_claim": "", "objective": "maximin",
-        "max_timezone_gap_hours": "3.5", "exclude_same_reporting_line": ""}))
+    values, errors = validate_rules(
+        MultiDict(
+            {
+                **RULES_FORM,
+                "seniority_source": "claim",
+                "seniority_claim": "",
+                "objective": "maximin",
+                "max_timezone_gap_hours": "3.5",
+                "exclude_same_reporting_line": "",
+            }
+        )
+    )
     assert errors == {}
     assert values.seniority_claim == "seniority_level"  # empty falls back to the default
     assert values.max_timezone_gap_hours == 3.5 and values.objective == "maximin"
@@ -353,13 +415,19 @@ def test_rules_form_values() -> None:
     assert values.weights["cross_department"] == 10.0
 
 
-@pytest.mark.parametrize(("form", "key", "words"), [
-    ({"skill-1": "Strategy", "skill-2": "strategy"}, "skill-2", "already in the catalogue"),
-    ({"skill-1": "", "skill-2": "Leadership"}, "skill-1", "or tick Remove"),
-    ({"skill-1": "Strategy", "skill-2": "Leadership", "new-0": "LEADERSHIP"}, "new-0",
-     "already in"),
-    ({"remove-1": "on", "remove-2": "on"}, "catalogue", "at least one skill"),
-])
+@pytest.mark.parametrize(
+    ("form", "key", "words"),
+    [
+        ({"skill-1": "Strategy", "skill-2": "strategy"}, "skill-2", "already in the catalogue"),
+        ({"skill-1": "", "skill-2": "Leadership"}, "skill-1", "or tick Remove"),
+        (
+            {"skill-1": "Strategy", "skill-2": "Leadership", "new-0": "LEADERSHIP"},
+            "new-0",
+            "already in",
+        ),
+        ({"remove-1": "on", "remove-2": "on"}, "catalogue", "at least one skill"),
+    ],
+)
 def test_catalogue_form_errors(form: dict, key: str, words: str) -> None:
     changes, errors = validate_catalogue(MultiDict(form), [1, 2], 3)
     assert changes is None and words in errors[key]
@@ -367,20 +435,32 @@ def test_catalogue_form_errors(form: dict, key: str, words: str) -> None:
 
 # -- the designer's pages ----------------------------------------------------------------------
 
-def test_designer_creates_and_edits_a_program(spec: Platform, app: Flask,
-                                              forget_programs: None) -> None:
+
+def test_designer_creates_and_edits_a_program(
+    spec: Platform, app: Flask, forget_programs: None
+) -> None:
     designer = enter(spec)
     assert "New program" in designer.page.text
     page = designer.get("programs/new")
     assert page.status_code == 200
-    for label in ('for="title"', 'for="purpose"', 'for="goal-0"', 'for="metric-0"',
-                  'for="starts_on"', 'for="length_months"', 'for="cadence"', 'for="is_pilot"'):
+    for label in (
+        'for="title"',
+        'for="purpose"',
+        'for="goal-0"',
+        'for="metric-0"',
+        'for="starts_on"',
+        'for="length_months"',
+        'for="cadence"',
+        'for="is_pilot"',
+    ):
         assert label in page.text
 
     refused = designer.post("programs/new", {**PROGRAM_FORM, "metric-0": "", "cadence": "yearly"})
     assert refused.status_code == 422
-    assert 'id="metric-0-error"' in refused.text and 'aria-describedby="metric-0-error"' in \
-        refused.text
+    assert (
+        'id="metric-0-error"' in refused.text
+        and 'aria-describedby="metric-0-error"' in refused.text
+    )
     assert "at least monthly" in refused.text
 
     program_id = create_program(designer)
@@ -389,12 +469,15 @@ def test_designer_creates_and_edits_a_program(spec: Platform, app: Flask,
     assert "Digital reciprocity pilot" in overview.text and "Draft" in overview.text
     assert "1 September 2026 to 1 March 2027" in overview.text
     program = program_row(app, program_id)
-    assert program.is_pilot and program.cadence == "monthly" and program.goals == [
-        PROGRAM_FORM_GOAL]
+    assert (
+        program.is_pilot and program.cadence == "monthly" and program.goals == [PROGRAM_FORM_GOAL]
+    )
 
-    edited = designer.post(f"programs/{program_id}/edit",
-                           {**PROGRAM_FORM, "length_months": "9", "cadence": "fortnightly"},
-                           allow_redirects=False)
+    edited = designer.post(
+        f"programs/{program_id}/edit",
+        {**PROGRAM_FORM, "length_months": "9", "cadence": "fortnightly"},
+        allow_redirects=False,
+    )
     assert edited.status_code == 303
     assert program_row(app, program_id).length_months == 9
     home = designer.get()
@@ -403,8 +486,11 @@ def test_designer_creates_and_edits_a_program(spec: Platform, app: Flask,
 
 def catalogue(app: Flask, program_id: int) -> list[Skill]:
     with app.app_context():
-        skills = db.session.scalars(sa.select(Skill).where(Skill.program_id == program_id)
-                                    .order_by(Skill.position, Skill.id)).all()
+        skills = db.session.scalars(
+            sa.select(Skill)
+            .where(Skill.program_id == program_id)
+            .order_by(Skill.position, Skill.id)
+        ).all()
         db.session.expunge_all()
         return list(skills)
 
@@ -415,8 +501,9 @@ def catalogue_form(skills: list[Skill]) -> dict[str, str]:
     return form
 
 
-def test_new_program_has_the_seeded_skill_catalogue(spec: Platform, app: Flask,
-                                                    forget_programs: None) -> None:
+def test_new_program_has_the_seeded_skill_catalogue(
+    spec: Platform, app: Flask, forget_programs: None
+) -> None:
     designer = enter(spec)
     program_id = create_program(designer)
     page = designer.get(f"programs/{program_id}/skills")
@@ -427,41 +514,61 @@ def test_new_program_has_the_seeded_skill_catalogue(spec: Platform, app: Flask,
 
     ids = {s.name: s.id for s in skills}
     form = catalogue_form(skills)
-    form.update({f"skill-{ids['Strategy']}": "Business strategy",
-                 f"remove-{ids['Current trends']}": "on",
-                 "new-0": "Podcasting", "new-kind-0": "digital"})
+    form.update(
+        {
+            f"skill-{ids['Strategy']}": "Business strategy",
+            f"remove-{ids['Current trends']}": "on",
+            "new-0": "Podcasting",
+            "new-kind-0": "digital",
+        }
+    )
     saved = designer.post(f"programs/{program_id}/skills", form, allow_redirects=False)
     assert saved.status_code == 303, saved.text[:800]
     names = [s.name for s in catalogue(app, program_id)]
     assert names[-1] == "Podcasting" and "Business strategy" in names
     assert "Current trends" not in names and "Strategy" not in names
 
-    duplicate = designer.post(f"programs/{program_id}/skills", {
-        **catalogue_form(catalogue(app, program_id)), "new-0": "podcasting"})
+    duplicate = designer.post(
+        f"programs/{program_id}/skills",
+        {**catalogue_form(catalogue(app, program_id)), "new-0": "podcasting"},
+    )
     assert duplicate.status_code == 422
     assert "“podcasting” is already in the catalogue" in duplicate.text
     assert 'aria-describedby="new-0-error"' in duplicate.text
     everything = {f"remove-{s.id}": "on" for s in catalogue(app, program_id)}
-    emptied = designer.post(f"programs/{program_id}/skills",
-                            {**catalogue_form(catalogue(app, program_id)), **everything})
+    emptied = designer.post(
+        f"programs/{program_id}/skills",
+        {**catalogue_form(catalogue(app, program_id)), **everything},
+    )
     assert emptied.status_code == 422 and "Keep at least one skill" in emptied.text
 
 
-def test_designer_sets_rules_and_status(spec: Platform, app: Flask,
-                                        forget_programs: None) -> None:
+def test_designer_sets_rules_and_status(spec: Platform, app: Flask, forget_programs: None) -> None:
     designer = enter(spec)
     program_id = create_program(designer)
     page = designer.get(f"programs/{program_id}/rules")
     assert page.status_code == 200
-    assert '<legend>Where seniority and department come from' in page.text
-    saved = designer.post(f"programs/{program_id}/rules", {
-        **RULES_FORM, "seniority_source": "claim", "seniority_claim": "years_experience",
-        "seniority_unit": "years", "min_seniority_gap": "5", "objective": "maximin",
-        "weight_cross_department": "25"}, allow_redirects=False)
+    assert "<legend>Where seniority and department come from" in page.text
+    saved = designer.post(
+        f"programs/{program_id}/rules",
+        {
+            **RULES_FORM,
+            "seniority_source": "claim",
+            "seniority_claim": "years_experience",
+            "seniority_unit": "years",
+            "min_seniority_gap": "5",
+            "objective": "maximin",
+            "weight_cross_department": "25",
+        },
+        allow_redirects=False,
+    )
     assert saved.status_code == 303, saved.text[:800]
     program = program_row(app, program_id)
     assert (program.seniority_source, program.seniority_claim, program.seniority_unit) == (
-        "claim", "years_experience", "years")
+        "claim",
+        "years_experience",
+        "years",
+    )
     assert program.min_seniority_gap == 5 and program.objective == "maximin"
     assert program.weights["cross_department"] == 25
     bad = designer.post(f"programs/{program_id}/rules", {**RULES_FORM, "mentor_capacity": "0"})
@@ -469,8 +576,9 @@ def test_designer_sets_rules_and_status(spec: Platform, app: Flask,
 
     refused = designer.post(f"programs/{program_id}/status", {"action": "activate"})
     assert refused.status_code == 409 and "only when matching" in refused.text
-    opened = designer.post(f"programs/{program_id}/status", {"action": "start_matching"},
-                           allow_redirects=False)
+    opened = designer.post(
+        f"programs/{program_id}/status", {"action": "start_matching"}, allow_redirects=False
+    )
     assert opened.status_code == 303
     assert program_row(app, program_id).status == "matching"
     no_pairs = designer.post(f"programs/{program_id}/status", {"action": "activate"})
@@ -487,23 +595,25 @@ def test_do_not_pair_list(spec: Platform, app: Flask, forget_programs: None) -> 
     ids = {name: pid for pid, name in people.items()}
     assert {"Liam Nguyen", "Priya Sharma"} <= set(ids)
     assert "Dana Whitfield" not in ids  # designers are not matched
-    pair = {"person_a": ids["Liam Nguyen"], "person_b": ids["Priya Sharma"],
-            "reason": "Siblings"}
+    pair = {"person_a": ids["Liam Nguyen"], "person_b": ids["Priya Sharma"], "reason": "Siblings"}
     added = designer.post(f"programs/{program_id}/do-not-pair", pair, allow_redirects=False)
     assert added.status_code == 303
     again = designer.post(f"programs/{program_id}/do-not-pair", pair)
     assert again.status_code == 422 and "already on the do-not-pair list" in again.text
-    same = designer.post(f"programs/{program_id}/do-not-pair",
-                         {**pair, "person_b": ids["Liam Nguyen"]})
+    same = designer.post(
+        f"programs/{program_id}/do-not-pair", {**pair, "person_b": ids["Liam Nguyen"]}
+    )
     assert same.status_code == 422 and "two different people" in same.text
     with app.app_context():
-        entry = db.session.scalars(sa.select(DoNotPair)
-                                   .where(DoNotPair.program_id == program_id)).one()
+        entry = db.session.scalars(
+            sa.select(DoNotPair).where(DoNotPair.program_id == program_id)
+        ).one()
         assert entry.reason == "Siblings" and entry.person_a_id < entry.person_b_id
         entry_id = entry.id
     assert "Liam Nguyen and Priya Sharma" in designer.get(f"programs/{program_id}/rules").text
-    removed = designer.post(f"programs/{program_id}/do-not-pair/{entry_id}/remove",
-                            allow_redirects=False)
+    removed = designer.post(
+        f"programs/{program_id}/do-not-pair/{entry_id}/remove", allow_redirects=False
+    )
     assert removed.status_code == 303
     with app.app_context():
         assert db.session.get(DoNotPair, entry_id) is None
@@ -512,17 +622,26 @@ def test_do_not_pair_list(spec: Platform, app: Flask, forget_programs: None) -> 
 def test_learner_cannot_open_designer_pages(spec: Platform, forget_programs: None) -> None:
     program_id = create_program(enter(spec))
     learner = enter(spec, "liam.nguyen")
-    for path in ("programs/", "programs/new", f"programs/{program_id}/",
-                 f"programs/{program_id}/rules", f"programs/{program_id}/import"):
+    for path in (
+        "programs/",
+        "programs/new",
+        f"programs/{program_id}/",
+        f"programs/{program_id}/rules",
+        f"programs/{program_id}/import",
+    ):
         assert learner.get(path).status_code == 403, path
-    assert learner.post(f"programs/{program_id}/status",
-                        {"action": "start_matching"}).status_code == 403
+    assert (
+        learner.post(f"programs/{program_id}/status", {"action": "start_matching"}).status_code
+        == 403
+    )
 
 
 # -- one course's designer and another course's program -------------------------------------
 
-def test_designer_of_another_course_cannot_touch_the_program(spec: Platform, app: Flask,
-                                                             forget_programs: None) -> None:
+
+def test_designer_of_another_course_cannot_touch_the_program(
+    spec: Platform, app: Flask, forget_programs: None
+) -> None:
     program_id = create_program(enter(spec), title="Pilot course program")
     other = enter_other_course(spec, designer=True)
     assert "Welcome" in other.page.text
@@ -532,13 +651,20 @@ def test_designer_of_another_course_cannot_touch_the_program(spec: Platform, app
         response = other.get(f"programs/{program_id}/{path}")
         assert response.status_code == 404, path
         assert "Pilot course program" not in response.text
-    for path, data in (("edit", PROGRAM_FORM), ("rules", RULES_FORM),
-                       ("status", {"action": "start_matching"}), ("skills", {}),
-                       ("do-not-pair", {"person_a": "1", "person_b": "2"}),
-                       ("do-not-pair/1/remove", {})):
+    for path, data in (
+        ("edit", PROGRAM_FORM),
+        ("rules", RULES_FORM),
+        ("status", {"action": "start_matching"}),
+        ("skills", {}),
+        ("do-not-pair", {"person_a": "1", "person_b": "2"}),
+        ("do-not-pair/1/remove", {}),
+    ):
         assert other.post(f"programs/{program_id}/{path}", data).status_code == 404, path
-    upload = other.post(f"programs/{program_id}/import", {"action": "import"},
-                        files={"file": ("a.csv", b"email,seniority\nx@y.z,3\n")})
+    upload = other.post(
+        f"programs/{program_id}/import",
+        {"action": "import"},
+        files={"file": ("a.csv", b"email,seniority\nx@y.z,3\n")},
+    )
     assert upload.status_code == 404
     program = program_row(app, program_id)
     assert program.status == "draft" and program.title == "Pilot course program"

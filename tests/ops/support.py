@@ -19,8 +19,9 @@ METRICS_TOKEN = "test-metrics-token"
 
 def scrape(tool_url: str, token: str = METRICS_TOKEN) -> dict[tuple[str, frozenset], float]:
     """Every sample of /metrics: (name, labels) → value."""
-    response = requests.get(f"{tool_url}/metrics", timeout=20,
-                            headers={"Authorization": f"Bearer {token}"})
+    response = requests.get(
+        f"{tool_url}/metrics", timeout=20, headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 200, response.text[:300]
     return {
         (sample.name, frozenset(sample.labels.items())): sample.value

@@ -73,28 +73,50 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     metrics_dir.mkdir()
     (metrics_dir / "counter_99999.db").write_bytes(b"left over from an earlier run")
     env = {
-        **os.environ, "RECIPROCAL_ENV": "development", "FLASK_APP": "lti_tool",
+        **os.environ,
+        "RECIPROCAL_ENV": "development",
+        "FLASK_APP": "lti_tool",
         "DATABASE_URL": f"sqlite:///{tmp / 'tool.sqlite3'}",
         "QUEUE_URL": f"sqlite:///{tmp / 'queue.sqlite3'}",
-        "TOOL_URL": "", "LMS_URL": "", "GUNICORN_ACCESS_LOG": "-", "LOG_LEVEL": "INFO",
-        "LOG_FORMAT": "json", "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-        "METRICS_TOKEN": METRICS_TOKEN, "METRICS_ALLOWED_NETWORKS": "",
+        "TOOL_URL": "",
+        "LMS_URL": "",
+        "GUNICORN_ACCESS_LOG": "-",
+        "LOG_LEVEL": "INFO",
+        "LOG_FORMAT": "json",
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        "METRICS_TOKEN": METRICS_TOKEN,
+        "METRICS_ALLOWED_NETWORKS": "",
     }
     prepared = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"]})
     with prepared.app_context():
         upgrade()
         seed_demo(tool, lms)
-        register_url = invite_url(f"{tool}/lti/register",
-                                  mint_invite(actor="tests", ttl=dt.timedelta(hours=1)).token)
+        register_url = invite_url(
+            f"{tool}/lti/register", mint_invite(actor="tests", ttl=dt.timedelta(hours=1)).token
+        )
         db.session.commit()
         db.engine.dispose()
     logs = [tmp / "stdout.log", tmp / "stderr.log"]
     with logs[0].open("w") as stdout, logs[1].open("w") as stderr:
         process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", str(ROOT / "config" / "gunicorn.conf.py"),
-             "--workers", "2", "--threads", "4", "--bind", f"127.0.0.1:{port}",
-             "--log-level", "info", "lti_tool:create_app()"],
-            env=env, cwd=ROOT, stdout=stdout, stderr=stderr,
+            [
+                str(BIN / "gunicorn"),
+                "-c",
+                str(ROOT / "config" / "gunicorn.conf.py"),
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "info",
+                "lti_tool:create_app()",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=stdout,
+            stderr=stderr,
         )
         try:
             wait_until_up(f"{tool}/healthz")
@@ -125,18 +147,24 @@ def test_metrics_sum_the_launches_of_both_workers(served: Served) -> None:
     for _ in range(4):  # whichever worker answers, the counts are the site's
         samples = scrape(served.tool)
         assert value(samples, "reciprocal_launches_total", outcome="accepted") == LAUNCHES
-        assert value(samples, "reciprocal_launch_duration_seconds_count",
-                     outcome="accepted") == LAUNCHES
-        assert value(samples, "reciprocal_outbound_request_duration_seconds_count",
-                     service="jwks") >= 1
+        assert (
+            value(samples, "reciprocal_launch_duration_seconds_count", outcome="accepted")
+            == LAUNCHES
+        )
+        assert (
+            value(samples, "reciprocal_outbound_request_duration_seconds_count", service="jwks")
+            >= 1
+        )
     refused = requests.get(f"{served.tool}/metrics", timeout=10)
     assert refused.status_code == 401
 
 
 def test_json_logs_carry_request_ids_and_no_launch_id(served: Served) -> None:
     launch_id = _launch(served)
-    assert requests.get(f"{served.tool}/s/{launch_id}/x%0AFORGED%20line", timeout=10)\
-        .status_code == 404
+    assert (
+        requests.get(f"{served.tool}/s/{launch_id}/x%0AFORGED%20line", timeout=10).status_code
+        == 404
+    )
     refused = requests.post(f"{served.tool}/lti/launch", data={"state": "nope"}, timeout=10)
     assert refused.status_code == 400
     request_id = refused.headers["X-Request-ID"]

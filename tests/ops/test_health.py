@@ -20,8 +20,9 @@ def test_healthz_answers_alive(live_server: LiveServer) -> None:
 
 
 def test_healthz_asks_nothing_of_the_database() -> None:
-    with tool_served(SQLALCHEMY_DATABASE_URI=f"postgresql+psycopg://x@127.0.0.1:{closed_port()}/x"
-                     ) as server:
+    with tool_served(
+        SQLALCHEMY_DATABASE_URI=f"postgresql+psycopg://x@127.0.0.1:{closed_port()}/x"
+    ) as server:
         response = requests.get(f"{server.tool_url}/healthz", timeout=10)
     assert response.status_code == 200
 
@@ -32,7 +33,9 @@ def test_readyz_is_ready_when_all_parts_answer(live_server: LiveServer) -> None:
     body = response.json()
     assert body["status"] == "ready" and body["failing"] == []
     assert {name: check["ok"] for name, check in body["checks"].items()} == {
-        "database": True, "queue": True, "signing_key": True,
+        "database": True,
+        "queue": True,
+        "signing_key": True,
     }
 
 
@@ -67,8 +70,9 @@ def test_readyz_fails_fast_on_a_hung_database() -> None:
 
 def test_readyz_names_an_unreachable_queue(database_url: str, app: Flask) -> None:
     """The shared database (migrated by ``app``), a Redis queue on a closed port."""
-    with tool_served(SQLALCHEMY_DATABASE_URI=database_url,
-                     QUEUE_URL=f"redis://127.0.0.1:{closed_port()}/0") as server:
+    with tool_served(
+        SQLALCHEMY_DATABASE_URI=database_url, QUEUE_URL=f"redis://127.0.0.1:{closed_port()}/0"
+    ) as server:
         response = requests.get(f"{server.tool_url}/readyz", timeout=10)
     assert response.status_code == 503, response.text
     body = response.json()

@@ -24,9 +24,7 @@ def metrics_token(app: Flask, monkeypatch: pytest.MonkeyPatch) -> str:
     return METRICS_TOKEN
 
 
-def test_metrics_are_refused_without_the_token(
-    live_server: LiveServer, metrics_token: str
-) -> None:
+def test_metrics_are_refused_without_the_token(live_server: LiveServer, metrics_token: str) -> None:
     url = f"{live_server.tool_url}/metrics"
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": metrics_token}):
         response = requests.get(url, headers=headers, timeout=10)
@@ -45,11 +43,13 @@ def test_metrics_are_off_when_nothing_allows_them(live_server: LiveServer) -> No
 
 
 def test_an_allowed_network_reads_metrics_without_a_token(database_url: str, app: Flask) -> None:
-    with tool_served(SQLALCHEMY_DATABASE_URI=database_url,
-                     METRICS_ALLOWED_NETWORKS="127.0.0.0/8") as server:
+    with tool_served(
+        SQLALCHEMY_DATABASE_URI=database_url, METRICS_ALLOWED_NETWORKS="127.0.0.0/8"
+    ) as server:
         assert requests.get(f"{server.tool_url}/metrics", timeout=10).status_code == 200
-    with tool_served(SQLALCHEMY_DATABASE_URI=database_url,
-                     METRICS_ALLOWED_NETWORKS="10.0.0.0/8") as server:
+    with tool_served(
+        SQLALCHEMY_DATABASE_URI=database_url, METRICS_ALLOWED_NETWORKS="10.0.0.0/8"
+    ) as server:
         assert requests.get(f"{server.tool_url}/metrics", timeout=10).status_code == 401
 
 
@@ -74,20 +74,38 @@ def test_a_launch_and_service_calls_show_in_the_metrics(
 
     after = scrape(live_server.tool_url)
     accepted = {"outcome": "accepted", "platform": platform_id}
-    assert value(after, "reciprocal_launches_total", **accepted) == \
-        value(before, "reciprocal_launches_total", **accepted) + 1
-    assert value(after, "reciprocal_launch_duration_seconds_count", **accepted) == \
-        value(before, "reciprocal_launch_duration_seconds_count", **accepted) + 1
-    assert value(after, "reciprocal_launch_duration_seconds_sum", **accepted) > \
-        value(before, "reciprocal_launch_duration_seconds_sum", **accepted)
+    assert (
+        value(after, "reciprocal_launches_total", **accepted)
+        == value(before, "reciprocal_launches_total", **accepted) + 1
+    )
+    assert (
+        value(after, "reciprocal_launch_duration_seconds_count", **accepted)
+        == value(before, "reciprocal_launch_duration_seconds_count", **accepted) + 1
+    )
+    assert value(after, "reciprocal_launch_duration_seconds_sum", **accepted) > value(
+        before, "reciprocal_launch_duration_seconds_sum", **accepted
+    )
     # The platform's JWKS was fetched by this launch or an earlier one of this process.
-    assert value(after, "reciprocal_outbound_request_duration_seconds_count",
-                 service="jwks", platform=platform_id) >= 1
+    assert (
+        value(
+            after,
+            "reciprocal_outbound_request_duration_seconds_count",
+            service="jwks",
+            platform=platform_id,
+        )
+        >= 1
+    )
     token = {"service": "token", "platform": platform_id}
-    assert value(after, "reciprocal_outbound_request_duration_seconds_count", **token) >= \
-        value(before, "reciprocal_outbound_request_duration_seconds_count", **token) + 1
-    assert value(after, "reciprocal_platform_info", platform=platform_id,
-                 issuer=f"{spec.lms_url}/spec") == 1
+    assert (
+        value(after, "reciprocal_outbound_request_duration_seconds_count", **token)
+        >= value(before, "reciprocal_outbound_request_duration_seconds_count", **token) + 1
+    )
+    assert (
+        value(
+            after, "reciprocal_platform_info", platform=platform_id, issuer=f"{spec.lms_url}/spec"
+        )
+        == 1
+    )
     assert value(after, "reciprocal_queue_reachable") == 1
     assert ("reciprocal_queue_depth", frozenset()) in after
     assert value(after, "reciprocal_grade_sends", state="waiting") == 0
@@ -107,23 +125,36 @@ def test_a_refused_launch_is_counted_by_the_step_that_refused_it(
     after = scrape(live_server.tool_url)
     assert value(after, "reciprocal_launches_total", **refused) == before + 1
     # A post without an id_token: refused before any platform is known.
-    no_token = requests.post(f"{live_server.tool_url}/lti/launch", data={"state": "x"},
-                             timeout=10)
+    no_token = requests.post(f"{live_server.tool_url}/lti/launch", data={"state": "x"}, timeout=10)
     assert no_token.status_code == 400
-    assert value(scrape(live_server.tool_url), "reciprocal_launches_total", outcome="refused",
-                 platform="unknown", reason="request") >= 1
+    assert (
+        value(
+            scrape(live_server.tool_url),
+            "reciprocal_launches_total",
+            outcome="refused",
+            platform="unknown",
+            reason="request",
+        )
+        >= 1
+    )
     assert not any(LEARNER in str(labels) for _, labels in after)  # no user data in labels
 
 
 def test_queue_depth_and_oldest_job_age(database_url: str, app: Flask, tmp_path) -> None:
     """Jobs waiting in a real queue (an SQLite file no worker reads) show with their age."""
-    with tool_served(SQLALCHEMY_DATABASE_URI=database_url, METRICS_TOKEN=METRICS_TOKEN,
-                     QUEUE_URL=f"sqlite:///{tmp_path / 'queue.sqlite3'}") as server:
+    with tool_served(
+        SQLALCHEMY_DATABASE_URI=database_url,
+        METRICS_TOKEN=METRICS_TOKEN,
+        QUEUE_URL=f"sqlite:///{tmp_path / 'queue.sqlite3'}",
+    ) as server:
         empty = scrape(server.tool_url)
         assert value(empty, "reciprocal_queue_depth") == 0
         assert value(empty, "reciprocal_queue_oldest_job_age_seconds") == 0
-        send = next(task for task in jobs_of(server.app).tasks.values()
-                    if issubclass(task.task_class, TimedTask))  # not a periodic one
+        send = next(
+            task
+            for task in jobs_of(server.app).tasks.values()
+            if issubclass(task.task_class, TimedTask)
+        )  # not a periodic one
         send(0)
         time.sleep(0.3)
         send(0)

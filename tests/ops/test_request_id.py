@@ -26,24 +26,30 @@ def test_an_error_page_shows_the_request_id(live_server: LiveServer) -> None:
 
 
 def test_a_json_error_carries_the_proxy_request_id(live_server: LiveServer) -> None:
-    response = requests.post(f"{live_server.tool_url}/lti/launch", timeout=10,
-                             headers={"Accept": "application/json",
-                                      "X-Request-ID": "4f2c9a1e-proxy-0001"})
+    response = requests.post(
+        f"{live_server.tool_url}/lti/launch",
+        timeout=10,
+        headers={"Accept": "application/json", "X-Request-ID": "4f2c9a1e-proxy-0001"},
+    )
     assert response.status_code == 400
     assert response.headers["X-Request-ID"] == "4f2c9a1e-proxy-0001"
     assert response.json()["request_id"] == "4f2c9a1e-proxy-0001"
 
 
-@pytest.mark.parametrize("incoming", [
-    "short",
-    "a" * 65,
-    "id with spaces and\ttabs",
-    "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl",  # a token is not an id
-    "/s/some-launch-id/home",
-])
+@pytest.mark.parametrize(
+    "incoming",
+    [
+        "short",
+        "a" * 65,
+        "id with spaces and\ttabs",
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl",  # a token is not an id
+        "/s/some-launch-id/home",
+    ],
+)
 def test_an_insane_incoming_request_id_is_replaced(live_server: LiveServer, incoming: str) -> None:
-    response = requests.get(f"{live_server.tool_url}/healthz", timeout=10,
-                            headers={"X-Request-ID": incoming})
+    response = requests.get(
+        f"{live_server.tool_url}/healthz", timeout=10, headers={"X-Request-ID": incoming}
+    )
     assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])
 
 
@@ -73,9 +79,12 @@ def test_json_log_lines_carry_the_request_id_and_no_launch_id(
     launch_id = launch_id_of(page.url)
     # The LMS reports an error whose text tries to log a launch id and forge a line.
     response = requests.post(
-        f"{live_server.tool_url}/lti/launch", timeout=10,
-        data={"error": "bad_request",
-              "error_description": f"see /s/{launch_id}/home\nERROR forged line"},
+        f"{live_server.tool_url}/lti/launch",
+        timeout=10,
+        data={
+            "error": "bad_request",
+            "error_description": f"see /s/{launch_id}/home\nERROR forged line",
+        },
     )
     assert response.status_code == 400
     request_id = response.headers["X-Request-ID"]

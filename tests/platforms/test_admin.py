@@ -55,8 +55,13 @@ def test_form_without_csrf_token_is_refused(client: FlaskClient) -> None:
 def test_dashboard_shows_values_to_paste(client: FlaskClient) -> None:
     sign_in(client)
     html = client.get("/admin/").get_data(as_text=True)
-    for path in ("/lti/register", "/lti/canvas.json", "/lti/login", "/lti/launch",
-                 "/.well-known/jwks.json"):
+    for path in (
+        "/lti/register",
+        "/lti/canvas.json",
+        "/lti/login",
+        "/lti/launch",
+        "/.well-known/jwks.json",
+    ):
         assert path in html
     assert "BEGIN PRIVATE KEY" not in html
 
@@ -87,8 +92,11 @@ def test_add_platform_validates_then_saves(client: FlaskClient, app: Flask) -> N
     )
     assert good.status_code == 303
     with app.app_context():
-        platform = db.session.scalars(sa.select(Platform).where(Platform.issuer == issuer)
-                                      .options(selectinload(Platform.deployments))).one()
+        platform = db.session.scalars(
+            sa.select(Platform)
+            .where(Platform.issuer == issuer)
+            .options(selectinload(Platform.deployments))
+        ).one()
         assert sorted(d.deployment_id for d in platform.deployments) == ["3", "4"]
         assert all(d.is_active for d in platform.deployments)
 
@@ -96,8 +104,11 @@ def test_add_platform_validates_then_saves(client: FlaskClient, app: Flask) -> N
 def test_pending_deployment_can_be_approved(client: FlaskClient, app: Flask) -> None:
     with app.app_context():
         platform = Platform(
-            name="Pending test", issuer=f"https://p-{uuid.uuid4().hex[:6]}.example",
-            client_id="c", auth_login_url="https://x/a", auth_token_url="https://x/t",
+            name="Pending test",
+            issuer=f"https://p-{uuid.uuid4().hex[:6]}.example",
+            client_id="c",
+            auth_login_url="https://x/a",
+            auth_token_url="https://x/t",
             key_set_url="https://x/k",
         )
         db.session.add(platform)
@@ -108,13 +119,17 @@ def test_pending_deployment_can_be_approved(client: FlaskClient, app: Flask) -> 
         deployment_pk = deployment.id
     token = sign_in(client)
     assert "77" in client.get("/admin/").get_data(as_text=True)
-    response = client.post(f"/admin/deployments/{deployment_pk}/approve",
-                           data={"csrf_token": token})
+    response = client.post(
+        f"/admin/deployments/{deployment_pk}/approve", data={"csrf_token": token}
+    )
     assert response.status_code == 303
     with app.app_context():
         assert db.session.get(Deployment, deployment_pk).status == "active"
-    again = client.post(f"/admin/deployments/{deployment_pk}/approve", data={"csrf_token": token},
-                        headers={"Accept": "application/json"})
+    again = client.post(
+        f"/admin/deployments/{deployment_pk}/approve",
+        data={"csrf_token": token},
+        headers={"Accept": "application/json"},
+    )
     assert again.status_code == 409
     assert "already active" in again.get_json()["message"]
 
@@ -122,7 +137,9 @@ def test_pending_deployment_can_be_approved(client: FlaskClient, app: Flask) -> 
 @pytest.mark.parametrize("missing", ["--issuer", "--jwks-url"])
 def test_platforms_add_cli_requires_values(runner: FlaskCliRunner, missing: str) -> None:
     args = {
-        "--name": "Canvas", "--issuer": "https://canvas.instructure.com", "--client-id": "1000",
+        "--name": "Canvas",
+        "--issuer": "https://canvas.instructure.com",
+        "--client-id": "1000",
         "--auth-url": "https://sso.canvaslms.com/api/lti/authorize_redirect",
         "--token-url": "https://school.instructure.com/login/oauth2/token",
         "--jwks-url": "https://sso.canvaslms.com/api/lti/security/jwks",
@@ -135,24 +152,42 @@ def test_platforms_add_cli_requires_values(runner: FlaskCliRunner, missing: str)
 
 def test_platforms_add_cli_saves(runner: FlaskCliRunner, app: Flask) -> None:
     client_id = uuid.uuid4().hex[:8]
-    result = runner.invoke(args=[
-        "platforms", "add", "--name", "Canvas", "--issuer", "https://canvas.instructure.com",
-        "--client-id", client_id,
-        "--auth-url", "https://sso.canvaslms.com/api/lti/authorize_redirect",
-        "--token-url", "https://school.instructure.com/login/oauth2/token",
-        "--jwks-url", "https://sso.canvaslms.com/api/lti/security/jwks",
-        "--deployment-id", "1:abc",
-    ])
+    result = runner.invoke(
+        args=[
+            "platforms",
+            "add",
+            "--name",
+            "Canvas",
+            "--issuer",
+            "https://canvas.instructure.com",
+            "--client-id",
+            client_id,
+            "--auth-url",
+            "https://sso.canvaslms.com/api/lti/authorize_redirect",
+            "--token-url",
+            "https://school.instructure.com/login/oauth2/token",
+            "--jwks-url",
+            "https://sso.canvaslms.com/api/lti/security/jwks",
+            "--deployment-id",
+            "1:abc",
+        ]
+    )
     assert result.exit_code == 0, result.output
     listing = runner.invoke(args=["platforms", "list"]).output
     assert client_id in listing and "1:abc (active)" in listing
 
 
 def _platform_form(token: str, issuer: str, key_set_url: str, client_id: str = "abc123") -> dict:
-    return {"csrf_token": token, "name": "Moodle (prod)", "issuer": issuer, "client_id": client_id,
-            "auth_login_url": issuer + "/mod/lti/auth.php",
-            "auth_token_url": issuer + "/mod/lti/token.php", "key_set_url": key_set_url,
-            "deployment_ids": "3"}
+    return {
+        "csrf_token": token,
+        "name": "Moodle (prod)",
+        "issuer": issuer,
+        "client_id": client_id,
+        "auth_login_url": issuer + "/mod/lti/auth.php",
+        "auth_token_url": issuer + "/mod/lti/token.php",
+        "key_set_url": key_set_url,
+        "deployment_ids": "3",
+    }
 
 
 def test_add_form_never_overwrites_a_platform(client: FlaskClient, app: Flask) -> None:
@@ -160,10 +195,16 @@ def test_add_form_never_overwrites_a_platform(client: FlaskClient, app: Flask) -
     key set URL. Refused (409) with a link to edit the platform; nothing changes."""
     token = sign_in(client)
     issuer = f"https://moodle-{uuid.uuid4().hex[:6]}.example.edu"
-    assert client.post("/admin/platforms/new", data=_platform_form(
-        token, issuer, issuer + "/mod/lti/certs.php")).status_code == 303
-    attack = client.post("/admin/platforms/new", data=_platform_form(
-        token, issuer, "https://attacker.example/jwks"))
+    assert (
+        client.post(
+            "/admin/platforms/new",
+            data=_platform_form(token, issuer, issuer + "/mod/lti/certs.php"),
+        ).status_code
+        == 303
+    )
+    attack = client.post(
+        "/admin/platforms/new", data=_platform_form(token, issuer, "https://attacker.example/jwks")
+    )
     assert attack.status_code == 409
     text = attack.get_data(as_text=True)
     assert "already registered" in text and "Nothing was saved or changed" in text
@@ -174,8 +215,7 @@ def test_add_form_never_overwrites_a_platform(client: FlaskClient, app: Flask) -
     assert f'href="/admin/platforms/{platform_id}/edit"' in text
 
 
-def test_edit_page_changes_endpoints_explicitly_and_audits(client: FlaskClient,
-                                                          app: Flask) -> None:
+def test_edit_page_changes_endpoints_explicitly_and_audits(client: FlaskClient, app: Flask) -> None:
     from lti_tool.core.audit import AuditEvent
 
     token = sign_in(client)
@@ -188,10 +228,14 @@ def test_edit_page_changes_endpoints_explicitly_and_audits(client: FlaskClient,
         platform_id = platform.id
     page = client.get(f"/admin/platforms/{platform_id}/edit").get_data(as_text=True)
     assert issuer + "/certs" in page and "Every change is recorded" in page
-    form = {"csrf_token": token, "name": "Moodle (prod)",
-            "auth_login_url": issuer + "/mod/lti/auth.php",
-            "auth_token_url": issuer + "/mod/lti/token.php",
-            "key_set_url": issuer + "/mod/lti/certs-new.php", "auth_audience": ""}
+    form = {
+        "csrf_token": token,
+        "name": "Moodle (prod)",
+        "auth_login_url": issuer + "/mod/lti/auth.php",
+        "auth_token_url": issuer + "/mod/lti/token.php",
+        "key_set_url": issuer + "/mod/lti/certs-new.php",
+        "auth_audience": "",
+    }
     bad = client.post(f"/admin/platforms/{platform_id}/edit", data={**form, "key_set_url": "x"})
     assert bad.status_code == 422 and "Enter a full URL" in bad.get_data(as_text=True)
     assert client.post(f"/admin/platforms/{platform_id}/edit", data=form).status_code == 303
@@ -199,12 +243,16 @@ def test_edit_page_changes_endpoints_explicitly_and_audits(client: FlaskClient,
         platform = db.session.get(Platform, platform_id)
         assert platform.key_set_url == issuer + "/mod/lti/certs-new.php"
         assert platform.jwks_json is None  # keys of the old URL are not trusted any more
-        event = db.session.scalars(sa.select(AuditEvent).where(
-            AuditEvent.action == "platform.edited",
-            AuditEvent.subject.contains(f"platform {platform_id} "))).one()
+        event = db.session.scalars(
+            sa.select(AuditEvent).where(
+                AuditEvent.action == "platform.edited",
+                AuditEvent.subject.contains(f"platform {platform_id} "),
+            )
+        ).one()
         assert event.actor == "tool admin (admin secret)"
-        assert event.details["changes"] == {"key_set_url": {
-            "old": issuer + "/certs", "new": issuer + "/mod/lti/certs-new.php"}}
+        assert event.details["changes"] == {
+            "key_set_url": {"old": issuer + "/certs", "new": issuer + "/mod/lti/certs-new.php"}
+        }
         assert event.details["endpoints_changed"] == ["key_set_url"]
     assert "platform.edited" in client.get("/admin/").get_data(as_text=True)
 
@@ -214,49 +262,79 @@ def test_admin_mints_a_registration_url_shown_once(client: FlaskClient, app: Fla
     from lti_tool.platforms.models import RegistrationInvite
 
     token = sign_in(client)
-    made = client.post("/admin/invites", data={"csrf_token": token,
-                                               "issuer": "https://moodle.example.edu/"})
+    made = client.post(
+        "/admin/invites", data={"csrf_token": token, "issuer": "https://moodle.example.edu/"}
+    )
     assert made.status_code == 201
     text = made.get_data(as_text=True)
-    invite = re.search(r'value="http://127\.0\.0\.1(?::\d+)?/lti/register\?invite=([\w-]+)"',
-                       text)
+    invite = re.search(r'value="http://127\.0\.0\.1(?::\d+)?/lti/register\?invite=([\w-]+)"', text)
     assert invite, text
     assert "only for the LMS <code>https://moodle.example.edu</code>" in text
     with app.app_context():
-        row = db.session.scalars(sa.select(RegistrationInvite).where(
-            RegistrationInvite.token_hash == hash_token(invite.group(1)))).one()
+        row = db.session.scalars(
+            sa.select(RegistrationInvite).where(
+                RegistrationInvite.token_hash == hash_token(invite.group(1))
+            )
+        ).one()
         assert row.issuer == "https://moodle.example.edu"
         assert 6.9 < (row.expires_at - row.created_at).total_seconds() / 86400 <= 7
     dashboard = client.get("/admin/").get_data(as_text=True)
     assert invite.group(1) not in dashboard and "invite.minted" in dashboard
     revoked = client.post(f"/admin/invites/{row.id}/revoke", data={"csrf_token": token})
     assert revoked.status_code == 303
-    again = client.post(f"/admin/invites/{row.id}/revoke", data={"csrf_token": token},
-                        headers={"Accept": "application/json"})
+    again = client.post(
+        f"/admin/invites/{row.id}/revoke",
+        data={"csrf_token": token},
+        headers={"Accept": "application/json"},
+    )
     assert again.status_code == 409
 
 
-def test_platforms_invite_cli(runner: FlaskCliRunner, app: Flask,
-                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_platforms_invite_cli(
+    runner: FlaskCliRunner, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(app.config, "TOOL_BASE_URL", None)
-    result = runner.invoke(args=["platforms", "invite", "--tool-url", "https://tool.example/",
-                                 "--issuer", "https://canvas.instructure.com", "--days", "2"])
+    result = runner.invoke(
+        args=[
+            "platforms",
+            "invite",
+            "--tool-url",
+            "https://tool.example/",
+            "--issuer",
+            "https://canvas.instructure.com",
+            "--days",
+            "2",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "works once, only for https://canvas.instructure.com" in result.output
-    assert re.search(r"^https://tool\.example/lti/register\?invite=[\w-]{40,}$", result.output,
-                     re.M)
-    quiet = runner.invoke(args=["platforms", "invite", "--tool-url", "https://t.example",
-                                "--quiet"])
+    assert re.search(
+        r"^https://tool\.example/lti/register\?invite=[\w-]{40,}$", result.output, re.M
+    )
+    quiet = runner.invoke(
+        args=["platforms", "invite", "--tool-url", "https://t.example", "--quiet"]
+    )
     assert quiet.output.startswith("https://t.example/lti/register?invite=")
     assert runner.invoke(args=["platforms", "invite"]).exit_code != 0  # no tool URL known
 
 
 def test_platforms_add_cli_refuses_an_existing_platform(runner: FlaskCliRunner) -> None:
-    args = ["platforms", "add", "--name", "Canvas", "--issuer", "https://canvas.instructure.com",
-            "--client-id", uuid.uuid4().hex[:8],
-            "--auth-url", "https://sso.canvaslms.com/api/lti/authorize_redirect",
-            "--token-url", "https://school.instructure.com/login/oauth2/token",
-            "--jwks-url", "https://sso.canvaslms.com/api/lti/security/jwks"]
+    args = [
+        "platforms",
+        "add",
+        "--name",
+        "Canvas",
+        "--issuer",
+        "https://canvas.instructure.com",
+        "--client-id",
+        uuid.uuid4().hex[:8],
+        "--auth-url",
+        "https://sso.canvaslms.com/api/lti/authorize_redirect",
+        "--token-url",
+        "https://school.instructure.com/login/oauth2/token",
+        "--jwks-url",
+        "https://sso.canvaslms.com/api/lti/security/jwks",
+    ]
     assert runner.invoke(args=args).exit_code == 0
     again = runner.invoke(args=[*args[:-1], "https://attacker.example/jwks"])
     assert again.exit_code != 0

@@ -37,20 +37,30 @@ class LmsAdmin:
     csrf: str
 
     def get(self, path: str) -> requests.Response:
-        return self.session.get(f"{self.base}{path}", params={"launch": self.launch_id},
-                                allow_redirects=False, timeout=10)
+        return self.session.get(
+            f"{self.base}{path}",
+            params={"launch": self.launch_id},
+            allow_redirects=False,
+            timeout=10,
+        )
 
     def post(self, path: str, **data: Any) -> requests.Response:
         return self.session.post(
-            f"{self.base}{path}", allow_redirects=False, timeout=10,
-            data={"launch": self.launch_id, "csrf_token": self.csrf, **data})
+            f"{self.base}{path}",
+            allow_redirects=False,
+            timeout=10,
+            data={"launch": self.launch_id, "csrf_token": self.csrf, **data},
+        )
 
 
 def row_of(platform: DemoPlatform) -> Platform:
     with platform.app.app_context():
-        row = db.session.scalars(sa.select(Platform).where(
-            Platform.issuer == platform.registration.issuer,
-            Platform.client_id == platform.client_id)).one()
+        row = db.session.scalars(
+            sa.select(Platform).where(
+                Platform.issuer == platform.registration.issuer,
+                Platform.client_id == platform.client_id,
+            )
+        ).one()
         db.session.expunge(row)
         return row
 
@@ -79,8 +89,9 @@ def moodle_pending_deployment(platforms: dict[str, DemoPlatform]) -> Iterator[in
     moodle = row_of(platforms["moodle"])
     app = platforms["moodle"].app
     with app.app_context():
-        deployment = Deployment(platform_id=moodle.id, deployment_id=f"new-{uuid.uuid4().hex[:6]}",
-                                status="pending")
+        deployment = Deployment(
+            platform_id=moodle.id, deployment_id=f"new-{uuid.uuid4().hex[:6]}", status="pending"
+        )
         db.session.add(deployment)
         db.session.commit()
         pk = deployment.id
@@ -91,43 +102,70 @@ def moodle_pending_deployment(platforms: dict[str, DemoPlatform]) -> Iterator[in
 
 
 def test_dashboard_shows_only_the_admins_own_platform(
-        spec_admin: LmsAdmin, platforms: dict[str, DemoPlatform]) -> None:
+    spec_admin: LmsAdmin, platforms: dict[str, DemoPlatform]
+) -> None:
     page = spec_admin.get("/admin/").text
     assert platforms["spec"].registration.issuer in page
     for other in ("moodle", "canvas"):
         assert platforms[other].registration.issuer not in page
-    for installation_only in ("Rotate keys", "Make a registration URL", "Add an LMS",
-                              "add the LMS's values here", "LMSs waiting for approval",
-                              "Recent changes"):
+    for installation_only in (
+        "Rotate keys",
+        "Make a registration URL",
+        "Add an LMS",
+        "add the LMS's values here",
+        "LMSs waiting for approval",
+        "Recent changes",
+    ):
         assert installation_only not in page
     assert "You manage your LMS's registration" in page
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("get", "/admin/platforms/{moodle}/edit"),
-    ("post", "/admin/platforms/{moodle}/edit"),
-    ("post", "/admin/deployments/{deployment}/approve"),
-    ("post", "/admin/deployments/{deployment}/reject"),
-    ("post", "/admin/platforms/{moodle}/approve"),
-    ("post", "/admin/platforms/{spec}/reject"),
-    ("post", "/admin/keys/rotate"),
-    ("post", "/admin/invites"),
-    ("get", "/admin/platforms/new"),
-    ("post", "/admin/platforms/new"),
-    ("post", "/admin/platforms/{spec}/disable"),
-    ("post", "/admin/platforms/{moodle}/disable"),
-    ("post", "/admin/platforms/{spec}/enable"),
-    ("get", "/admin/platforms/{spec}/remove"),
-    ("post", "/admin/platforms/{spec}/remove"),
-    ("post", "/admin/platforms/{moodle}/remove"),
-], ids=["see-other-platform", "edit-other-platform", "approve-other-deployment",
-        "reject-other-deployment", "approve-platform", "reject-own-platform", "rotate-keys",
-        "mint-invite", "add-platform-form", "add-platform", "disable-own-platform",
-        "disable-other-platform", "enable-own-platform", "remove-own-platform-form",
-        "remove-own-platform", "remove-other-platform"])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/admin/platforms/{moodle}/edit"),
+        ("post", "/admin/platforms/{moodle}/edit"),
+        ("post", "/admin/deployments/{deployment}/approve"),
+        ("post", "/admin/deployments/{deployment}/reject"),
+        ("post", "/admin/platforms/{moodle}/approve"),
+        ("post", "/admin/platforms/{spec}/reject"),
+        ("post", "/admin/keys/rotate"),
+        ("post", "/admin/invites"),
+        ("get", "/admin/platforms/new"),
+        ("post", "/admin/platforms/new"),
+        ("post", "/admin/platforms/{spec}/disable"),
+        ("post", "/admin/platforms/{moodle}/disable"),
+        ("post", "/admin/platforms/{spec}/enable"),
+        ("get", "/admin/platforms/{spec}/remove"),
+        ("post", "/admin/platforms/{spec}/remove"),
+        ("post", "/admin/platforms/{moodle}/remove"),
+    ],
+    ids=[
+        "see-other-platform",
+        "edit-other-platform",
+        "approve-other-deployment",
+        "reject-other-deployment",
+        "approve-platform",
+        "reject-own-platform",
+        "rotate-keys",
+        "mint-invite",
+        "add-platform-form",
+        "add-platform",
+        "disable-own-platform",
+        "disable-other-platform",
+        "enable-own-platform",
+        "remove-own-platform-form",
+        "remove-own-platform",
+        "remove-other-platform",
+    ],
+)
 def test_lms_admin_cannot_reach_beyond_their_platform(
-        spec_admin: LmsAdmin, platforms: dict[str, DemoPlatform], moodle_pending_deployment: int,
-        method: str, path: str) -> None:
+    spec_admin: LmsAdmin,
+    platforms: dict[str, DemoPlatform],
+    moodle_pending_deployment: int,
+    method: str,
+    path: str,
+) -> None:
     app = platforms["spec"].app
     moodle, spec = row_of(platforms["moodle"]), row_of(platforms["spec"])
 
@@ -138,17 +176,23 @@ def test_lms_admin_cannot_reach_beyond_their_platform(
                 db.session.scalar(sa.select(sa.func.count()).select_from(RegistrationInvite)),
                 db.session.scalar(sa.select(sa.func.count()).select_from(Platform)),
                 db.session.get(Deployment, moodle_pending_deployment).status,
-                tuple((p.key_set_url, p.status, p.name) for p in db.session.scalars(
-                    sa.select(Platform).order_by(Platform.id))),
+                tuple(
+                    (p.key_set_url, p.status, p.name)
+                    for p in db.session.scalars(sa.select(Platform).order_by(Platform.id))
+                ),
                 db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)),
             )
 
     before = state()
     url = path.format(moodle=moodle.id, spec=spec.id, deployment=moodle_pending_deployment)
-    form = {"name": "Pwned", "issuer": moodle.issuer, "client_id": moodle.client_id,
-            "auth_login_url": "https://attacker.example/auth",
-            "auth_token_url": "https://attacker.example/token",
-            "key_set_url": "https://attacker.example/jwks"}
+    form = {
+        "name": "Pwned",
+        "issuer": moodle.issuer,
+        "client_id": moodle.client_id,
+        "auth_login_url": "https://attacker.example/auth",
+        "auth_token_url": "https://attacker.example/token",
+        "key_set_url": "https://attacker.example/jwks",
+    }
     response = spec_admin.get(url) if method == "get" else spec_admin.post(url, **form)
     assert response.status_code == 403, response.text[:500]
     assert "You do not have access to this page" in response.text
@@ -157,12 +201,14 @@ def test_lms_admin_cannot_reach_beyond_their_platform(
 
 
 def test_lms_admin_manages_their_own_platform(
-        spec_admin: LmsAdmin, platforms: dict[str, DemoPlatform]) -> None:
+    spec_admin: LmsAdmin, platforms: dict[str, DemoPlatform]
+) -> None:
     spec = row_of(platforms["spec"])
     app = platforms["spec"].app
     with app.app_context():
-        deployment = Deployment(platform_id=spec.id, deployment_id=f"new-{uuid.uuid4().hex[:6]}",
-                                status="pending")
+        deployment = Deployment(
+            platform_id=spec.id, deployment_id=f"new-{uuid.uuid4().hex[:6]}", status="pending"
+        )
         db.session.add(deployment)
         db.session.commit()
         pk = deployment.id
@@ -172,32 +218,45 @@ def test_lms_admin_manages_their_own_platform(
     assert f"launch={spec_admin.launch_id}" in approved.headers["Location"]
     edit = spec_admin.get(f"/admin/platforms/{spec.id}/edit")
     assert edit.status_code == 200 and spec.key_set_url in edit.text
-    renamed = spec_admin.post(f"/admin/platforms/{spec.id}/edit", name=spec.name,
-                              auth_login_url=spec.auth_login_url,
-                              auth_token_url=spec.auth_token_url, key_set_url=spec.key_set_url,
-                              auth_audience=spec.auth_audience or "")
+    renamed = spec_admin.post(
+        f"/admin/platforms/{spec.id}/edit",
+        name=spec.name,
+        auth_login_url=spec.auth_login_url,
+        auth_token_url=spec.auth_token_url,
+        key_set_url=spec.key_set_url,
+        auth_audience=spec.auth_audience or "",
+    )
     assert renamed.status_code == 303
     with app.app_context():
         assert db.session.get(Deployment, pk).status == "active"
-        event = db.session.scalars(sa.select(AuditEvent).where(
-            AuditEvent.action == "deployment.approved").order_by(AuditEvent.id.desc())).first()
+        event = db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.action == "deployment.approved")
+            .order_by(AuditEvent.id.desc())
+        ).first()
         assert event.actor.startswith("LMS administrator") and f"platform {spec.id}" in event.actor
         db.session.delete(db.session.get(Deployment, pk))
         db.session.commit()
 
 
 def test_lms_admin_renames_their_own_platform_but_sees_no_disable_or_remove(
-        spec_admin: LmsAdmin, platforms: dict[str, DemoPlatform]) -> None:
+    spec_admin: LmsAdmin, platforms: dict[str, DemoPlatform]
+) -> None:
     spec = row_of(platforms["spec"])
     page = spec_admin.get("/admin/").text
     assert "Rename or edit" in page
     assert f"/admin/platforms/{spec.id}/disable" not in page
     assert f"/admin/platforms/{spec.id}/remove" not in page
-    values = {"auth_login_url": spec.auth_login_url, "auth_token_url": spec.auth_token_url,
-              "key_set_url": spec.key_set_url, "auth_audience": spec.auth_audience or ""}
+    values = {
+        "auth_login_url": spec.auth_login_url,
+        "auth_token_url": spec.auth_token_url,
+        "key_set_url": spec.key_set_url,
+        "auth_audience": spec.auth_audience or "",
+    }
     try:
-        renamed = spec_admin.post(f"/admin/platforms/{spec.id}/edit", name="Spec (renamed)",
-                                  **values)
+        renamed = spec_admin.post(
+            f"/admin/platforms/{spec.id}/edit", name="Spec (renamed)", **values
+        )
         assert renamed.status_code == 303
         assert "Spec (renamed)" in spec_admin.get("/admin/").text
     finally:

@@ -53,8 +53,9 @@ def test_rotation_keeps_old_key_published_and_verifying(
     assert jwt.decode(token, public, algorithms=["RS256"])["sub"] == "x"
 
 
-def test_retired_key_leaves_jwks_after_grace(client: FlaskClient, app: Flask,
-                                             runner: FlaskCliRunner) -> None:
+def test_retired_key_leaves_jwks_after_grace(
+    client: FlaskClient, app: Flask, runner: FlaskCliRunner
+) -> None:
     with app.app_context():
         before = ensure_signing_key().kid
         db.session.commit()

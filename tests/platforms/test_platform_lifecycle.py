@@ -48,8 +48,12 @@ class ToolAdmin:
 
     def post(self, path: str, **data: Any) -> requests.Response:
         token = csrf_from(self.session.get(f"{self.base}/admin/", timeout=10).text)
-        return self.session.post(f"{self.base}{path}", data={"csrf_token": token, **data},
-                                 allow_redirects=False, timeout=10)
+        return self.session.post(
+            f"{self.base}{path}",
+            data={"csrf_token": token, **data},
+            allow_redirects=False,
+            timeout=10,
+        )
 
 
 @pytest.fixture
@@ -57,24 +61,29 @@ def tool_admin(live_server: LiveServer) -> ToolAdmin:
     session = requests.Session()
     login = session.get(f"{live_server.tool_url}/admin/login", timeout=10)
     form = {"secret": "test-admin-secret", "csrf_token": csrf_from(login.text)}
-    signed_in = session.post(f"{live_server.tool_url}/admin/login", data=form, timeout=10,
-                             allow_redirects=False)
+    signed_in = session.post(
+        f"{live_server.tool_url}/admin/login", data=form, timeout=10, allow_redirects=False
+    )
     assert signed_in.status_code == 303
     return ToolAdmin(session, live_server.tool_url)
 
 
-def register_fresh(app: Flask, lms_url: str, live_server: LiveServer,
-                   **options: Any) -> DemoPlatform:
-    registration = register_tool(lms_url, "moodle", invite_url_for(app, live_server, "moodle"),
-                                 **options)
+def register_fresh(
+    app: Flask, lms_url: str, live_server: LiveServer, **options: Any
+) -> DemoPlatform:
+    registration = register_tool(
+        lms_url, "moodle", invite_url_for(app, live_server, "moodle"), **options
+    )
     return DemoPlatform(app, lms_url, "moodle", registration)
 
 
 def row_id(fresh: DemoPlatform) -> int:
     with fresh.app.app_context():
-        return db.session.scalars(sa.select(Platform.id).where(
-            Platform.issuer == fresh.registration.issuer,
-            Platform.client_id == fresh.client_id)).one()
+        return db.session.scalars(
+            sa.select(Platform.id).where(
+                Platform.issuer == fresh.registration.issuer, Platform.client_id == fresh.client_id
+            )
+        ).one()
 
 
 @pytest.fixture
@@ -84,8 +93,9 @@ def fresh(app: Flask, lms_url: str, live_server: LiveServer) -> Iterator[DemoPla
 
 def last_event(app: Flask, action: str) -> AuditEvent:
     with app.app_context():
-        event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)
-                                   .order_by(AuditEvent.id.desc())).first()
+        event = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id.desc())
+        ).first()
         db.session.expunge(event)
         return event
 
@@ -97,7 +107,8 @@ def platform_card(page: str, client_id: str) -> str:
 
 
 def test_dashboard_tells_two_platforms_of_one_name_apart(
-        tool_admin: ToolAdmin, app: Flask, lms_url: str, live_server: LiveServer) -> None:
+    tool_admin: ToolAdmin, app: Flask, lms_url: str, live_server: LiveServer
+) -> None:
     one = register_fresh(app, lms_url, live_server)
     other = register_fresh(app, lms_url, live_server, withhold_scopes=[NRPS_READ])
     page = tool_admin.get("/admin/").text
@@ -129,7 +140,8 @@ def test_admin_renames_a_platform(tool_admin: ToolAdmin, fresh: DemoPlatform) ->
 
 
 def test_disabled_platform_refuses_logins_launches_and_open_launches_until_enabled(
-        tool_admin: ToolAdmin, fresh: DemoPlatform) -> None:
+    tool_admin: ToolAdmin, fresh: DemoPlatform
+) -> None:
     pk = row_id(fresh)
     open_launch = fresh.launch(LEARNER)
     assert open_launch.status_code == 200
@@ -162,23 +174,30 @@ def test_disabled_platform_refuses_logins_launches_and_open_launches_until_enabl
 
 
 def test_remove_says_what_goes_then_removes_it_all(
-        tool_admin: ToolAdmin, fresh: DemoPlatform, spec: DemoPlatform) -> None:
+    tool_admin: ToolAdmin, fresh: DemoPlatform, spec: DemoPlatform
+) -> None:
     app, pk = fresh.app, row_id(fresh)
     assert fresh.launch(DESIGNER).status_code == 200
     learner = fresh.launch(LEARNER)
     with app.app_context():
-        course_ids = list(db.session.scalars(sa.select(Course.id).where(
-            Course.platform_id == pk)))
-        invite_id = db.session.scalars(sa.select(RegistrationInvite.id).where(
-            RegistrationInvite.platform_id == pk)).one()
+        course_ids = list(db.session.scalars(sa.select(Course.id).where(Course.platform_id == pk)))
+        invite_id = db.session.scalars(
+            sa.select(RegistrationInvite.id).where(RegistrationInvite.platform_id == pk)
+        ).one()
     assert course_ids
 
     confirm = tool_admin.get(f"/admin/platforms/{pk}/remove")
     assert confirm.status_code == 200
     said = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", confirm.text))
     courses = "1 course " if len(course_ids) == 1 else f"{len(course_ids)} courses"
-    for words in ("1 deployment id ", courses, "2 launches (their users are signed out)",
-                  "course memberships", "This cannot be undone", fresh.client_id):
+    for words in (
+        "1 deployment id ",
+        courses,
+        "2 launches (their users are signed out)",
+        "course memberships",
+        "This cannot be undone",
+        fresh.client_id,
+    ):
         assert words in said, words
     with app.app_context():  # nothing removed by looking
         assert db.session.get(Platform, pk) is not None
@@ -187,10 +206,12 @@ def test_remove_says_what_goes_then_removes_it_all(
     assert removed.status_code == 303
     with app.app_context():
         assert db.session.get(Platform, pk) is None
-        for model, where in ((Deployment, Deployment.platform_id == pk),
-                             (Course, Course.platform_id == pk),
-                             (LaunchSession, LaunchSession.platform_id == pk),
-                             (Membership, Membership.course_id.in_(course_ids))):
+        for model, where in (
+            (Deployment, Deployment.platform_id == pk),
+            (Course, Course.platform_id == pk),
+            (LaunchSession, LaunchSession.platform_id == pk),
+            (Membership, Membership.course_id.in_(course_ids)),
+        ):
             count = db.session.scalar(sa.select(sa.func.count()).select_from(model).where(where))
             assert count == 0, model
         invite = db.session.get(RegistrationInvite, invite_id)

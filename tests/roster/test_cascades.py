@@ -21,15 +21,23 @@ from lti_tool.roster.models import Course, Membership, Person
 def course(app: Flask) -> Iterator[Course]:
     with app.app_context():
         issuer = f"https://cascade-{secrets.token_hex(4)}.example"
-        platform = Platform(name="Cascade LMS", issuer=issuer, client_id="c",
-                            auth_login_url="https://x/login", auth_token_url="https://x/token",
-                            key_set_url="https://x/jwks")
+        platform = Platform(
+            name="Cascade LMS",
+            issuer=issuer,
+            client_id="c",
+            auth_login_url="https://x/login",
+            auth_token_url="https://x/token",
+            key_set_url="https://x/jwks",
+        )
         course = Course(platform=platform, context_id="ctx")
         people = [Person(issuer=issuer, sub=f"s{n}") for n in range(3)]
         course.memberships = [Membership(person=p, roles=["Learner"]) for p in people]
-        invite = RegistrationInvite(token_hash=secrets.token_hex(32), created_by="test",
-                                    expires_at=utcnow() + dt.timedelta(days=1),
-                                    platform=platform)
+        invite = RegistrationInvite(
+            token_hash=secrets.token_hex(32),
+            created_by="test",
+            expires_at=utcnow() + dt.timedelta(days=1),
+            platform=platform,
+        )
         db.session.add_all([course, invite])
         db.session.commit()
         yield course
@@ -54,7 +62,8 @@ def test_deleting_a_course_deletes_its_memberships(course: Course) -> None:
 
 def test_deleting_a_person_deletes_their_memberships(course: Course) -> None:
     person_id = db.session.scalars(
-        sa.select(Membership.person_id).filter_by(course_id=course.id)).first()
+        sa.select(Membership.person_id).filter_by(course_id=course.id)
+    ).first()
     db.session.execute(sa.delete(Person).where(Person.id == person_id))
     db.session.commit()
     assert count(Membership, course_id=course.id) == 2
@@ -63,12 +72,17 @@ def test_deleting_a_person_deletes_their_memberships(course: Course) -> None:
 def test_deleting_a_platform_cascades_and_sets_null(course: Course) -> None:
     course_id, platform_id = course.id, course.platform_id
     invite_id = db.session.scalars(
-        sa.select(RegistrationInvite.id).filter_by(platform_id=platform_id)).one()
+        sa.select(RegistrationInvite.id).filter_by(platform_id=platform_id)
+    ).one()
     db.session.execute(sa.delete(Platform).where(Platform.id == platform_id))
     db.session.commit()
     assert count(Course, id=course_id) == 0 and count(Membership, course_id=course_id) == 0
-    assert db.session.scalar(  # the invite stays, pointing at no platform (SET NULL)
-        sa.select(RegistrationInvite.platform_id).filter_by(id=invite_id)) is None
+    assert (
+        db.session.scalar(  # the invite stays, pointing at no platform (SET NULL)
+            sa.select(RegistrationInvite.platform_id).filter_by(id=invite_id)
+        )
+        is None
+    )
     assert count(RegistrationInvite, id=invite_id) == 1
 
 

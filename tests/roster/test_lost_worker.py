@@ -38,13 +38,15 @@ def queue_url(tmp_path: Path) -> str:
 @pytest.fixture
 def queued_app(app: Flask, queue_url: str) -> Iterator[Flask]:
     """The suite's database with a queue file a worker process can share."""
-    queued = create_app({
-        "ENV_NAME": "testing",
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "QUEUE_URL": queue_url,
-        "HUEY_NAME": f"reciprocal-lost-{uuid.uuid4().hex[:10]}",
-        "DEMO_LMS_ENABLED": False,
-    })
+    queued = create_app(
+        {
+            "ENV_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "QUEUE_URL": queue_url,
+            "HUEY_NAME": f"reciprocal-lost-{uuid.uuid4().hex[:10]}",
+            "DEMO_LMS_ENABLED": False,
+        }
+    )
     yield queued
     with queued.app_context():
         db.engine.dispose()
@@ -69,7 +71,10 @@ def worker(queued_app: Flask, tmp_path: Path) -> Iterator[subprocess.Popen]:
     log = (tmp_path / "worker.log").open("w")
     process = subprocess.Popen(
         [str(FLASK), "--app", "lti_tool", "worker", "--workers", "1"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     yield process
     if process.poll() is None:
@@ -86,14 +91,20 @@ def sync_row(app: Flask, sync_id: int) -> RosterSync:
 
 
 def test_sync_now_replaces_a_sync_whose_worker_was_killed(
-    spec: Platform, app: Flask, live_server: LiveServer, queued_app: Flask, worker,
-    monkeypatch, tmp_path: Path,
+    spec: Platform,
+    app: Flask,
+    live_server: LiveServer,
+    queued_app: Flask,
+    worker,
+    monkeypatch,
+    tmp_path: Path,
 ) -> None:
     course = make_course(spec, LEARNERS)
     run_sync(app, course.course_id)  # the designer launch's sync: the course is known
     with queued_app.app_context():
-        killed_id = queue_roster_sync(db.session.get(Course, course.course_id),
-                                      trigger="manual", full=True).id
+        killed_id = queue_roster_sync(
+            db.session.get(Course, course.course_id), trigger="manual", full=True
+        ).id
         db.session.commit()  # sends the job to the worker
 
     deadline = time.monotonic() + 20
@@ -120,8 +131,12 @@ def test_sync_now_replaces_a_sync_whose_worker_was_killed(
     def sync_now() -> int:
         page = http.get(roster_url, timeout=10)
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-        answer = http.post(f"{roster_url}/sync", data={"csrf_token": csrf, "full": "1"},
-                           allow_redirects=False, timeout=10)
+        answer = http.post(
+            f"{roster_url}/sync",
+            data={"csrf_token": csrf, "full": "1"},
+            allow_redirects=False,
+            timeout=10,
+        )
         assert answer.status_code == 303
         return int(re.search(r"/syncs/(\d+)/progress$", answer.headers["Location"]).group(1))
 
@@ -133,8 +148,11 @@ def test_sync_now_replaces_a_sync_whose_worker_was_killed(
     assert fresh_id != killed_id
     status = http.get(f"{roster_url}/syncs/{killed_id}", timeout=10).json()
     assert status["status"] == "failed"
-    assert re.fullmatch(r"The worker running this sync stopped \(no sign of life since "
-                        r"\d\d:\d\d UTC\); a new sync was started\.", status["error"])
+    assert re.fullmatch(
+        r"The worker running this sync stopped \(no sign of life since "
+        r"\d\d:\d\d UTC\); a new sync was started\.",
+        status["error"],
+    )
     assert "The sync failed and changed nothing." in status["message"]
     fresh = http.get(f"{roster_url}/syncs/{fresh_id}", timeout=10).json()
     assert fresh["status"] == "queued"

@@ -24,8 +24,12 @@ def test_all_members_across_pages(platform: Platform) -> None:
     progress: list[tuple[int, int]] = []
     with platform.app.app_context():
         row, course = db.session.get(PlatformRow, platform_id), db.session.get(Course, course_id)
-        read = read_memberships(row, course.memberships_url, limit=5,
-                                on_page=lambda pages, n: progress.append((pages, n)))
+        read = read_memberships(
+            row,
+            course.memberships_url,
+            limit=5,
+            on_page=lambda pages, n: progress.append((pages, n)),
+        )
     assert len(read.members) == SEEDED_PEOPLE
     assert len({m["user_id"] for m in read.members}) == SEEDED_PEOPLE
     assert read.pages == 5 and progress[-1] == (5, SEEDED_PEOPLE)

@@ -28,8 +28,9 @@ def csrf_of(page: str) -> str:
 
 def syncs_of(app: Flask, course_id: int) -> list[RosterSync]:
     with app.app_context():
-        rows = db.session.scalars(sa.select(RosterSync).where(RosterSync.course_id == course_id)
-                                  .order_by(RosterSync.id)).all()
+        rows = db.session.scalars(
+            sa.select(RosterSync).where(RosterSync.course_id == course_id).order_by(RosterSync.id)
+        ).all()
         for row in rows:
             db.session.expunge(row)
         return list(rows)
@@ -92,8 +93,9 @@ def test_sync_now_queues_a_sync_and_shows_its_progress(
     with app.app_context():
         run_pending_jobs()  # the launch's own sync
     roster = client.get(f"/s/{course.launch_id}/roster").get_data(as_text=True)
-    answer = client.post(f"/s/{course.launch_id}/roster/sync",
-                         data={"csrf_token": csrf_of(roster), "full": "1"})
+    answer = client.post(
+        f"/s/{course.launch_id}/roster/sync", data={"csrf_token": csrf_of(roster), "full": "1"}
+    )
     assert answer.status_code == 303
     sync = syncs_of(app, course.course_id)[-1]
     assert (sync.trigger, sync.status, sync.kind) == ("manual", "queued", "full")
@@ -143,8 +145,9 @@ def test_a_failed_sync_is_shown_with_its_reason(
 ) -> None:
     course = make_course(spec, 1)
     with app.app_context():
-        sync = db.session.scalars(sa.select(RosterSync)
-                                  .where(RosterSync.course_id == course.course_id)).one()
+        sync = db.session.scalars(
+            sa.select(RosterSync).where(RosterSync.course_id == course.course_id)
+        ).one()
         sync.fail("Your LMS answered 500 to GET https://lms.example/members: boom")
         db.session.commit()
     html = client.get(f"/s/{course.launch_id}/roster").get_data(as_text=True)
@@ -164,16 +167,20 @@ def test_a_designer_never_sees_or_syncs_another_course(
 ) -> None:
     mine, theirs = make_course(spec, 1), make_course(spec, 2)
     their_sync = run_sync(app, theirs.course_id)
-    for url in (f"/s/{mine.launch_id}/roster/syncs/{their_sync.id}",
-                f"/s/{mine.launch_id}/roster/syncs/{their_sync.id}/progress"):
+    for url in (
+        f"/s/{mine.launch_id}/roster/syncs/{their_sync.id}",
+        f"/s/{mine.launch_id}/roster/syncs/{their_sync.id}/progress",
+    ):
         answer = client.get(url, headers=JSON)
         assert answer.status_code == 404
         assert "no such roster sync" in answer.get_json()["message"]
     html = client.get(f"/s/{mine.launch_id}/roster").get_data(as_text=True)
     assert theirs.usernames[1].split(".")[1] not in html  # none of their learners
     before = len(syncs_of(app, theirs.course_id))
-    client.post(f"/s/{mine.launch_id}/roster/sync",
-                data={"csrf_token": csrf_of(html), "course_id": theirs.course_id})
+    client.post(
+        f"/s/{mine.launch_id}/roster/sync",
+        data={"csrf_token": csrf_of(html), "course_id": theirs.course_id},
+    )
     assert len(syncs_of(app, theirs.course_id)) == before  # the course comes from the launch
 
 
@@ -190,30 +197,42 @@ def test_the_schedule_queues_courses_due_and_expires_lost_syncs(
     course = make_course(spec, 1)
     with app.app_context():
         [launch_sync] = db.session.scalars(
-            sa.select(RosterSync).where(RosterSync.course_id == course.course_id)).all()
+            sa.select(RosterSync).where(RosterSync.course_id == course.course_id)
+        ).all()
         launch_sync.created_at = utcnow() - dt.timedelta(hours=2)  # a job nobody ran
         db.session.commit()
         schedule_roster_syncs()
         db.session.expire_all()
-        syncs = db.session.scalars(sa.select(RosterSync).where(
-            RosterSync.course_id == course.course_id).order_by(RosterSync.id)).all()
-        assert [(s.trigger, s.status) for s in syncs] == [("launch", "failed"),
-                                                         ("schedule", "queued")]
+        syncs = db.session.scalars(
+            sa.select(RosterSync)
+            .where(RosterSync.course_id == course.course_id)
+            .order_by(RosterSync.id)
+        ).all()
+        assert [(s.trigger, s.status) for s in syncs] == [
+            ("launch", "failed"),
+            ("schedule", "queued"),
+        ]
         assert "No worker started this sync" in syncs[0].error
-        queued_ids = {t.args[0] for t in queue.pending()
-                      if type(t).__name__ == "run_roster_sync"}
+        queued_ids = {t.args[0] for t in queue.pending() if type(t).__name__ == "run_roster_sync"}
         assert syncs[1].id in queued_ids
         schedule_roster_syncs()  # nothing is due twice
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(RosterSync).where(
-            RosterSync.course_id == course.course_id)) == 2
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(RosterSync)
+                .where(RosterSync.course_id == course.course_id)
+            )
+            == 2
+        )
         assert db.session.get(Course, course.course_id).memberships_url
 
 
 def test_a_sync_waiting_too_long_says_so(spec: Platform, app: Flask, client: FlaskClient) -> None:
     course = make_course(spec, 1)
     with app.app_context():
-        sync = db.session.scalars(sa.select(RosterSync)
-                                  .where(RosterSync.course_id == course.course_id)).one()
+        sync = db.session.scalars(
+            sa.select(RosterSync).where(RosterSync.course_id == course.course_id)
+        ).one()
         sync.created_at = utcnow() - dt.timedelta(minutes=5)
         db.session.commit()
         sync_id = sync.id

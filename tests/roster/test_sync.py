@@ -51,22 +51,25 @@ class SyncCourse:
 
     def enrollment(self, username: str) -> DemoEnrollment:
         return db.session.scalars(
-            sa.select(DemoEnrollment).join(DemoUser)
-            .where(DemoEnrollment.course_id == self.demo_course_id,
-                   DemoUser.username == username)
+            sa.select(DemoEnrollment)
+            .join(DemoUser)
+            .where(DemoEnrollment.course_id == self.demo_course_id, DemoUser.username == username)
         ).one()
 
     def memberships(self) -> dict[str, Membership]:
         """Tool memberships of the course by the member's demo username."""
         rows = db.session.execute(
-            sa.select(Membership, Person.sub).join(Person)
+            sa.select(Membership, Person.sub)
+            .join(Person)
             .where(Membership.course_id == self.course_id)
         ).all()
         flavour = get_flavour(self.platform.flavour)
-        users = db.session.scalars(sa.select(DemoUser).where(
-            DemoUser.username.in_([*self.usernames, DESIGNER]))).all()
-        by_sub = {(str(u.id) if flavour.subject_style == "numeric" else u.uuid): u.username
-                  for u in users}
+        users = db.session.scalars(
+            sa.select(DemoUser).where(DemoUser.username.in_([*self.usernames, DESIGNER]))
+        ).all()
+        by_sub = {
+            (str(u.id) if flavour.subject_style == "numeric" else u.uuid): u.username for u in users
+        }
         return {by_sub[sub]: membership for membership, sub in rows}
 
 
@@ -80,17 +83,24 @@ def make_course(platform: Platform, learners: int, *, inactive: int = 0) -> Sync
         course = DemoCourse(context_id=context_id, title=f"Sync test {tag}", label=context_id)
         db.session.add(course)
         designer = db.session.scalars(
-            sa.select(DemoUser).where(DemoUser.username == PEOPLE[0].username)).one()
+            sa.select(DemoUser).where(DemoUser.username == PEOPLE[0].username)
+        ).one()
         db.session.add(DemoEnrollment(course=course, user=designer, roles=[ROLE_INSTRUCTOR]))
         usernames = []
         for i in range(learners):
             username = f"sync.{tag}.{i}"
             usernames.append(username)
-            user = DemoUser(username=username, uuid=f"uuid-{tag}-{i}", given_name=f"Learner{i}",
-                            family_name=tag, email=f"{username}@example.org")
+            user = DemoUser(
+                username=username,
+                uuid=f"uuid-{tag}-{i}",
+                given_name=f"Learner{i}",
+                family_name=tag,
+                email=f"{username}@example.org",
+            )
             status = "Inactive" if i >= learners - inactive else "Active"
-            db.session.add(DemoEnrollment(course=course, user=user, roles=[ROLE_LEARNER],
-                                          status=status))
+            db.session.add(
+                DemoEnrollment(course=course, user=user, roles=[ROLE_LEARNER], status=status)
+            )
         db.session.flush()
         registration = get_registration(get_flavour(platform.flavour), platform.client_id)
         add_default_activity(registration, course)
@@ -106,8 +116,9 @@ def make_course(platform: Platform, learners: int, *, inactive: int = 0) -> Sync
 def run_sync(app: Flask, course_id: int, *, full: bool = False) -> RosterSync:
     """Queue and run a sync the way the worker does; the finished RosterSync."""
     with app.app_context():
-        sync_id = queue_roster_sync(db.session.get(Course, course_id), trigger="manual",
-                                    full=full).id
+        sync_id = queue_roster_sync(
+            db.session.get(Course, course_id), trigger="manual", full=full
+        ).id
         db.session.commit()
         run_roster_sync(sync_id)
         db.session.expire_all()
@@ -161,10 +172,19 @@ def test_a_second_sync_reads_only_the_differences(spec: Platform) -> None:
     with spec.app.app_context():
         touch(course.enrollment(course.usernames[0]), roles=[ROLE_INSTRUCTOR])
         touch(course.enrollment(course.usernames[1]), status="Inactive")
-        newcomer = DemoUser(username=f"new.{course.context_id}", uuid=f"new-{course.context_id}",
-                            given_name="Newcomer")
-        db.session.add(DemoEnrollment(course_id=course.demo_course_id, user=newcomer,
-                                      roles=[ROLE_LEARNER], updated_at=utcnow()))
+        newcomer = DemoUser(
+            username=f"new.{course.context_id}",
+            uuid=f"new-{course.context_id}",
+            given_name="Newcomer",
+        )
+        db.session.add(
+            DemoEnrollment(
+                course_id=course.demo_course_id,
+                user=newcomer,
+                roles=[ROLE_LEARNER],
+                updated_at=utcnow(),
+            )
+        )
         db.session.commit()
         course.usernames.append(newcomer.username)
     second = run_sync(spec.app, course.course_id)
@@ -177,8 +197,9 @@ def test_a_second_sync_reads_only_the_differences(spec: Platform) -> None:
         assert members[course.usernames[0]].roles == [INSTRUCTOR_URI]
         assert members[course.usernames[1]].status == "Inactive"
         assert len(members) == 6
-        assert last_differences_url(db.session.get(Course, course.course_id)) \
-            == second.differences_url
+        assert (
+            last_differences_url(db.session.get(Course, course.course_id)) == second.differences_url
+        )
     third = run_sync(spec.app, course.course_id)
     assert (third.kind, third.members_seen, third.members_added) == (INCREMENTAL, 0, 0)
 
@@ -223,8 +244,11 @@ def test_progress_is_reported_page_by_page(platform: Platform) -> None:
     course = make_course(platform, 6)
     progress: list[tuple[int, int]] = []
     with platform.app.app_context():
-        outcome = sync_memberships(db.session.get(Course, course.course_id), page_size=2,
-                                   progress=lambda pages, n: progress.append((pages, n)))
+        outcome = sync_memberships(
+            db.session.get(Course, course.course_id),
+            page_size=2,
+            progress=lambda pages, n: progress.append((pages, n)),
+        )
         db.session.rollback()
     assert progress == [(1, 2), (2, 4), (3, 6), (4, 7)]
     assert (outcome.pages_read, outcome.members_seen) == (4, 7)
@@ -245,11 +269,22 @@ class FailingPlatform(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if "page=2" not in self.path:
-            body = {"id": self.path, "members": [
-                {"user_id": "ghost-1", "roles": ["Learner"], "status": "Active", "name": "Ghost"}
-            ]}
-            self._send(200, json.dumps(body), link=f'<http://{self.headers["Host"]}'
-                       f'/members?page=2>; rel="next"')
+            body = {
+                "id": self.path,
+                "members": [
+                    {
+                        "user_id": "ghost-1",
+                        "roles": ["Learner"],
+                        "status": "Active",
+                        "name": "Ghost",
+                    }
+                ],
+            }
+            self._send(
+                200,
+                json.dumps(body),
+                link=f'<http://{self.headers["Host"]}/members?page=2>; rel="next"',
+            )
         elif self.mode == "500":
             self._send(500, "Internal Server Error: database unavailable")
         elif self.mode == "timeout":
@@ -284,11 +319,14 @@ def failing_platform() -> Iterator[tuple[str, type[FailingPlatform]]]:
     server.server_close()
 
 
-@pytest.mark.parametrize(("mode", "words"), [
-    ("500", "answered 500"),
-    ("timeout", "did not answer in time"),
-    ("html", "not JSON"),
-])
+@pytest.mark.parametrize(
+    ("mode", "words"),
+    [
+        ("500", "answered 500"),
+        ("timeout", "did not answer in time"),
+        ("html", "not JSON"),
+    ],
+)
 def test_a_platform_error_applies_nothing_and_says_why(
     spec: Platform, app: Flask, failing_platform, monkeypatch, left_events, mode, words
 ) -> None:
@@ -322,8 +360,9 @@ def test_a_refused_differences_link_falls_back_to_a_full_read(spec: Platform) ->
     course = make_course(spec, 2)
     first = run_sync(spec.app, course.course_id)
     with spec.app.app_context():
-        db.session.get(RosterSync, first.id).differences_url = \
-            f"{spec.lms_url}/spec/api/courses/999999/memberships?since=1"
+        db.session.get(
+            RosterSync, first.id
+        ).differences_url = f"{spec.lms_url}/spec/api/courses/999999/memberships?since=1"
         db.session.commit()
     second = run_sync(spec.app, course.course_id)
     assert (second.status, second.kind, second.members_seen) == ("done", FULL, 3)
@@ -353,8 +392,7 @@ def test_a_sync_lost_in_the_queue_is_replaced(spec: Platform, app: Flask) -> Non
     course = make_course(spec, 1)  # its designer's launch queued a sync
     with app.app_context():
         row = db.session.get(Course, course.course_id)
-        lost = db.session.scalars(
-            sa.select(RosterSync).where(RosterSync.course_id == row.id)).one()
+        lost = db.session.scalars(sa.select(RosterSync).where(RosterSync.course_id == row.id)).one()
         lost.created_at = utcnow() - QUEUED_LIMIT + dt.timedelta(minutes=1)
         assert queue_roster_sync(row, trigger="manual") is lost  # still waiting, not lost
         lost.created_at = utcnow() - QUEUED_LIMIT - dt.timedelta(minutes=1)
@@ -368,15 +406,21 @@ def test_a_designer_launch_replaces_a_sync_lost_in_the_queue(spec: Platform, app
     course = make_course(spec, 1)
     with app.app_context():
         lost = db.session.scalars(
-            sa.select(RosterSync).where(RosterSync.course_id == course.course_id)).one()
+            sa.select(RosterSync).where(RosterSync.course_id == course.course_id)
+        ).one()
         lost.created_at = utcnow() - QUEUED_LIMIT - dt.timedelta(minutes=1)
         db.session.commit()
     spec.launch(DESIGNER, course=course.context_id)
     with app.app_context():
-        syncs = db.session.scalars(sa.select(RosterSync).where(
-            RosterSync.course_id == course.course_id).order_by(RosterSync.id)).all()
-        assert [(s.trigger, s.status) for s in syncs] == [("launch", "failed"),
-                                                         ("launch", "queued")]
+        syncs = db.session.scalars(
+            sa.select(RosterSync)
+            .where(RosterSync.course_id == course.course_id)
+            .order_by(RosterSync.id)
+        ).all()
+        assert [(s.trigger, s.status) for s in syncs] == [
+            ("launch", "failed"),
+            ("launch", "queued"),
+        ]
 
 
 def test_flask_roster_commands(spec: Platform, app: Flask, runner) -> None:
@@ -395,8 +439,9 @@ def test_flask_roster_commands(spec: Platform, app: Flask, runner) -> None:
 def test_flask_roster_sync_reports_a_failure(spec: Platform, app: Flask, runner) -> None:
     course = make_course(spec, 1)
     with app.app_context():
-        db.session.get(Course, course.course_id).memberships_url = \
-            f"{spec.lms_url}/spec/api/courses/999999/memberships"
+        db.session.get(
+            Course, course.course_id
+        ).memberships_url = f"{spec.lms_url}/spec/api/courses/999999/memberships"
         db.session.commit()
     failed = runner.invoke(args=["roster", "sync", str(course.course_id)])
     assert failed.exit_code != 0

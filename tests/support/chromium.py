@@ -16,8 +16,13 @@ import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--test-third-party-cookie-phaseout",
 ]
 
@@ -33,11 +38,15 @@ def chromium_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
     profile = tmp_path_factory.mktemp("chromium-profile")
     (profile / "Default").mkdir()
-    (profile / "Default" / "Preferences").write_text(json.dumps(
-        {"profile": {"cookie_controls_mode": 1, "block_third_party_cookies": True}}))
+    (profile / "Default" / "Preferences").write_text(
+        json.dumps({"profile": {"cookie_controls_mode": 1, "block_third_party_cookies": True}})
+    )
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            str(profile),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
             viewport={"width": 1200, "height": 900},
         )
         yield context

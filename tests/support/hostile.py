@@ -32,8 +32,9 @@ class Answer:
 
 
 class HostileServer:
-    def __init__(self, answer: Callable[[Seen, HostileServer], Answer],
-                 host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, answer: Callable[[Seen, HostileServer], Answer], host: str = "127.0.0.1"
+    ) -> None:
         self.answer = answer
         self.seen: list[Seen] = []
         outer = self
@@ -43,8 +44,12 @@ class HostileServer:
 
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                seen = Seen(self.command, self.path, dict(self.headers.items()),
-                            self.rfile.read(length) if length else b"")
+                seen = Seen(
+                    self.command,
+                    self.path,
+                    dict(self.headers.items()),
+                    self.rfile.read(length) if length else b"",
+                )
                 outer.seen.append(seen)
                 reply = outer.answer(seen, outer)
                 body = reply.body.encode() if isinstance(reply.body, str) else reply.body
@@ -55,7 +60,7 @@ class HostileServer:
                     self.send_header("Transfer-Encoding", "chunked")
                     self.end_headers()
                     for start in range(0, len(body), 65536):
-                        piece = body[start:start + 65536]
+                        piece = body[start : start + 65536]
                         try:
                             self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
                         except OSError:
@@ -149,8 +154,10 @@ class DrippingHost(HangingHost):
     def _drip(self, conn: socket.socket) -> None:
         try:
             conn.recv(65536)
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                         b"Content-Length: 100000\r\n\r\n")
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 100000\r\n\r\n"
+            )
             while not self._stopped.is_set():
                 conn.sendall(b" ")
                 time.sleep(self.interval)

@@ -21,8 +21,10 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration"
-GRANTED = ("https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly "
-           "https://purl.imsglobal.org/spec/lti-ags/scope/score")
+GRANTED = (
+    "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly "
+    "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+)
 
 
 @dataclass
@@ -34,7 +36,8 @@ class HostileLms:
     registration_status: int = 200
     jwks_uri: str = ""  # defaults to its own /jwks
     key: rsa.RSAPrivateKey = field(
-        default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048))
+        default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    )
     kid: str = "hostile-key"
     requests: list[tuple[str, str]] = field(default_factory=list)
 
@@ -44,8 +47,12 @@ class HostileLms:
 
     def registration_token(self, scope: str = "reg", **claims: Any) -> str:
         now = int(time.time())
-        return jwt.encode({"sub": "1", "scope": scope, "iat": now, "exp": now + 3600, **claims},
-                          self.key, algorithm="RS256", headers={"kid": self.kid})
+        return jwt.encode(
+            {"sub": "1", "scope": scope, "iat": now, "exp": now + 3600, **claims},
+            self.key,
+            algorithm="RS256",
+            headers={"kid": self.kid},
+        )
 
     def jwks(self) -> dict:
         public = jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
@@ -65,16 +72,22 @@ class HostileLms:
                 "jwks_uri": self.jwks_uri or f"{self.base_url}/jwks",
                 "registration_endpoint": f"{self.base_url}/register",
                 "https://purl.imsglobal.org/spec/lti-platform-configuration": {
-                    "product_family_code": "hostile"},
+                    "product_family_code": "hostile"
+                },
             }
         elif request.path == "/jwks":
             body = self.jwks()
         elif request.path == "/register" and request.method == "POST":
             if self.registration_status != 200:
                 return Response("registration refused", status=self.registration_status)(
-                    environ, start_response)
-            body = {**json.loads(request.get_data(as_text=True)), "client_id": self.client_id,
-                    "scope": GRANTED, TOOL_CONFIG: {"deployment_id": self.deployment_id}}
+                    environ, start_response
+                )
+            body = {
+                **json.loads(request.get_data(as_text=True)),
+                "client_id": self.client_id,
+                "scope": GRANTED,
+                TOOL_CONFIG: {"deployment_id": self.deployment_id},
+            }
         else:
             return Response("not found", status=404)(environ, start_response)
         return Response(json.dumps(body), mimetype="application/json")(environ, start_response)

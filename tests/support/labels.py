@@ -24,8 +24,7 @@ class _Controls(HTMLParser):
         elif tag in ("input", "select", "textarea"):
             if values.get("type", "text") in UNLABELLED_TYPES or "hidden" in values:
                 return
-            self.controls.append({"tag": tag, "wrapped": "yes" if self._in_label else "",
-                                  **values})
+            self.controls.append({"tag": tag, "wrapped": "yes" if self._in_label else "", **values})
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "label" and self._in_label:
@@ -36,9 +35,16 @@ def unlabelled_controls(html: str) -> list[str]:
     """Each control nobody named, as ``tag name=… id=…``; empty when all are labelled."""
     page = _Controls()
     page.feed(html)
-    return [f"{c['tag']} name={c.get('name')} id={c.get('id')}" for c in page.controls
-            if not (c["wrapped"] or c.get("aria-label") or c.get("aria-labelledby")
-                    or c.get("id") in page.label_for)]
+    return [
+        f"{c['tag']} name={c.get('name')} id={c.get('id')}"
+        for c in page.controls
+        if not (
+            c["wrapped"]
+            or c.get("aria-label")
+            or c.get("aria-labelledby")
+            or c.get("id") in page.label_for
+        )
+    ]
 
 
 def form_controls(html: str) -> int:

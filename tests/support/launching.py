@@ -53,8 +53,12 @@ class Platform:
             registration = get_registration(flavour, self.client_id)
             course = get_course()
             return build_launch_claims(
-                flavour, lms_base_url=self.lms_url, registration=registration,
-                user=get_user(user), course=course, nonce=auth.nonce,
+                flavour,
+                lms_base_url=self.lms_url,
+                registration=registration,
+                user=get_user(user),
+                course=course,
+                nonce=auth.nonce,
                 resource_link=get_resource_link(registration, course),
             )
 
@@ -97,6 +101,7 @@ def drop(*names: str) -> Tamper:
     def tamper(claims: dict[str, Any]) -> None:
         for name in names:
             claims.pop(name, None)
+
     return tamper
 
 
@@ -104,6 +109,7 @@ def put(**values: Any) -> Tamper:
     def tamper(claims: dict[str, Any]) -> None:
         for name, value in values.items():
             claims[name.replace("__", "/")] = value
+
     return tamper
 
 

@@ -45,13 +45,11 @@ class PathOnlyRequestHandler(WSGIRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         path = clean(self.path.split("?", 1)[0])
-        self.log("info", '"%s %s %s" %s %s', self.command, path, self.request_version,
-                 code, size)
+        self.log("info", '"%s %s %s" %s %s', self.command, path, self.request_version, code, size)
 
 
 def start_live_server(app: Flask) -> LiveServer:
-    server = make_server("127.0.0.1", 0, app, threaded=True,
-                         request_handler=PathOnlyRequestHandler)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=PathOnlyRequestHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     return LiveServer(app=app, server=server, thread=thread)

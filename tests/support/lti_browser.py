@@ -46,8 +46,12 @@ class _PageParser(HTMLParser):
         a = {k: v or "" for k, v in attrs}
         if tag == "form":
             self.forms.append(Form(a.get("action", ""), a.get("method", "get").lower()))
-        elif tag == "input" and self.forms and a.get("name") and \
-                a.get("type", "text") not in ("submit", "button", "image"):
+        elif (
+            tag == "input"
+            and self.forms
+            and a.get("name")
+            and a.get("type", "text") not in ("submit", "button", "image")
+        ):
             self.forms[-1].fields.setdefault(a["name"], a.get("value", ""))
         elif tag == "iframe" and a.get("src"):
             self.iframes.append(a["src"])
@@ -147,8 +151,13 @@ class LtiBrowser:
         deep_linking: bool = False,
     ) -> str:
         """The URL of the LMS page inside the tool's iframe for this launch."""
-        params = {"user": user, "course": course, "link": link, "client_id": client_id,
-                  "message": "deep_linking" if deep_linking else None}
+        params = {
+            "user": user,
+            "course": course,
+            "link": link,
+            "client_id": client_id,
+            "message": "deep_linking" if deep_linking else None,
+        }
         query = urlencode({k: v for k, v in params.items() if v is not None})
         return f"{self.lms_url}/{flavour}/launch/frame?{query}"
 
@@ -164,7 +173,11 @@ class LtiBrowser:
         return forms[0], url
 
     def start_launch(
-        self, flavour: str, user: str, *, login_overrides: dict[str, str] | None = None,
+        self,
+        flavour: str,
+        user: str,
+        *,
+        login_overrides: dict[str, str] | None = None,
         **options: Any,
     ) -> AuthRequest:
         """Post the login initiation to the tool and stop at its authorization request."""
@@ -187,8 +200,14 @@ class LtiBrowser:
                     break
             else:
                 candidates = [page.refresh or "", *page.links]
-                url = next((urljoin(response.url, c) for c in candidates
-                            if c and self._is_lms(urljoin(response.url, c))), None)
+                url = next(
+                    (
+                        urljoin(response.url, c)
+                        for c in candidates
+                        if c and self._is_lms(urljoin(response.url, c))
+                    ),
+                    None,
+                )
         if url is None or not self._is_lms(url):
             raise LaunchError(
                 f"the tool's login did not lead to the LMS ({response.status_code}): "
@@ -211,11 +230,13 @@ class LtiBrowser:
         self, redirect_uri: str, id_token: str, state: str, **extra: str
     ) -> requests.Response:
         """Post an id_token (genuine or forged) to the tool, as the LMS's form would."""
-        return self.request("POST", redirect_uri, data={"id_token": id_token, "state": state,
-                                                        **extra})
+        return self.request(
+            "POST", redirect_uri, data={"id_token": id_token, "state": state, **extra}
+        )
 
-    def launch(self, flavour: str, user: str, *, follow: bool = True,
-               **options: Any) -> requests.Response:
+    def launch(
+        self, flavour: str, user: str, *, follow: bool = True, **options: Any
+    ) -> requests.Response:
         """A whole launch; the tool's final answer (redirects followed unless ``follow``).
 
         Options: ``course``, ``link``, ``client_id``, ``deep_linking``.
@@ -234,9 +255,13 @@ class LtiBrowser:
             if response.status_code != 200 or "<form" not in response.text:
                 return response
             host = urlsplit(response.url).hostname
-            forms = [f for f in parse_page(response.text).forms
-                     if f.method == "post" and "state" in f.fields
-                     and urlsplit(urljoin(response.url, f.action)).hostname == host]
+            forms = [
+                f
+                for f in parse_page(response.text).forms
+                if f.method == "post"
+                and "state" in f.fields
+                and urlsplit(urljoin(response.url, f.action)).hostname == host
+            ]
             if len(forms) != 1:
                 return response
             response = self.follow(self.submit(forms[0], response.url))

@@ -72,8 +72,11 @@ def _item_url(flavour: Flavour, caller: ServiceCaller, item: DemoLineItem, suffi
 
 def _load_item(caller: ServiceCaller, course_id: int, item_id: int) -> DemoLineItem | None:
     item = db.session.get(DemoLineItem, item_id)
-    if item is None or item.course_id != course_id or \
-            item.registration_id != caller.registration.id:
+    if (
+        item is None
+        or item.course_id != course_id
+        or item.registration_id != caller.registration.id
+    ):
         return None
     return item
 
@@ -84,9 +87,7 @@ def _json_body() -> Any:
     return request.get_json(silent=True)
 
 
-def _paged(
-    flavour: Flavour, response: Response, page: Page, count: int, total: int
-) -> Response:
+def _paged(flavour: Flavour, response: Response, page: Page, count: int, total: int) -> Response:
     if page.limit is None:
         return response
     links = [(url_with(**{"from": 0}), "first")]
@@ -109,14 +110,15 @@ def list_line_items(flavour: Flavour, caller: ServiceCaller, course_id: int) -> 
     course = get_course(course_id)
     page = read_page()
     query = line_items_query(
-        caller.registration, course,
+        caller.registration,
+        course,
         resource_link_id=request.args.get("resource_link_id"),
         resource_id=request.args.get("resource_id"),
         tag=request.args.get("tag"),
     )
     items = list(db.session.scalars(query))
     total = len(items)
-    chosen = items[page.offset: page.offset + page.limit] if page.limit else items[page.offset:]
+    chosen = items[page.offset : page.offset + page.limit] if page.limit else items[page.offset :]
     body = [line_item_json(flavour, i, _item_url(flavour, caller, i)) for i in chosen]
     response = jsonify(body)
     response.content_type = CONTAINER
@@ -185,8 +187,9 @@ def get_results(flavour: Flavour, caller: ServiceCaller, course_id: int, item_id
             return _results_response([], flavour, page, 0)
     results = results_for([item], user)[item.id]
     total = len(results)
-    chosen = results[page.offset: page.offset + page.limit] if page.limit \
-        else results[page.offset:]
+    chosen = (
+        results[page.offset : page.offset + page.limit] if page.limit else results[page.offset :]
+    )
     results_url = _item_url(flavour, caller, item, "/results")
     item_url = _item_url(flavour, caller, item)
     body = []

@@ -24,12 +24,22 @@ def deep_link_return(flavour_name: str, hint_id: str) -> str | Response:
     :raise: 400 page when the response is refused, 404 for an unknown request.
     """
     flavour = get_flavour(flavour_name)
-    hint = db.session.get(DemoMessageHint, hint_id, options=[
-        joinedload(DemoMessageHint.registration), joinedload(DemoMessageHint.user),
-        joinedload(DemoMessageHint.course), joinedload(DemoMessageHint.resource_link),
-    ])
-    if hint is None or hint.flavour != flavour.name or \
-            hint.message_type != DEEP_LINKING_REQUEST or hint.used_at is None:
+    hint = db.session.get(
+        DemoMessageHint,
+        hint_id,
+        options=[
+            joinedload(DemoMessageHint.registration),
+            joinedload(DemoMessageHint.user),
+            joinedload(DemoMessageHint.course),
+            joinedload(DemoMessageHint.resource_link),
+        ],
+    )
+    if (
+        hint is None
+        or hint.flavour != flavour.name
+        or hint.message_type != DEEP_LINKING_REQUEST
+        or hint.used_at is None
+    ):
         return lms_page_error(flavour, 404, "Invalid request: no such deep-linking request.")
     if hint.returned_at is not None:
         return lms_page_error(flavour, 400, "This deep-linking response was already received.")

@@ -91,16 +91,23 @@ def launch_frame(flavour_name: str) -> str:
     registration = directory.get_registration(flavour, request.args.get("client_id"))
     is_deep_link = request.args.get("message") == "deep_linking"
     link = (
-        None if is_deep_link
+        None
+        if is_deep_link
         else directory.get_resource_link(registration, course, request.args.get("link"))
     )
     hint = start_launch(
-        flavour, registration, user, course, link,
+        flavour,
+        registration,
+        user,
+        course,
+        link,
         DEEP_LINKING_REQUEST if is_deep_link else RESOURCE_LINK_REQUEST,
     )
     fields = login_initiation_params(flavour, lms_base_url(), hint)
     return render_template(
-        "demo_lms/form_post.html", action=registration.initiate_login_uri, fields=fields,
+        "demo_lms/form_post.html",
+        action=registration.initiate_login_uri,
+        fields=fields,
         title="Opening the tool…",
     )
 
@@ -141,19 +148,30 @@ def authorize(flavour_name: str) -> str | Response:
     flavour = get_flavour(flavour_name)
     p = request.values
     hint_id = parse_message_hint(flavour, p.get("lti_message_hint"))
-    hint = db.session.get(DemoMessageHint, hint_id, options=[
-        joinedload(DemoMessageHint.registration), joinedload(DemoMessageHint.user),
-        joinedload(DemoMessageHint.course), joinedload(DemoMessageHint.resource_link),
-    ]) if hint_id else None
+    hint = (
+        db.session.get(
+            DemoMessageHint,
+            hint_id,
+            options=[
+                joinedload(DemoMessageHint.registration),
+                joinedload(DemoMessageHint.user),
+                joinedload(DemoMessageHint.course),
+                joinedload(DemoMessageHint.resource_link),
+            ],
+        )
+        if hint_id
+        else None
+    )
     if hint is not None and hint.flavour != flavour.name:
         hint = None
-    registration = hint.registration if hint else directory.find_registration(
-        flavour, p.get("client_id", "")
+    registration = (
+        hint.registration if hint else directory.find_registration(flavour, p.get("client_id", ""))
     )
     redirect_uri = p.get("redirect_uri", "")
     if registration is None or redirect_uri not in registration.redirect_uris:
         return lms_page_error(
-            flavour, flavour.auth_page_status,
+            flavour,
+            flavour.auth_page_status,
             "Invalid request: the redirect_uri is not registered for this tool.",
         )
     problem = _auth_problem(flavour, registration, hint)
@@ -164,13 +182,18 @@ def authorize(flavour_name: str) -> str | Response:
         kind, description = problem
         error = flavour.auth_errors.get(kind)
         if error is None:
-            return lms_page_error(flavour, flavour.auth_page_status, f"Invalid request: "
-                                  f"{description}.")
+            return lms_page_error(
+                flavour, flavour.auth_page_status, f"Invalid request: {description}."
+            )
         fields = {"error": error, "error_description": description}
         if p.get("state"):
             fields["state"] = p["state"]
-        return render_template("demo_lms/form_post.html", action=redirect_uri, fields=fields,
-                               title="Returning to the tool…")
+        return render_template(
+            "demo_lms/form_post.html",
+            action=redirect_uri,
+            fields=fields,
+            title="Returning to the tool…",
+        )
     assert hint is not None
     if hint.message_type == DEEP_LINKING_REQUEST:
         hint.nonce = p["nonce"]
@@ -187,8 +210,10 @@ def authorize(flavour_name: str) -> str | Response:
     )
     id_token = sign_id_token(flavour, claims)
     return render_template(
-        "demo_lms/form_post.html", action=redirect_uri,
-        fields={"id_token": id_token, "state": p["state"]}, title="Opening the tool…",
+        "demo_lms/form_post.html",
+        action=redirect_uri,
+        fields={"id_token": id_token, "state": p["state"]},
+        title="Opening the tool…",
     )
 
 

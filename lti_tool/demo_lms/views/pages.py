@@ -28,19 +28,23 @@ PEOPLE_SHOWN = 200
 # What each flavour imitates, on the home page: the same seeded course appears in each.
 IMITATES = {
     "spec": "The 1EdTech reference behaviour: LTI 1.3 and LTI Advantage exactly as the "
-            "specifications describe them.",
+    "specifications describe them.",
     "moodle": "A Moodle 4.x site, quirks included: 60-second id_tokens, short role names, "
-              "JSON served as text/html, re-registration as an update.",
+    "JSON served as text/html, re-registration as an update.",
     "canvas": "A Canvas instance: Canvas's login parameters, postMessage platform storage, "
-              "50 members per roster page.",
+    "50 members per roster page.",
 }
 
 
 @bp.get("/favicon.ico")
 def favicon() -> Response:
     """The demo LMS shows the tool's logo as its icon."""
-    return send_from_directory(ROOT / "lti_tool" / "static" / "img", "logo.svg",
-                               mimetype="image/svg+xml", max_age=7 * 24 * 3600)
+    return send_from_directory(
+        ROOT / "lti_tool" / "static" / "img",
+        "logo.svg",
+        mimetype="image/svg+xml",
+        max_age=7 * 24 * 3600,
+    )
 
 
 @bp.get("/")
@@ -52,16 +56,23 @@ def home() -> str:
         .group_by(DemoCourse.id)
         .order_by(DemoCourse.id)
     )
-    counts = {flavour: n for flavour, n in db.session.execute(
-        sa.select(DemoToolRegistration.flavour, sa.func.count())
-        .group_by(DemoToolRegistration.flavour)
-    )}
+    counts = {
+        flavour: n
+        for flavour, n in db.session.execute(
+            sa.select(DemoToolRegistration.flavour, sa.func.count()).group_by(
+                DemoToolRegistration.flavour
+            )
+        )
+    }
     return render_template(
         "demo_lms/home.html",
-        courses=[{"id": c.id, "title": c.title, "label": c.label, "members": n}
-                 for c, n in courses],
-        flavours=[{"flavour": f, "tools": counts.get(f.name, 0),
-                   "imitates": IMITATES.get(f.name, "")} for f in FLAVOURS.values()],
+        courses=[
+            {"id": c.id, "title": c.title, "label": c.label, "members": n} for c, n in courses
+        ],
+        flavours=[
+            {"flavour": f, "tools": counts.get(f.name, 0), "imitates": IMITATES.get(f.name, "")}
+            for f in FLAVOURS.values()
+        ],
     )
 
 
@@ -87,28 +98,33 @@ def course_page(flavour_name: str, course_id: int) -> str:
     links = db.session.scalars(
         sa.select(DemoResourceLink)
         .join(DemoToolRegistration, DemoToolRegistration.id == DemoResourceLink.registration_id)
-        .where(DemoResourceLink.course_id == course.id,
-               DemoToolRegistration.flavour == flavour.name)
+        .where(
+            DemoResourceLink.course_id == course.id, DemoToolRegistration.flavour == flavour.name
+        )
         .order_by(DemoResourceLink.id)
     ).all()
-    graded = set(db.session.scalars(
-        sa.select(DemoLineItem.resource_link_pk).where(DemoLineItem.course_id == course.id)
-    ))
+    graded = set(
+        db.session.scalars(
+            sa.select(DemoLineItem.resource_link_pk).where(DemoLineItem.course_id == course.id)
+        )
+    )
     people_rows: list[dict[str, Any]] = []
     for user, enrollment in people:
-        people_rows.append({
-            "id": user.id,
-            "name": user.display_name,
-            "email": user.email or "—",
-            "department": user.department or "—",
-            "level": user.seniority_level,
-            "years": user.years_experience,
-            "roles": _role_label(enrollment.roles),
-            "is_learner": enrollment.roles == [ROLE_LEARNER],
-            "status": enrollment.status,
-            "acting": user.id == acting_as,
-            "launch_url": launch_page_url(flavour, course.id, user=user.username),
-        })
+        people_rows.append(
+            {
+                "id": user.id,
+                "name": user.display_name,
+                "email": user.email or "—",
+                "department": user.department or "—",
+                "level": user.seniority_level,
+                "years": user.years_experience,
+                "roles": _role_label(enrollment.roles),
+                "is_learner": enrollment.roles == [ROLE_LEARNER],
+                "status": enrollment.status,
+                "acting": user.id == acting_as,
+                "launch_url": launch_page_url(flavour, course.id, user=user.username),
+            }
+        )
     acting_user = db.session.get(DemoUser, acting_as) if acting_as else None
     designer = _designer(course)
     launch_user = acting_user.username if acting_user else (designer or "")
@@ -118,21 +134,36 @@ def course_page(flavour_name: str, course_id: int) -> str:
         course=course,
         people=people_rows,
         acting_name=acting_user.display_name if acting_user else None,
-        activities=[{
-            "title": link.title,
-            "tool": link.registration.name,
-            "graded": link.id in graded,
-            "launch_url": launch_page_url(flavour, course.id, link=link.resource_link_id,
-                                          client_id=link.registration.client_id,
-                                          user=launch_user),
-        } for link in links],
-        tools=[{
-            "name": r.name,
-            "client_id": r.client_id,
-            "deep_linking": r.deep_linking_target() is not None,
-            "add_url": launch_page_url(flavour, course.id, client_id=r.client_id,
-                                       message="deep_linking", user=designer or ""),
-        } for r in registrations],
+        activities=[
+            {
+                "title": link.title,
+                "tool": link.registration.name,
+                "graded": link.id in graded,
+                "launch_url": launch_page_url(
+                    flavour,
+                    course.id,
+                    link=link.resource_link_id,
+                    client_id=link.registration.client_id,
+                    user=launch_user,
+                ),
+            }
+            for link in links
+        ],
+        tools=[
+            {
+                "name": r.name,
+                "client_id": r.client_id,
+                "deep_linking": r.deep_linking_target() is not None,
+                "add_url": launch_page_url(
+                    flavour,
+                    course.id,
+                    client_id=r.client_id,
+                    message="deep_linking",
+                    user=designer or "",
+                ),
+            }
+            for r in registrations
+        ],
         designer=designer,
     )
 
@@ -157,6 +188,8 @@ def gradebook_page(flavour_name: str, course_id: int) -> str:
     flavour = get_flavour(flavour_name)
     course = directory.get_course(course_id)
     return render_template(
-        "demo_lms/gradebook.html", flavour=flavour, course=course,
+        "demo_lms/gradebook.html",
+        flavour=flavour,
+        course=course,
         table=gradebook_table(flavour, course),
     )

@@ -111,8 +111,9 @@ def api_mint_token(flavour_name: str) -> Response:
     if update_client_id:
         updates = find_registration(flavour, str(update_client_id))
         if updates is None:
-            return json_error(404, "not_found",
-                              f"No tool registered with client_id {update_client_id}.")
+            return json_error(
+                404, "not_found", f"No tool registered with client_id {update_client_id}."
+            )
     try:
         token = mint_registration_token(flavour, lms_base_url(), withheld, updates)
     except RegistrationRejected as exc:
@@ -166,8 +167,9 @@ def register_page(flavour_name: str) -> str | Response:
         if updates is None:
             return lms_page_error(flavour, 404, "That tool is no longer registered here.")
     try:
-        token = mint_registration_token(flavour, lms_base_url(), request.form.getlist("withhold"),
-                                        updates)
+        token = mint_registration_token(
+            flavour, lms_base_url(), request.form.getlist("withhold"), updates
+        )
     except RegistrationRejected as exc:
         return lms_page_error(flavour, exc.status, exc.message)
     u = urls.platform_urls(lms_base_url(), flavour)

@@ -29,20 +29,28 @@ def token_endpoint(flavour_name: str) -> Response:
     exact = content_type == FORM
     if (flavour.token_requires_exact_form and not exact) or FORM not in content_type:
         # Moodle answers this one with a bare word, which is not JSON.
-        body = "invalid_request" if flavour.token_requires_exact_form else {
-            "error": "invalid_request", "error_description": f"Content-Type must be {FORM}"}
+        body = (
+            "invalid_request"
+            if flavour.token_requires_exact_form
+            else {"error": "invalid_request", "error_description": f"Content-Type must be {FORM}"}
+        )
         return _reply(flavour, 400, body)
     try:
         token, scopes = issue_access_token(flavour, lms_base_url(), request.form.to_dict())
     except TokenError as exc:
-        return _reply(flavour, exc.status,
-                      {"error": exc.error, "error_description": exc.description})
-    return _reply(flavour, 200, {
-        "access_token": token, "token_type": "Bearer",
-        "expires_in": int(ACCESS_TOKEN_TTL.total_seconds()), "scope": " ".join(scopes),
-    })
+        return _reply(
+            flavour, exc.status, {"error": exc.error, "error_description": exc.description}
+        )
+    return _reply(
+        flavour,
+        200,
+        {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": int(ACCESS_TOKEN_TTL.total_seconds()),
+            "scope": " ".join(scopes),
+        },
+    )
 
 
 add_flavour_rules(bp, "token_path", token_endpoint, ["POST"])
-
-

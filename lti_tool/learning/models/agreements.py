@@ -21,9 +21,7 @@ class AgreementSignature(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pair_id: Mapped[int] = mapped_column(sa.ForeignKey("pairs.id", ondelete="CASCADE"))
-    step_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("steps.id", ondelete="CASCADE"), index=True
-    )
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"))
     version: Mapped[int]
     signed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

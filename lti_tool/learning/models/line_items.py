@@ -27,9 +27,7 @@ class LineItemLink(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"))
-    step_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("steps.id", ondelete="CASCADE"), index=True
-    )
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"), index=True)
     line_item_url: Mapped[str | None] = mapped_column(sa.String(1000))
     label: Mapped[str] = mapped_column(sa.String(200))
     score_maximum: Mapped[int]

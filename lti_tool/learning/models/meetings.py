@@ -33,9 +33,7 @@ class MeetingLog(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pair_id: Mapped[int] = mapped_column(sa.ForeignKey("pairs.id", ondelete="CASCADE"))
-    step_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("steps.id", ondelete="CASCADE"), index=True
-    )
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"), index=True)
     logged_by_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"))
     met_on: Mapped[dt.date] = mapped_column(sa.Date)
     duration_minutes: Mapped[int]

@@ -34,6 +34,8 @@ class Path(db.Model):
     program: Mapped[Program] = relationship()
     # A path is read and edited with its steps (an aggregate): they load with it.
     steps: Mapped[list[Step]] = relationship(
-        back_populates="path", cascade="all, delete-orphan",
-        order_by="[Step.position, Step.id]", lazy="selectin",
+        back_populates="path",
+        cascade="all, delete-orphan",
+        order_by="[Step.position, Step.id]",
+        lazy="selectin",
     )

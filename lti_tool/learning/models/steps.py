@@ -83,7 +83,8 @@ class Step(db.Model):
 
     path: Mapped[Path] = relationship(back_populates="steps")
     questions: Mapped[list[SurveyQuestion]] = relationship(
-        back_populates="step", cascade="all, delete-orphan",
+        back_populates="step",
+        cascade="all, delete-orphan",
         order_by="[SurveyQuestion.position, SurveyQuestion.id]",
     )
 

@@ -28,9 +28,7 @@ class SurveyQuestion(db.Model):
     __tablename__ = "survey_questions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    step_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("steps.id", ondelete="CASCADE"), index=True
-    )
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     kind: Mapped[str] = mapped_column(sa.String(10))
     prompt: Mapped[str] = mapped_column(sa.String(500))

@@ -23,10 +23,11 @@ def _phase_filter(program: Program) -> Phase:
     """``{{ program | program_phase }}``: the phase badge's words and tone."""
     return program_phase(program)
 
+
 # Messages a redirect may ask a page to show (``?notice=…``); never text from the URL itself.
 NOTICES = {
     "created": "Program created. Review its matching rules and skill catalogue, then open the "
-               "intake.",
+    "intake.",
     "saved": "Changes saved.",
     "status": "Program status updated.",
     "imported": "Import applied.",

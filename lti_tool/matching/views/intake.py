@@ -37,32 +37,50 @@ def intake(launch: LaunchSession, program_id: int) -> Response | tuple[str, int]
     course = launch_course(launch)
     program = load_program(launch, program_id)
     if not program.is_taking_intake:
-        raise DomainError("This program is not taking intake profiles at the moment.",
-                          hint="Your program's designer opens the intake when matching starts.")
+        raise DomainError(
+            "This program is not taking intake profiles at the moment.",
+            hint="Your program's designer opens the intake when matching starts.",
+        )
     custom = custom_claims(launch.claims)
     profile = find_profile(program.id, launch.person_id)
     given_seniority, given_department = given_values(program, profile, custom)
     colleagues = [p for p in course_people(course.id) if p.id != launch.person_id]
     form = forms.IntakeForm(
         unit=program.seniority_unit,
-        ask_seniority=given_seniority is None, ask_department=given_department is None,
-        skill_ids={s.id for s in program.skills}, colleague_ids={p.id for p in colleagues},
+        ask_seniority=given_seniority is None,
+        ask_department=given_department is None,
+        skill_ids={s.id for s in program.skills},
+        colleague_ids={p.id for p in colleagues},
         data=_answers(profile),
     )
     if form.submitted and form.validate():
         save_intake(program, launch.person, form.answers, custom)
-        return redirect(url_for("matching.intake", launch_id=launch.id,
-                                program_id=program.id, notice="profile-saved"), code=303)
+        return redirect(
+            url_for(
+                "matching.intake",
+                launch_id=launch.id,
+                program_id=program.id,
+                notice="profile-saved",
+            ),
+            code=303,
+        )
     skills = {kind: [s for s in program.skills if s.kind == kind] for kind in forms.SKILL_KINDS}
     return render_template(
-        "matching/intake.html", launch_id=launch.id, course_title=course.title,
-        program=program, form=form,
-        given_seniority=given_seniority, given_department=given_department,
+        "matching/intake.html",
+        launch_id=launch.id,
+        course_title=course.title,
+        program=program,
+        form=form,
+        given_seniority=given_seniority,
+        given_department=given_department,
         seniority_label=_seniority_label(given_seniority, program.seniority_unit),
-        colleagues=[(p.id, person_label(p)) for p in colleagues], skills=skills,
-        departments=course_departments(course.id), forms=forms,
+        colleagues=[(p.id, person_label(p)) for p in colleagues],
+        skills=skills,
+        departments=course_departments(course.id),
+        forms=forms,
         zone_aliases=json.dumps(aliases(), separators=(",", ":")),
-        submitted=profile is not None and profile.is_submitted, notice=notice(),
+        submitted=profile is not None and profile.is_submitted,
+        notice=notice(),
     ), 422 if form.errors else 200
 
 
@@ -79,6 +97,8 @@ def _answers(profile: Profile | None) -> dict:
     if profile is None or not profile.is_submitted:
         return forms.IntakeForm.NEW
     return forms.IntakeForm.data_of(
-        profile, own_seniority=profile.seniority_source == SenioritySource.PROFILE,
+        profile,
+        own_seniority=profile.seniority_source == SenioritySource.PROFILE,
         own_department=bool(profile.department)
-        and profile.department_source == SenioritySource.PROFILE)
+        and profile.department_source == SenioritySource.PROFILE,
+    )

@@ -36,7 +36,7 @@ SYNC_LIMIT = 1000
 NOTICES = {
     "ran": "Matching finished: the proposed pairs are below.",
     "rematched": "The people whose partner left have been rematched; everyone else keeps "
-                 "their pair.",
+    "their pair.",
     "locked": "Pair locked: it stays through every re-run.",
     "unlocked": "Pair unlocked: the next run may replace it.",
     "vetoed": "Pair vetoed: it will not be proposed again.",
@@ -46,19 +46,37 @@ NOTICES = {
 }
 
 
-def _to_review(launch: LaunchSession, program: Program, notice: str,
-               anchor: str | None = None) -> Response:
-    return redirect(url_for("matching.pair_review", launch_id=launch.id, program_id=program.id,
-                            notice=notice, _anchor=anchor), code=303)
+def _to_review(
+    launch: LaunchSession, program: Program, notice: str, anchor: str | None = None
+) -> Response:
+    return redirect(
+        url_for(
+            "matching.pair_review",
+            launch_id=launch.id,
+            program_id=program.id,
+            notice=notice,
+            _anchor=anchor,
+        ),
+        code=303,
+    )
 
 
-def _review_page(launch: LaunchSession, program: Program, *, status: int = 200,
-                 problem: str | None = None,
-                 manual: forms.HandPairForm | None = None) -> tuple[str, int]:
+def _review_page(
+    launch: LaunchSession,
+    program: Program,
+    *,
+    status: int = 200,
+    problem: str | None = None,
+    manual: forms.HandPairForm | None = None,
+) -> tuple[str, int]:
     course = launch_course(launch)
     return render_template(
-        "matching/pairs/review.html", launch_id=launch.id, course_title=course.title,
-        program=program, review=build_review(program), problem=problem,
+        "matching/pairs/review.html",
+        launch_id=launch.id,
+        course_title=course.title,
+        program=program,
+        review=build_review(program),
+        problem=problem,
         notice=NOTICES.get(request.args.get("notice", "")),
         manual=manual or forms.HandPairForm(formdata=None),
     ), status
@@ -86,9 +104,14 @@ def pairing_people(launch: LaunchSession, program_id: int) -> str:
     """
     program = load_program(launch, program_id)
     rows, counts = build_roster(program)
-    return render_template("matching/pairs/people.html", launch_id=launch.id,
-                           course_title=launch_course(launch).title, program=program,
-                           rows=rows, counts=counts)
+    return render_template(
+        "matching/pairs/people.html",
+        launch_id=launch.id,
+        course_title=launch_course(launch).title,
+        program=program,
+        rows=rows,
+        counts=counts,
+    )
 
 
 @bp.get("/s/<launch_id>/programs/<int:program_id>/pairs")
@@ -116,8 +139,15 @@ def run_pairing(launch: LaunchSession, program_id: int) -> Response | tuple[str,
         run = request_run(program, launch.person_id)
         if count_ready_profiles(program) > limit and can_queue(current_app):
             run_matching_job.enqueue(run.id)  # sent once the commit below succeeds
-            return redirect(url_for("matching.pairing_run", launch_id=launch.id,
-                                    program_id=program.id, run_id=run.id), code=303)
+            return redirect(
+                url_for(
+                    "matching.pairing_run",
+                    launch_id=launch.id,
+                    program_id=program.id,
+                    run_id=run.id,
+                ),
+                code=303,
+            )
         execute_run(run)
     except DomainError as error:
         return _refused(launch, program, error)
@@ -137,10 +167,14 @@ def pairing_run(launch: LaunchSession, program_id: int, run_id: int) -> Response
     if run is None or run.program_id != program.id:
         abort(404, description="There is no such matching run in this program.")
     if run.status == RunStatus.DONE:
-        return _to_review(launch, program, "rematched" if run.kind == "rematch" else "ran",
-                          "pairs")
-    return render_template("matching/pairs/run.html", launch_id=launch.id,
-                           course_title=launch_course(launch).title, program=program, run=run)
+        return _to_review(launch, program, "rematched" if run.kind == "rematch" else "ran", "pairs")
+    return render_template(
+        "matching/pairs/run.html",
+        launch_id=launch.id,
+        course_title=launch_course(launch).title,
+        program=program,
+        run=run,
+    )
 
 
 @bp.post("/s/<launch_id>/programs/<int:program_id>/pairs/rematch")
@@ -169,23 +203,34 @@ def confirm_veto(launch: LaunchSession, program_id: int, pair_id: int) -> tuple[
     return _veto_page(launch, program, _pair_of(program, pair_id))
 
 
-def _veto_page(launch: LaunchSession, program: Program, pair: Pair,
-               form: forms.VetoForm | None = None) -> tuple[str, int]:
-    names = {p.id: p for p in db.session.scalars(
-        sa.select(Person).where(Person.id.in_((pair.mentor_id, pair.mentee_id))))}
+def _veto_page(
+    launch: LaunchSession, program: Program, pair: Pair, form: forms.VetoForm | None = None
+) -> tuple[str, int]:
+    names = {
+        p.id: p
+        for p in db.session.scalars(
+            sa.select(Person).where(Person.id.in_((pair.mentor_id, pair.mentee_id)))
+        )
+    }
     return render_template(
-        "matching/pairs/veto.html", launch_id=launch.id,
-        course_title=launch_course(launch).title, program=program, pair=pair,
-        mentor=person_label(names[pair.mentor_id]), mentee=person_label(names[pair.mentee_id]),
+        "matching/pairs/veto.html",
+        launch_id=launch.id,
+        course_title=launch_course(launch).title,
+        program=program,
+        pair=pair,
+        mentor=person_label(names[pair.mentor_id]),
+        mentee=person_label(names[pair.mentee_id]),
         form=form or forms.VetoForm(),
     ), 422 if form is not None and form.errors else 200
 
 
-@bp.post("/s/<launch_id>/programs/<int:program_id>/pairs/<int:pair_id>/"
-         "<any(lock, unlock, veto):action>")
+@bp.post(
+    "/s/<launch_id>/programs/<int:program_id>/pairs/<int:pair_id>/<any(lock, unlock, veto):action>"
+)
 @launch_required(Audience.DESIGNER)
-def decide_pair(launch: LaunchSession, program_id: int, pair_id: int,
-                action: str) -> Response | tuple[str, int]:
+def decide_pair(
+    launch: LaunchSession, program_id: int, pair_id: int, action: str
+) -> Response | tuple[str, int]:
     """Lock, unlock or veto one proposed pair.
 
     :raise NotFound: the program is not in this course, or the pair not in the program.
@@ -212,8 +257,9 @@ def decide_pair(launch: LaunchSession, program_id: int, pair_id: int,
 
 @bp.post("/s/<launch_id>/programs/<int:program_id>/pairs/vetoes/<int:veto_id>/lift")
 @launch_required(Audience.DESIGNER)
-def lift_pair_veto(launch: LaunchSession, program_id: int,
-                   veto_id: int) -> Response | tuple[str, int]:
+def lift_pair_veto(
+    launch: LaunchSession, program_id: int, veto_id: int
+) -> Response | tuple[str, int]:
     """Allow a vetoed pair to be proposed again.
 
     :raise NotFound: the program is not in this course.
@@ -238,12 +284,19 @@ def pair_by_hand(launch: LaunchSession, program_id: int) -> Response | tuple[str
     form = forms.HandPairForm()
     if form.validate():
         try:
-            decisions.pair_by_hand(program, int(form.mentor.data), int(form.mentee.data),
-                                   form.override_reason.data or None)
+            decisions.pair_by_hand(
+                program,
+                int(form.mentor.data),
+                int(form.mentee.data),
+                form.override_reason.data or None,
+            )
         except decisions.ManualPairNeedsReason as error:
             form.broken = error.broken
-            form.add_error("override_reason", "This pair breaks the rules above: write why it "
-                           "should stand, or choose someone else.")
+            form.add_error(
+                "override_reason",
+                "This pair breaks the rules above: write why it "
+                "should stand, or choose someone else.",
+            )
         except ValidationError as error:
             form.add_error("mentee", error.message)
         except DomainError as error:
@@ -269,6 +322,10 @@ def publish(launch: LaunchSession, program_id: int) -> Response | str | tuple[st
             return _refused(launch, program, error)
         return _to_review(launch, program, "published")
     review = build_review(program)
-    return render_template("matching/pairs/publish.html", launch_id=launch.id,
-                           course_title=launch_course(launch).title, program=program,
-                           review=review)
+    return render_template(
+        "matching/pairs/publish.html",
+        launch_id=launch.id,
+        course_title=launch_course(launch).title,
+        program=program,
+        review=review,
+    )

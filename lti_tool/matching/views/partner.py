@@ -22,6 +22,9 @@ def my_partner(launch: LaunchSession) -> str:
     """
     course = launch_course(launch)
     return render_template(
-        "matching/partner.html", launch_id=launch.id, course_title=course.title,
-        name=launch.person.display_name, partners=partner_views(course.id, launch.person_id),
+        "matching/partner.html",
+        launch_id=launch.id,
+        course_title=course.title,
+        name=launch.person.display_name,
+        partners=partner_views(course.id, launch.person_id),
     )

@@ -38,14 +38,22 @@ NEW_SKILL_ROWS = 3
 
 
 def _to(endpoint: str, launch: LaunchSession, program: Program, **args: str) -> Response:
-    return redirect(url_for(f"matching.{endpoint}", launch_id=launch.id, program_id=program.id,
-                            **args), code=303)
+    return redirect(
+        url_for(f"matching.{endpoint}", launch_id=launch.id, program_id=program.id, **args),
+        code=303,
+    )
 
 
 def _page(template: str, launch: LaunchSession, status: int = 200, **context) -> tuple[str, int]:
     course = launch_course(launch)
-    return render_template(template, launch_id=launch.id, course_title=course.title,
-                           notice=notice(), forms=forms, **context), status
+    return render_template(
+        template,
+        launch_id=launch.id,
+        course_title=course.title,
+        notice=notice(),
+        forms=forms,
+        **context,
+    ), status
 
 
 @bp.get("/s/<launch_id>/programs/")
@@ -65,8 +73,9 @@ def new_program(launch: LaunchSession) -> Response | tuple[str, int]:
     if form.submitted and form.validate():
         program = create_program(course, form.values())
         return _to("program_overview", launch, program, notice="created")
-    return _page("matching/program_form.html", launch, 422 if form.errors else 200,
-                 program=None, form=form)
+    return _page(
+        "matching/program_form.html", launch, 422 if form.errors else 200, program=None, form=form
+    )
 
 
 @bp.get("/s/<launch_id>/programs/<int:program_id>/")
@@ -77,21 +86,34 @@ def program_overview(launch: LaunchSession, program_id: int) -> tuple[str, int]:
     return _overview(launch, program)
 
 
-def _overview(launch: LaunchSession, program: Program, problem: str | None = None,
-              status: int = 200) -> tuple[str, int]:
+def _overview(
+    launch: LaunchSession, program: Program, problem: str | None = None, status: int = 200
+) -> tuple[str, int]:
     profiles = {p.person_id: p for p in participants(program)}
-    people = [(person_label(person), profiles.get(person.id))
-              for person in course_learners(program.course_id)]
+    people = [
+        (person_label(person), profiles.get(person.id))
+        for person in course_learners(program.course_id)
+    ]
     submitted = sum(1 for _, p in people if p is not None and p.is_submitted)
     pair_counts = {
-        "unpublished": sum(1 for p in program.pairs
-                           if p.status in (PairStatus.PROPOSED, PairStatus.LOCKED)),
+        "unpublished": sum(
+            1 for p in program.pairs if p.status in (PairStatus.PROPOSED, PairStatus.LOCKED)
+        ),
         "active": sum(1 for p in program.pairs if p.status == PairStatus.ACTIVE),
     }
-    return _page("matching/program.html", launch, status, program=program, people=people,
-                 submitted=submitted, problem=problem, skill_count=len(program.skills),
-                 do_not_pair_count=len(program.do_not_pairs), pair_counts=pair_counts,
-                 today=today())
+    return _page(
+        "matching/program.html",
+        launch,
+        status,
+        program=program,
+        people=people,
+        submitted=submitted,
+        problem=problem,
+        skill_count=len(program.skills),
+        do_not_pair_count=len(program.do_not_pairs),
+        pair_counts=pair_counts,
+        today=today(),
+    )
 
 
 @bp.route("/s/<launch_id>/programs/<int:program_id>/edit", methods=["GET", "POST"])
@@ -103,13 +125,19 @@ def edit_program(launch: LaunchSession, program_id: int) -> Response | tuple[str
     """
     program = load_program(launch, program_id)
     program.ensure_editable()
-    form = forms.ProgramForm(current_start=program.starts_on,
-                             data=forms.ProgramForm.data_of(program))
+    form = forms.ProgramForm(
+        current_start=program.starts_on, data=forms.ProgramForm.data_of(program)
+    )
     if form.submitted and form.validate():
         update_program(program, form.values())
         return _to("program_overview", launch, program, notice="saved")
-    return _page("matching/program_form.html", launch, 422 if form.errors else 200,
-                 program=program, form=form)
+    return _page(
+        "matching/program_form.html",
+        launch,
+        422 if form.errors else 200,
+        program=program,
+        form=form,
+    )
 
 
 @bp.post("/s/<launch_id>/programs/<int:program_id>/status")
@@ -138,8 +166,14 @@ def close_program(launch: LaunchSession, program_id: int) -> tuple[str, int]:
     :raise NotFound: the program is not in this course.
     """
     program = load_program(launch, program_id)
-    return _page("matching/close.html", launch, program=program, today=today(), day=day,
-                 active_pairs=sum(1 for p in program.pairs if p.status == PairStatus.ACTIVE))
+    return _page(
+        "matching/close.html",
+        launch,
+        program=program,
+        today=today(),
+        day=day,
+        active_pairs=sum(1 for p in program.pairs if p.status == PairStatus.ACTIVE),
+    )
 
 
 @bp.route("/s/<launch_id>/programs/<int:program_id>/rules", methods=["GET", "POST"])
@@ -157,16 +191,30 @@ def edit_rules(launch: LaunchSession, program_id: int) -> Response | tuple[str, 
     return _rules_page(launch, program, form, forms.DoNotPairForm(formdata=None))
 
 
-def _rules_page(launch: LaunchSession, program: Program, form: forms.RulesForm,
-                dnp_form: forms.DoNotPairForm) -> tuple[str, int]:
+def _rules_page(
+    launch: LaunchSession, program: Program, form: forms.RulesForm, dnp_form: forms.DoNotPairForm
+) -> tuple[str, int]:
     names = {p.id: person_label(p) for p in course_people(program.course_id)}
-    entries = [(d.id, names.get(d.person_a_id, "someone who left"),
-                names.get(d.person_b_id, "someone who left"), d.reason)
-               for d in program.do_not_pairs]
-    return _page("matching/rules.html", launch, 422 if form.errors or dnp_form.errors else 200,
-                 program=program, form=form, do_not_pairs=entries, dnp_form=dnp_form,
-                 learners=[(p.id, person_label(p)) for p in course_learners(program.course_id)],
-                 editable=program.status in (ProgramStatus.DRAFT, ProgramStatus.MATCHING))
+    entries = [
+        (
+            d.id,
+            names.get(d.person_a_id, "someone who left"),
+            names.get(d.person_b_id, "someone who left"),
+            d.reason,
+        )
+        for d in program.do_not_pairs
+    ]
+    return _page(
+        "matching/rules.html",
+        launch,
+        422 if form.errors or dnp_form.errors else 200,
+        program=program,
+        form=form,
+        do_not_pairs=entries,
+        dnp_form=dnp_form,
+        learners=[(p.id, person_label(p)) for p in course_learners(program.course_id)],
+        editable=program.status in (ProgramStatus.DRAFT, ProgramStatus.MATCHING),
+    )
 
 
 @bp.post("/s/<launch_id>/programs/<int:program_id>/do-not-pair")
@@ -182,8 +230,9 @@ def add_do_not_pair_entry(launch: LaunchSession, program_id: int) -> Response | 
             form.add_error("person_b", error.message)
     if form.errors:
         discard()
-        stored = forms.RulesForm(formdata=None,
-                                 data=forms.RulesForm.data_of(RulesValues.of(program)))
+        stored = forms.RulesForm(
+            formdata=None, data=forms.RulesForm.data_of(RulesValues.of(program))
+        )
         return _rules_page(launch, program, stored, form)
     return _to("edit_rules", launch, program, notice="saved", _anchor="do-not-pair")
 
@@ -211,9 +260,16 @@ def edit_skills(launch: LaunchSession, program_id: int) -> Response | tuple[str,
         return _to("edit_skills", launch, program, notice="saved")
     usage = skill_usage(program)
     skills = [(s.id, s.name, usage.get(s.id, 0)) for s in program.skills]
-    return _page("matching/skills.html", launch, 422 if form.errors else 200, program=program,
-                 skills=skills, form=form, new_rows=NEW_SKILL_ROWS,
-                 editable=program.status in (ProgramStatus.DRAFT, ProgramStatus.MATCHING))
+    return _page(
+        "matching/skills.html",
+        launch,
+        422 if form.errors else 200,
+        program=program,
+        skills=skills,
+        form=form,
+        new_rows=NEW_SKILL_ROWS,
+        editable=program.status in (ProgramStatus.DRAFT, ProgramStatus.MATCHING),
+    )
 
 
 @bp.route("/s/<launch_id>/programs/<int:program_id>/import", methods=["GET", "POST"])
@@ -233,7 +289,13 @@ def import_csv(launch: LaunchSession, program_id: int) -> Response | tuple[str, 
         if check.ok and form.wants_import:
             applied = apply_csv(program, check)
     status = 422 if form.errors or (check is not None and not check.ok) else 200
-    return _page("matching/import.html", launch, status, program=program, check=check,
-                 applied=applied, form=form,
-                 content=form.content_bytes.decode("utf-8-sig", "replace")
-                 if check and check.ok else "")
+    return _page(
+        "matching/import.html",
+        launch,
+        status,
+        program=program,
+        check=check,
+        applied=applied,
+        form=form,
+        content=form.content_bytes.decode("utf-8-sig", "replace") if check and check.ok else "",
+    )
