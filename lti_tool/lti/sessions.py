@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from lti_tool.core.lti_spec import AGS_CLAIM, CLAIM, DL_CLAIM, NRPS_CLAIM
 from lti_tool.core.time import utcnow
+from lti_tool.core.upsert import insert_or_get
 from lti_tool.extensions import db
 from lti_tool.lti.framing import record_launch_origins
 from lti_tool.platforms.models import Platform
@@ -182,10 +183,12 @@ def _known_records(
 
 
 def upsert_resource_link(found: ResourceLink | None, course: Course, link: dict) -> ResourceLink:
-    resource_link = found
-    if resource_link is None:
-        resource_link = ResourceLink(course=course, resource_link_id=str(link["id"]))
-        db.session.add(resource_link)
+    """``found`` or a new link of the course (inserted at once, race-safe), kept current."""
+    resource_link = found or insert_or_get(
+        ResourceLink,
+        {"course_id": course.id, "resource_link_id": str(link["id"])},
+        {"title": link.get("title") or None, "description": link.get("description") or None},
+    )
     if link.get("title") and resource_link.title != link["title"]:
         resource_link.title = link["title"]
     if link.get("description") and resource_link.description != link["description"]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lti_tool.extensions import db
+from lti_tool.core.upsert import insert_or_get
 from lti_tool.platforms.models import Platform
 from lti_tool.roster.models import Course, Membership, Person
 
@@ -12,15 +12,17 @@ PERSON_FIELDS = ("name", "given_name", "family_name", "email")
 def upsert_person(found: Person | None, issuer: str, sub: str, details: dict) -> Person:
     """``found`` (the person with this issuer + sub, looked up by the caller) or a new one;
     names and email are updated only when shared, so a launch with less personal data never
-    erases what an earlier one gave."""
-    person = found
-    if person is None:
-        person = Person(issuer=issuer, sub=sub)
-        db.session.add(person)
-    for field in PERSON_FIELDS:
-        value = details.get(field)
-        if isinstance(value, str) and value.strip() and getattr(person, field) != value.strip():
-            setattr(person, field, value.strip())
+    erases what an earlier one gave. A new one is inserted at once, race-safe
+    (``insert_or_get``): concurrent first launches of a person all get the one row."""
+    shared = {
+        field: value.strip()
+        for field in PERSON_FIELDS
+        if isinstance(value := details.get(field), str) and value.strip()
+    }
+    person = found or insert_or_get(Person, {"issuer": issuer, "sub": sub}, shared)
+    for field, value in shared.items():
+        if getattr(person, field) != value:
+            setattr(person, field, value)
     return person
 
 
@@ -32,18 +34,23 @@ def upsert_course(
     memberships_url: str | None,
     lineitems_url: str | None,
 ) -> Course:
-    """``found`` (the platform's course with this context id) or a new one, kept current."""
-    course = found
-    if course is None:
-        course = Course(platform_id=platform.id, context_id=str(context["id"]))
-        db.session.add(course)
-    for attr, value in (
-        ("title", context.get("title")),
-        ("label", context.get("label")),
-        ("memberships_url", memberships_url),
-        ("lineitems_url", lineitems_url),
-    ):
-        if value and getattr(course, attr) != value:
+    """``found`` (the platform's course with this context id) or a new one, kept current.
+    A new one is inserted at once, race-safe: a whole class may open a new course together."""
+    given = {
+        attr: value
+        for attr, value in (
+            ("title", context.get("title")),
+            ("label", context.get("label")),
+            ("memberships_url", memberships_url),
+            ("lineitems_url", lineitems_url),
+        )
+        if value
+    }
+    course = found or insert_or_get(
+        Course, {"platform_id": platform.id, "context_id": str(context["id"])}, given
+    )
+    for attr, value in given.items():
+        if getattr(course, attr) != value:
             setattr(course, attr, value)
     return course
 
@@ -51,11 +58,13 @@ def upsert_course(
 def upsert_membership(
     found: Membership | None, course: Course, person: Person, roles: list[str]
 ) -> Membership:
-    """``found`` (the person's membership of the course) or a new one, active, with ``roles``."""
-    membership = found
-    if membership is None:
-        membership = Membership(course=course, person=person)
-        db.session.add(membership)
+    """``found`` (the person's membership of the course) or a new one (inserted at once,
+    race-safe), active, with ``roles``."""
+    membership = found or insert_or_get(
+        Membership,
+        {"course_id": course.id, "person_id": person.id},
+        {"roles": roles, "status": Membership.ACTIVE},
+    )
     if membership.roles != roles:
         membership.roles = roles
     if membership.status != "Active":

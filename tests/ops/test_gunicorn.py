@@ -13,6 +13,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -169,12 +170,18 @@ def test_json_logs_carry_request_ids_and_no_launch_id(served: Served) -> None:
     request_id = refused.headers["X-Request-ID"]
     assert f"Reference: <code>{request_id}</code>" in refused.text
 
-    logged = served.logged()
-    lines = [line for line in logged.splitlines() if line.strip()]
-    entries = [json.loads(line) for line in lines]  # every line is one JSON object
+    # gunicorn writes the access line after the response is sent: wait for it.
+    deadline = time.monotonic() + 10
+    while True:
+        logged = served.logged()
+        lines = [line for line in logged.splitlines() if line.strip()]
+        entries = [json.loads(line) for line in lines]  # every line is one JSON object
+        access = [e for e in entries if e["logger"] == "gunicorn.access"]
+        if any(e["message"].endswith(request_id) for e in access) or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     app_lines = [e for e in entries if e["request_id"] == request_id]
     assert any("no id_token" in e["message"] for e in app_lines), app_lines
-    access = [e for e in entries if e["logger"] == "gunicorn.access"]
     assert any(e["message"].endswith(request_id) for e in access)
     assert any('"GET /s/…/x\\nFORGED line HTTP/1.1" 404' in e["message"] for e in access)
     assert launch_id not in logged
