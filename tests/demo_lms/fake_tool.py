@@ -27,15 +27,34 @@ TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 
 
 PROBE_PAGE = """<!doctype html><title>probe</title><script>
+// As a real tool does: ask for the capabilities until the storage frame answers (it may
+// still be loading when this page runs), then put and get.
 window.results = [];
-window.addEventListener("message", function (e) { window.results.push(e.data); });
 var frameName = "TARGET";  // not "name": a global `name` would rename this frame
-var target = frameName === "_parent" ? window.parent : window.parent.frames[frameName];
-target.postMessage({subject: "lti.capabilities", message_id: "m1"}, "*");
-target.postMessage({subject: "lti.put_data", message_id: "m2", key: "state-1",
-                    value: "nonce-1"}, "*");
-target.postMessage({subject: "lti.get_data", message_id: "m3", key: "state-1"}, "*");
-target.postMessage({subject: "lti.get_data", message_id: "m4", key: "unknown"}, "*");
+var asked = null;
+window.addEventListener("message", function (e) {
+  if (e.data && e.data.subject === "lti.capabilities.response") {
+    if (asked === null) { return; }
+    clearInterval(asked); asked = null;
+    window.results.push(e.data);
+    var target = storage();
+    target.postMessage({subject: "lti.put_data", message_id: "m2", key: "state-1",
+                        value: "nonce-1"}, "*");
+    target.postMessage({subject: "lti.get_data", message_id: "m3", key: "state-1"}, "*");
+    target.postMessage({subject: "lti.get_data", message_id: "m4", key: "unknown"}, "*");
+  } else if (e.data && e.data.message_id !== "m1") {
+    window.results.push(e.data);
+  }
+});
+function storage() {
+  return frameName === "_parent" ? window.parent : window.parent.frames[frameName];
+}
+function ask() {
+  var target = storage();
+  if (target) { target.postMessage({subject: "lti.capabilities", message_id: "m1"}, "*"); }
+}
+asked = setInterval(ask, 100);
+ask();
 </script>"""
 
 
