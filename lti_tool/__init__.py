@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.settings import ROOT, config_for
 from lti_tool.core import sqlite
+from lti_tool.core.i18n import init_i18n
 from lti_tool.core.json_logs import configure_logging
 from lti_tool.core.logs import install_log_safety
 from lti_tool.core.request_id import init_request_id
@@ -36,6 +37,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     install_log_safety()  # no launch id, token or raw newline from a request reaches a log
     init_request_id(app)
+    init_i18n(app)
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite.engine_options(
         app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
