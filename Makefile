@@ -9,7 +9,8 @@ PORT ?= 5000
 export FLASK_APP := lti_tool
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test setup migrate seed lint test-sqlite test-postgres browser services bench clean
+.PHONY: run test setup migrate seed lint test-sqlite test-postgres browser services bench clean \
+	translations compile-translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +18,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) compile-translations
+
+# Catalogues: the .po files are committed; the .mo files are built from them.
+LOCALES_DIR := lti_tool/translations
+POT := $(LOCALES_DIR)/messages.pot
+PO_FILES := $(wildcard $(LOCALES_DIR)/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+compile-translations: $(MO_FILES)
+
+# After marking strings: extract them all, merge into every language's .po, then compile.
+# Translate the new entries of lti_tool/translations/<lang>/LC_MESSAGES/messages.po and run
+# `make compile-translations` (tests/test_i18n.py names the learner pages that must be complete).
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k lazy_gettext -k lazy_ngettext:1,2 \
+	  --no-location --sort-output --project=Reciprocal -o $(POT) lti_tool templates
+	$(BIN)/pybabel update -i $(POT) -d $(LOCALES_DIR) --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d $(LOCALES_DIR)
 
 migrate: setup
 	@mkdir -p -m 700 var

@@ -11,6 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from lti_tool.core.request_id import current_request_id
@@ -22,8 +24,8 @@ class ReciprocalError(Exception):
     """Base of every error the tool shows to a person."""
 
     status_code = 400
-    title = "Something went wrong"
-    hint = "Go back and try again."
+    title = _l("Something went wrong")
+    hint = _l("Go back and try again.")
     retry_after: int | None = None  # seconds, sent as Retry-After
 
     def __init__(self, message: str, *, hint: str | None = None, status_code: int | None = None):
@@ -39,29 +41,29 @@ class DomainError(ReciprocalError):
     """A state change the model refuses (e.g. approving an active deployment)."""
 
     status_code = 409
-    title = "That cannot be done now"
+    title = _l("That cannot be done now")
 
 
 class NotFoundError(ReciprocalError):
     """What the request names does not exist here (or belongs to someone else: same answer)."""
 
     status_code = 404
-    title = "Not found"
-    hint = "Reload the page you came from: what you acted on may already be gone."
+    title = _l("Not found")
+    hint = _l("Reload the page you came from: what you acted on may already be gone.")
 
 
 class ValidationError(ReciprocalError):
     status_code = 422
-    title = "Please check what you entered"
-    hint = "Correct the highlighted values and submit again."
+    title = _l("Please check what you entered")
+    hint = _l("Correct the highlighted values and submit again.")
 
 
 class LaunchError(ReciprocalError):
     """A launch the tool refuses: forged, expired, replayed, misconfigured."""
 
     status_code = 400
-    title = "This launch could not be accepted"
-    hint = "Go back to your course and open the activity again."
+    title = _l("This launch could not be accepted")
+    hint = _l("Go back to your course and open the activity again.")
 
     def __init__(self, message: str, *, reason: str | None = None, **options: Any):
         super().__init__(message, **options)
@@ -72,8 +74,8 @@ class LaunchError(ReciprocalError):
 class PlatformErrorReport(LaunchError):
     """The platform posted ``error`` / ``error_description`` instead of an id_token."""
 
-    title = "Your LMS reported a problem"
-    hint = (
+    title = _l("Your LMS reported a problem")
+    hint = _l(
         "Go back to your course and open the activity again; if it keeps happening, "
         "show this message to your LMS administrator."
     )
@@ -81,28 +83,28 @@ class PlatformErrorReport(LaunchError):
 
 class RegistrationError(ReciprocalError):
     status_code = 400
-    title = "The tool could not be registered"
-    hint = "Check the registration URL and try again from your LMS's tool registration screen."
+    title = _l("The tool could not be registered")
+    hint = _l("Check the registration URL and try again from your LMS's tool registration screen.")
 
 
 class AccessDenied(ReciprocalError):
     status_code = 403
-    title = "You do not have access to this page"
-    hint = "Open the tool from your course in the LMS."
+    title = _l("You do not have access to this page")
+    hint = _l("Open the tool from your course in the LMS.")
 
 
 class SessionExpired(ReciprocalError):
     status_code = 401
-    title = "Your session has expired"
-    hint = "Go back to your course and open the activity again."
+    title = _l("Your session has expired")
+    hint = _l("Go back to your course and open the activity again.")
 
 
 class PlatformServiceError(ReciprocalError):
     """An LMS service (token, NRPS, AGS) failed or answered something unusable."""
 
     status_code = 502
-    title = "Your LMS did not answer as expected"
-    hint = (
+    title = _l("Your LMS did not answer as expected")
+    hint = _l(
         "Try again in a few minutes; if it keeps failing, ask your LMS administrator "
         "to check the tool's registration."
     )
@@ -112,16 +114,16 @@ class DatabaseConflict(ReciprocalError):
     """The database refused the change: someone else changed the same thing meanwhile."""
 
     status_code = 409
-    title = "That was changed at the same time"
-    hint = "Reload the page to see what is stored now, and try again if it is still needed."
+    title = _l("That was changed at the same time")
+    hint = _l("Reload the page to see what is stored now, and try again if it is still needed.")
 
 
 class DatabaseUnavailable(ReciprocalError):
     """The database could not be reached, or was too busy to take the change."""
 
     status_code = 503
-    title = "The tool's database is not available"
-    hint = "Try again in a minute; if it keeps happening, tell the tool's administrator."
+    title = _l("The tool's database is not available")
+    hint = _l("Try again in a minute; if it keeps happening, tell the tool's administrator.")
     retry_after = 30
 
 
@@ -130,11 +132,11 @@ def database_error(exc: sa.exc.SQLAlchemyError) -> ReciprocalError:
     if isinstance(exc, sa.exc.IntegrityError):
         log.warning("Conflict in the database: %s", exc.orig)
         return DatabaseConflict(
-            "Nothing was saved: the change conflicts with one made at the same time."
+            _("Nothing was saved: the change conflicts with one made at the same time.")
         )
     log.error("Database error, nothing was saved", exc_info=exc)
     return DatabaseUnavailable(
-        "Nothing was saved: the tool could not reach its database or it was too busy."
+        _("Nothing was saved: the tool could not reach its database or it was too busy.")
     )
 
 
@@ -149,6 +151,8 @@ def wants_json() -> bool:
 def error_response(status: int, title: str, message: str, hint: str | None) -> Response:
     """The error page (or JSON) with the request id an admin can look up in the logs."""
     request_id = current_request_id()
+    title, message = str(title), str(message)  # lazy strings, translated now
+    hint = None if hint is None else str(hint)
     if wants_json():
         response = jsonify(
             error=title, message=message, hint=hint, status=status, request_id=request_id
@@ -180,8 +184,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(SecurityError)
     def handle_untrusted_host(error: SecurityError) -> Response:
         # No URL can be built for an untrusted Host (TRUSTED_HOSTS), so no template page.
-        message = "This address's host name is not one this tool answers to."
-        hint = "Use the tool's address exactly as your LMS administrator configured it."
+        message = _("This address's host name is not one this tool answers to.")
+        hint = _("Use the tool's address exactly as your LMS administrator configured it.")
         request_id = current_request_id()
         if wants_json():
             response = jsonify(
@@ -189,7 +193,7 @@ def register_error_handlers(app: Flask) -> None:
             )
         else:
             response = Response(
-                f"{message} {hint}\nReference: {request_id}\n", mimetype="text/plain"
+                f"{message} {hint}\n{_('Reference:')} {request_id}\n", mimetype="text/plain"
             )
         response.status_code = 400
         return response
@@ -202,8 +206,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException) -> Response:
-        hint = "Check the address, or go back to your course and open the tool again."
-        return error_response(error.code or 500, error.name, error.description or "", hint)
+        hint = _("Check the address, or go back to your course and open the tool again.")
+        title, message = http_error_text(error)
+        return error_response(error.code or 500, title, message, hint)
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> Response:
@@ -212,8 +217,45 @@ def register_error_handlers(app: Flask) -> None:
         log.exception("Unhandled error on %s %s", request.method, route)
         return error_response(
             500,
-            "Unexpected error",
-            "The tool hit an unexpected problem and has logged it.",
-            "Try again; if it keeps happening, tell your LMS administrator the time it happened "
-            "and the reference below.",
+            _("Unexpected error"),
+            _("The tool hit an unexpected problem and has logged it."),
+            _(
+                "Try again; if it keeps happening, tell your LMS administrator the time it "
+                "happened and the reference below."
+            ),
         )
+
+
+# Werkzeug's own words for the HTTP errors a person meets, in the page's language.
+HTTP_ERROR_TEXT = {
+    403: (
+        _l("Forbidden"),
+        _l("You don't have the permission to access the requested resource."),
+    ),
+    404: (
+        _l("Not Found"),
+        _l("The requested URL was not found on the server."),
+    ),
+    405: (
+        _l("Method Not Allowed"),
+        _l("The method is not allowed for the requested URL."),
+    ),
+    413: (
+        _l("Request Entity Too Large"),
+        _l("The data value transmitted exceeds the capacity limit."),
+    ),
+    429: (
+        _l("Too Many Requests"),
+        _l("This user has exceeded an allotted request count. Try again later."),
+    ),
+}
+
+
+def http_error_text(error: HTTPException) -> tuple[str, str]:
+    """Title and message of an HTTP error: translated when werkzeug's default is used."""
+    known = HTTP_ERROR_TEXT.get(error.code or 500)
+    if known is None:
+        return error.name, error.description or ""
+    default = type(error).description
+    message = known[1] if error.description == default else error.description
+    return str(known[0]), str(message)

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from flask import Flask, current_app, g
+from flask_babel import gettext as _
 
+from lti_tool.core.i18n import use_launch_locale
 from lti_tool.core.roles import Audience, audience_for
 from lti_tool.errors import AccessDenied
 
@@ -58,9 +60,14 @@ def launch_required(audience: Audience | None = None) -> Callable:
         def wrapper(launch_id: str, **kwargs: Any) -> Any:
             launch = get_launch_session(launch_id)
             g.launch = launch
+            use_launch_locale(getattr(launch, "claims", None))  # the language the LMS asked for
             g.audience = audience_for(launch.roles)
             if audience is not None and g.audience != audience:
-                raise AccessDenied(f"This page is for {audience.value}s of the course.")
+                raise AccessDenied(
+                    _("This page is for designers of the course.")
+                    if audience == Audience.DESIGNER
+                    else _("This page is for learners of the course.")
+                )
             return view(launch, **kwargs)
 
         return wrapper

@@ -1,21 +1,131 @@
 """The language pages speak: Flask-Babel, wired once for the whole app.
 
 Mark every user-facing string: ``{{ _("…") }}`` / ``{% trans %}`` in templates,
-``gettext``/``lazy_gettext`` from ``flask_babel`` in Python. Catalogues live in
-``lti_tool/translations``.
+``gettext``/``lazy_gettext`` from ``flask_babel`` in Python (``N_`` marks a string kept as data
+and translated where it is shown). Catalogues live in ``lti_tool/translations``; ``make
+translations`` extracts, updates and compiles them.
+
+The locale: the LMS's ``launch_presentation.locale`` of the launch a page belongs to (put on
+``g`` by ``use_launch_locale`` when ``core.auth`` loads the launch), else the browser's
+Accept-Language, else English.
 """
 
 from __future__ import annotations
 
-from flask import Flask
-from flask_babel import Babel
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from babel.dates import format_date as babel_format_date
+from flask import Flask, g, has_request_context, request
+from flask_babel import (
+    Babel,
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    gettext,
+    refresh,
+)
 
 from config.settings import ROOT
+from lti_tool.core.lti_spec import CLAIM
 
 babel = Babel()
 
+DEFAULT_LOCALE = "en"
+SUPPORTED_LOCALES = ("en", "de")
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction only: it is stored as data and translated where shown."""
+    return message
+
+
+def supported_locale(tag: Any) -> str | None:
+    """The supported locale for a language tag such as ``de``, ``de-DE`` or Moodle's ``de_du``
+    (None when the language is not one the tool speaks, or the tag is malformed)."""
+    if not isinstance(tag, str) or not LANGUAGE_TAG.match(tag.strip()):
+        return None
+    language = re.split(r"[-_]", tag.strip())[0].lower()
+    return language if language in SUPPORTED_LOCALES else None
+
+
+def launch_locale(claims: Any) -> str | None:
+    """The locale a launch's ``launch_presentation`` asks for, if the tool speaks it."""
+    if not isinstance(claims, Mapping):
+        return None
+    presentation = claims.get(CLAIM + "launch_presentation")
+    if not isinstance(presentation, Mapping):
+        return None
+    return supported_locale(presentation.get("locale"))
+
+
+def use_launch_locale(claims: Any) -> None:
+    """From now on this request speaks the launch's language (when the tool speaks it)."""
+    g.launch_locale = launch_locale(claims)
+    refresh()  # a string translated before the launch was loaded must not fix the locale
+
+
+def select_locale() -> str:
+    if not has_request_context():
+        return DEFAULT_LOCALE
+    chosen = g.get("launch_locale")
+    if chosen:
+        return chosen
+    return request.accept_languages.best_match(SUPPORTED_LOCALES) or DEFAULT_LOCALE
+
+
+# A day as the house writes it: "1 September 2026", "1. September 2026".
+DAY_PATTERNS = {"en": "d MMMM y", "de": "d. MMMM y"}
+MOMENT_PATTERNS = {"en": "d MMMM y 'at' HH:mm", "de": "d. MMMM y 'um' HH:mm 'Uhr'"}
+
+
+def current_language() -> str:
+    """The language this request speaks (English outside a request)."""
+    if not has_request_context():
+        return DEFAULT_LOCALE
+    locale = get_locale()
+    return locale.language if locale is not None else DEFAULT_LOCALE
+
+
+def format_day(value: dt.date | dt.datetime) -> str:
+    """A day for the page's locale (a datetime is shown on its UTC day)."""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(dt.UTC).date() if value.tzinfo else value.date()
+    language = current_language()
+    pattern = DAY_PATTERNS.get(language, "long")
+    if not has_request_context():
+        return babel_format_date(value, pattern, locale=DEFAULT_LOCALE)
+    return format_date(value, pattern)
+
+
+def format_moment(value: dt.datetime) -> str:
+    """A day and time in UTC for the page's locale ("1 September 2026 at 14:05")."""
+    return format_datetime(value, MOMENT_PATTERNS.get(current_language(), "medium"))
+
+
+def translate(message: str) -> str:
+    """``message`` (a string marked with ``N_`` and kept as data) in the page's language."""
+    return gettext(message)
+
+
+def translated(options: Iterable[tuple[Any, str]]) -> list[tuple[Any, str]]:
+    """(value, caption) pairs with each caption in the page's language (values unchanged)."""
+    return [(value, gettext(caption)) for value, caption in options]
+
 
 def init_i18n(app: Flask) -> None:
-    app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "lti_tool" / "translations"))
-    babel.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    # Besides Flask-Babel's own filters (dateformat, datetimeformat, timeformat).
+    app.jinja_env.filters["decimal"] = format_decimal
+    app.jinja_env.filters["translate"] = translate
+    app.jinja_env.filters["translated"] = translated
+    app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["moment"] = format_moment
+    app.context_processor(lambda: {"page_language": current_language})

@@ -44,6 +44,7 @@ BASIC_OUTCOME_CLAIM = "https://purl.imsglobal.org/spec/lti-bo/claim/basicoutcome
 CANVAS_PRIVACY = "https://canvas.instructure.com/lti/privacy_level"
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 MESSAGE_HINT_TTL = dt.timedelta(minutes=10)
+DEFAULT_LOCALE = "en"  # launch_presentation.locale when the launch page names none
 
 
 # --- message hints and login initiation -----------------------------------------------
@@ -56,6 +57,7 @@ def start_launch(
     course: DemoCourse,
     resource_link: DemoResourceLink | None = None,
     message_type: str = RESOURCE_LINK_REQUEST,
+    locale: str | None = None,
 ) -> DemoMessageHint:
     """Record a launch the LMS is starting; its id becomes the ``lti_message_hint``."""
     hint = DemoMessageHint(
@@ -66,6 +68,7 @@ def start_launch(
         course_id=course.id,
         resource_link_pk=resource_link.id if resource_link else None,
         message_type=message_type,
+        locale=locale,
     )
     db.session.add(hint)
     db.session.flush()
@@ -189,6 +192,7 @@ def build_launch_claims(
     message_type: str = RESOURCE_LINK_REQUEST,
     hint_id: str | None = None,
     now: dt.datetime | None = None,
+    locale: str | None = None,
 ) -> dict[str, Any]:
     """Every claim of an id_token the flavour would send for this launch."""
     issued = int((now or utcnow()).timestamp())
@@ -223,7 +227,7 @@ def build_launch_claims(
         CLAIM + "launch_presentation": {
             "document_target": "iframe",
             "return_url": urls.course_page_url(flavour, lms_base_url, course),
-            "locale": "en",
+            "locale": locale or DEFAULT_LOCALE,
         },
         CLAIM + "lis": lis_claim(flavour, user, course),
         CLAIM + "custom": custom_claim(

@@ -189,6 +189,8 @@ class DemoMessageHint(db.Model):
         sa.ForeignKey("demo_resource_links.id", ondelete="CASCADE")
     )
     message_type: Mapped[str] = mapped_column(sa.String(100))
+    # The user's language, sent as launch_presentation.locale (``?locale=`` on the launch page).
+    locale: Mapped[str | None] = mapped_column(sa.String(35))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Deep linking: the nonce sent to the tool and when its response came back.

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import fields
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import Field
 from wtforms.validators import StopValidation, ValidationError
 
@@ -385,10 +387,12 @@ def split_tags(value: object, *, limit: int, max_length: int = 60) -> list[str]:
         if not tag or tag in tags:
             continue
         if len(tag) > max_length:
-            raise FieldError(f"Keep each entry under {max_length} characters.")
+            raise FieldError(
+                _("Keep each entry under %(limit)d characters.") % {"limit": max_length}
+            )
         tags.append(tag)
     if len(tags) > limit:
-        raise FieldError(f"List at most {limit}, separated by commas.")
+        raise FieldError(_("List at most %(limit)d, separated by commas.") % {"limit": limit})
     return tags
 
 
@@ -425,7 +429,7 @@ class IntakeForm(BaseForm):
     availability = MultiChoiceField()
     availability_note = TextField(filters=(tidy,))
     open_to_other_department = ChoiceField(
-        choices=OPENNESS, message="Say whether a partner from another department is welcome."
+        choices=OPENNESS, message=_l("Say whether a partner from another department is welcome.")
     )
     consents_to_share = BooleanField()
     is_champion = BooleanField()
@@ -495,12 +499,12 @@ class IntakeForm(BaseForm):
 
     def validate_manager_id(self, field: Field) -> None:
         if field.data and not (field.data.isdigit() and int(field.data) in self.colleague_ids):
-            raise ValidationError("Choose your manager from the list, or leave it empty.")
+            raise ValidationError(_("Choose your manager from the list, or leave it empty."))
 
     def validate_time_zone(self, field: Field) -> None:
         zone = current_zone(field.data or "")
         if zone is None:
-            raise ValidationError("Choose the time zone you work in.")
+            raise ValidationError(_("Choose the time zone you work in."))
         field.data = zone
 
     def _skills(self, direction: str, message: str) -> list[int]:
@@ -512,8 +516,8 @@ class IntakeForm(BaseForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         super().validate(extra_validators)
-        offered = self._skills("offered", "Choose at least one skill you can offer.")
-        wanted = self._skills("wanted", "Choose at least one skill you would like to learn.")
+        offered = self._skills("offered", _("Choose at least one skill you can offer."))
+        wanted = self._skills("wanted", _("Choose at least one skill you would like to learn."))
         try:
             interests = split_tags(self.interests.data, limit=15)
         except FieldError as error:
@@ -521,10 +525,10 @@ class IntakeForm(BaseForm):
             interests = []
         goals = self.goals.chosen(LEARNING_GOALS)
         if not goals and not self.goal_note.data and not self.goal_note.errors:
-            self.goals.errors.append("Choose at least one learning goal, or write your own.")
+            self.goals.errors.append(_("Choose at least one learning goal, or write your own."))
         languages = languages_from(self.languages.chosen(LANGUAGES), self.other_languages)
         if not languages and not self.other_languages.errors:
-            self.languages.errors.append("Choose at least one language you can mentor in.")
+            self.languages.errors.append(_("Choose at least one language you can mentor in."))
         availability = self.availability.chosen(AVAILABILITY)
         if (
             not availability
@@ -532,7 +536,7 @@ class IntakeForm(BaseForm):
             and not self.availability_note.errors
         ):
             self.availability.errors.append(
-                "Tell us when you could meet: tick a time or add a note."
+                _("Tell us when you could meet: tick a time or add a note.")
             )
         if self.errors:
             return False

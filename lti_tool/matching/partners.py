@@ -12,8 +12,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from lti_tool.core.i18n import N_, current_language
 from lti_tool.extensions import db
 from lti_tool.matching.labels import AVAILABILITY, CADENCE_PHRASES, WEIGHT_LABELS
 from lti_tool.matching.models import (
@@ -29,13 +31,13 @@ from lti_tool.matching.time_zones import zone_label
 
 # What each factor means, without naming anything from either profile.
 GENERAL_REASONS = {
-    "mentor_offers": "The mentor offers skills the mentee wants to learn.",
-    "mentee_offers": "The mentee offers skills back that the mentor wants to learn.",
-    "shared_interests": "You share interests.",
-    "shared_goals": "You share learning goals.",
-    "language": "You have a language in common.",
-    "timezone": "Your working hours overlap.",
-    "cross_department": "You work in different departments.",
+    "mentor_offers": N_("The mentor offers skills the mentee wants to learn."),
+    "mentee_offers": N_("The mentee offers skills back that the mentor wants to learn."),
+    "shared_interests": N_("You share interests."),
+    "shared_goals": N_("You share learning goals."),
+    "language": N_("You have a language in common."),
+    "timezone": N_("Your working hours overlap."),
+    "cross_department": N_("You work in different departments."),
 }
 
 
@@ -89,7 +91,7 @@ def _view(pair: Pair, person_id: int, profiles: dict[tuple[int, int], Profile]) 
     shares = bool(profile and profile.consents_to_share)
     return PartnerView(
         program_title=pair.program.title,
-        cadence=CADENCE_PHRASES.get(pair.program.cadence, pair.program.cadence),
+        cadence=_(CADENCE_PHRASES.get(pair.program.cadence, pair.program.cadence)),
         closed_at=(pair.program.closed_at or pair.program.updated_at)
         if pair.program.status == ProgramStatus.CLOSED
         else None,
@@ -103,22 +105,24 @@ def _view(pair: Pair, person_id: int, profiles: dict[tuple[int, int], Profile]) 
 
 
 def _shared_fields(profile: Profile, email: str | None) -> list[tuple[str, str]]:
-    availability = [AVAILABILITY.get(a, a) for a in profile.availability or []]
+    availability = [
+        _(AVAILABILITY[a]) if a in AVAILABILITY else a for a in profile.availability or []
+    ]
     if profile.availability_note:
         availability.append(profile.availability_note)
     goals = list(profile.goals or [])
     if profile.goal_note:
         goals.append(profile.goal_note)
     fields = [
-        ("Email", email or ""),
-        ("Department", profile.department or ""),
-        ("Skills they offer", ", ".join(profile.skills_offered)),
-        ("Skills they want to learn", ", ".join(profile.skills_wanted)),
-        ("Interests", ", ".join(profile.interests or [])),
-        ("Learning goals", "; ".join(goals)),
-        ("Languages", ", ".join(profile.languages or [])),
-        ("Time zone", zone_label(profile.time_zone) if profile.time_zone else ""),
-        ("Availability", "; ".join(availability)),
+        (_("Email"), email or ""),
+        (_("Department"), profile.department or ""),
+        (_("Skills they offer"), ", ".join(profile.skills_offered)),
+        (_("Skills they want to learn"), ", ".join(profile.skills_wanted)),
+        (_("Interests"), ", ".join(profile.interests or [])),
+        (_("Learning goals"), "; ".join(_(goal) for goal in goals)),
+        (_("Languages"), ", ".join(_(language) for language in profile.languages or [])),
+        (_("Time zone"), zone_label(profile.time_zone) if profile.time_zone else ""),
+        (_("Availability"), "; ".join(availability)),
     ]
     return [(label, value) for label, value in fields if value]
 
@@ -130,10 +134,15 @@ def _reasons(pair: Pair, partner_shares: bool) -> list[tuple[str, str]]:
         ((points, key) for key, points in (pair.breakdown or {}).items() if points > 0),
         key=lambda item: -item[0],
     )
+    # The engine's sentences are stored in English: other languages get the general words.
+    specific = partner_shares and current_language() == "en"
     reasons = []
-    for _, key in scored:
-        sentence = explanation.get(key, "")
-        if not partner_shares or not sentence:
-            sentence = GENERAL_REASONS.get(key, sentence)
-        reasons.append((WEIGHT_LABELS.get(key, key.replace("_", " ")), sentence))
+    for _points, key in scored:
+        sentence = explanation.get(key, "") if specific else ""
+        if not sentence:
+            sentence = (
+                _(GENERAL_REASONS[key]) if key in GENERAL_REASONS else explanation.get(key, "")
+            )
+        label = _(WEIGHT_LABELS[key]) if key in WEIGHT_LABELS else key.replace("_", " ")
+        reasons.append((label, sentence))
     return reasons

@@ -6,6 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
+from lti_tool.core.i18n import N_, format_day
 from lti_tool.core.time import utcnow
 from lti_tool.matching.models import Program, ProgramStatus
 
@@ -17,6 +20,14 @@ TONES = {
 }
 
 
+STATUS_LABELS = {
+    ProgramStatus.DRAFT: N_("Draft"),
+    ProgramStatus.MATCHING: N_("Matching"),
+    ProgramStatus.ACTIVE: N_("Active"),
+    ProgramStatus.CLOSED: N_("Closed"),
+}
+
+
 @dataclass(frozen=True)
 class Phase:
     label: str  # "Draft", "Matching", "Starts on 1 September 2026", "Active", "Closed"
@@ -25,8 +36,8 @@ class Phase:
 
 
 def day(date: dt.date | dt.datetime) -> str:
-    """``1 September 2026``."""
-    return f"{date.day} {date:%B %Y}"
+    """``1 September 2026`` (in the page's language)."""
+    return format_day(date)
 
 
 def today() -> dt.date:
@@ -37,5 +48,5 @@ def program_phase(program: Program, on: dt.date | None = None) -> Phase:
     status = ProgramStatus(program.status)
     started = program.starts_on <= (on or today())
     if status == ProgramStatus.ACTIVE and not started:
-        return Phase(f"Starts on {day(program.starts_on)}", "warn", False)
-    return Phase(status.value.capitalize(), TONES[status], status == ProgramStatus.ACTIVE)
+        return Phase(_("Starts on %(day)s", day=day(program.starts_on)), "warn", False)
+    return Phase(_(STATUS_LABELS[status]), TONES[status], status == ProgramStatus.ACTIVE)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from lti_tool.core.lti_spec import CUSTOM_CLAIM
@@ -41,7 +42,10 @@ def clean_text(value: object, max_length: int) -> str:
     text = str(value or "").replace("\r\n", "\n").strip()
     text = "\n".join(re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n"))
     if len(text) > max_length:
-        raise FieldError(f"Use at most {max_length} characters (this has {len(text)}).")
+        raise FieldError(
+            _("Use at most %(limit)d characters (this has %(length)d).")
+            % {"limit": max_length, "length": len(text)}
+        )
     return text
 
 
@@ -52,17 +56,27 @@ def parse_seniority(value: object, unit: str) -> float:
     """
     text = str(value if value is not None else "").strip().replace(",", ".")
     low, high = SENIORITY_LIMITS[unit]
-    what = "career level" if unit == "levels" else "number of years"
+    levels = unit == "levels"
     if not text:
-        raise FieldError(f"Give a {what}.")
+        raise FieldError(_("Give a career level.") if levels else _("Give a number of years."))
     try:
         number = float(text)
     except ValueError:
-        raise FieldError(f"“{text}” is not a {what}: use a number such as 3.") from None
+        message = (
+            _("“%(text)s” is not a career level: use a number such as 3.")
+            if levels
+            else _("“%(text)s” is not a number of years: use a number such as 3.")
+        )
+        raise FieldError(message % {"text": text}) from None
     if not math.isfinite(number) or not low <= number <= high:
-        raise FieldError(f"A {what} must be between {low:g} and {high:g}; “{text}” is not.")
-    if unit == "levels" and number != int(number):
-        raise FieldError(f"A career level is a whole number; “{text}” is not.")
+        message = (
+            _("A career level must be between %(low)s and %(high)s; “%(text)s” is not.")
+            if levels
+            else _("A number of years must be between %(low)s and %(high)s; “%(text)s” is not.")
+        )
+        raise FieldError(message % {"low": f"{low:g}", "high": f"{high:g}", "text": text})
+    if levels and number != int(number):
+        raise FieldError(_("A career level is a whole number; “%(text)s” is not.") % {"text": text})
     return number
 
 
@@ -70,7 +84,7 @@ def parse_department(value: object) -> str:
     """:raise FieldError: empty, or longer than 100 characters."""
     text = clean_text(value, 100).replace("\n", " ")
     if not text:
-        raise FieldError("Give a department.")
+        raise FieldError(_("Give a department."))
     return text
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 from functools import cache
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from lti_tool.core.time import UTCDateTime, utcnow
@@ -76,7 +77,7 @@ def get_launch_session(launch_id: str) -> LaunchSession:
     if launch_id:
         session = db.session.scalars(_launch_session_query(), {"launch_id": launch_id}).first()
     if session is None or session.expires_at < utcnow():
-        raise SessionExpired("This page belongs to a launch that has ended or never existed.")
+        raise SessionExpired(_("This page belongs to a launch that has ended or never existed."))
     check_platform_active(session.platform)  # disabled (or rejected) since this launch
     return session
 

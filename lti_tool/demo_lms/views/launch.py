@@ -6,6 +6,7 @@ started the launch (user, course, activity, message type), never a cookie.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request, session, url_for
@@ -42,10 +43,11 @@ from lti_tool.extensions import db
 bp = Blueprint("demo_launch", __name__)
 
 IFRAME_ALLOW = "clipboard-write; fullscreen; camera; microphone"
+LOCALE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,3}$")
 
 
 def _launch_params() -> dict[str, str]:
-    keys = ("user", "link", "client_id", "message")
+    keys = ("user", "link", "client_id", "message", "locale")
     return {k: request.args[k] for k in keys if request.args.get(k)}
 
 
@@ -54,7 +56,8 @@ def launch_page(flavour_name: str, course_id: int) -> str:
     """LMS chrome around the tool's iframe; "acting as" the chosen user from now on.
 
     Query: ``user`` (username/id; default: who you act as), ``link`` (activity),
-    ``client_id`` (tool), ``message=deep_linking`` for "Add activity".
+    ``client_id`` (tool), ``message=deep_linking`` for "Add activity", ``locale`` (the
+    user's language, e.g. ``de``; default ``en``).
     """
     flavour = get_flavour(flavour_name)
     course = directory.get_course(course_id)
@@ -74,6 +77,12 @@ def launch_page(flavour_name: str, course_id: int) -> str:
         frame_url=frame_url,
         iframe_allow=IFRAME_ALLOW,
     )
+
+
+def locale_param() -> str | None:
+    """``?locale=``: a language tag such as ``de`` or ``de-DE`` (anything else: the default)."""
+    value = request.args.get("locale", "")
+    return value if LOCALE_TAG.match(value) else None
 
 
 @bp.get("/<flavour_name>/launch/frame")
@@ -102,6 +111,7 @@ def launch_frame(flavour_name: str) -> str:
         course,
         link,
         DEEP_LINKING_REQUEST if is_deep_link else RESOURCE_LINK_REQUEST,
+        locale=locale_param(),
     )
     fields = login_initiation_params(flavour, lms_base_url(), hint)
     return render_template(
@@ -207,6 +217,7 @@ def authorize(flavour_name: str) -> str | Response:
         resource_link=hint.resource_link,
         message_type=hint.message_type,
         hint_id=hint.id,
+        locale=hint.locale,
     )
     id_token = sign_id_token(flavour, claims)
     return render_template(

@@ -7,7 +7,9 @@ that the program belongs to the launch's course.
 from __future__ import annotations
 
 from flask import Blueprint, abort, request
+from flask_babel import gettext
 
+from lti_tool.core.i18n import N_
 from lti_tool.errors import AccessDenied
 from lti_tool.matching.models import Program
 from lti_tool.matching.phases import Phase, program_phase
@@ -26,17 +28,19 @@ def _phase_filter(program: Program) -> Phase:
 
 # Messages a redirect may ask a page to show (``?notice=…``); never text from the URL itself.
 NOTICES = {
-    "created": "Program created. Review its matching rules and skill catalogue, then open the "
-    "intake.",
-    "saved": "Changes saved.",
-    "status": "Program status updated.",
-    "imported": "Import applied.",
-    "profile-saved": "Thank you: your profile is saved. You can change it here at any time.",
+    "created": N_(
+        "Program created. Review its matching rules and skill catalogue, then open the intake."
+    ),
+    "saved": N_("Changes saved."),
+    "status": N_("Program status updated."),
+    "imported": N_("Import applied."),
+    "profile-saved": N_("Thank you: your profile is saved. You can change it here at any time."),
 }
 
 
 def notice() -> str | None:
-    return NOTICES.get(request.args.get("notice", ""))
+    message = NOTICES.get(request.args.get("notice", ""))
+    return None if message is None else gettext(message)
 
 
 def launch_course(launch: LaunchSession) -> Course:

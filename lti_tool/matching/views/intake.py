@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 from flask import Response, redirect, render_template, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 
 from lti_tool.core.auth import launch_required
 from lti_tool.core.roles import Audience
@@ -38,8 +40,8 @@ def intake(launch: LaunchSession, program_id: int) -> Response | tuple[str, int]
     program = load_program(launch, program_id)
     if not program.is_taking_intake:
         raise DomainError(
-            "This program is not taking intake profiles at the moment.",
-            hint="Your program's designer opens the intake when matching starts.",
+            _("This program is not taking intake profiles at the moment."),
+            hint=_("Your program's designer opens the intake when matching starts."),
         )
     custom = custom_claims(launch.claims)
     profile = find_profile(program.id, launch.person_id)
@@ -88,8 +90,10 @@ def _seniority_label(value: float | None, unit: str) -> str | None:
     if value is None:
         return None
     if unit == "levels":
-        return forms.CAREER_LEVELS.get(int(value), f"Level {value:g}")
-    return f"{value:g} years of experience"
+        if int(value) in forms.CAREER_LEVELS:
+            return _(forms.CAREER_LEVELS[int(value)])
+        return _("Level %(level)s", level=format_decimal(value))
+    return _("%(years)s years of experience", years=format_decimal(value))
 
 
 def _answers(profile: Profile | None) -> dict:
