@@ -149,6 +149,7 @@ class LtiBrowser:
         link: str | int | None = None,
         client_id: str | None = None,
         deep_linking: bool = False,
+        locale: str | None = None,
     ) -> str:
         """The URL of the LMS page inside the tool's iframe for this launch."""
         params = {
@@ -157,6 +158,7 @@ class LtiBrowser:
             "link": link,
             "client_id": client_id,
             "message": "deep_linking" if deep_linking else None,
+            "locale": locale,
         }
         query = urlencode({k: v for k, v in params.items() if v is not None})
         return f"{self.lms_url}/{flavour}/launch/frame?{query}"
@@ -239,7 +241,7 @@ class LtiBrowser:
     ) -> requests.Response:
         """A whole launch; the tool's final answer (redirects followed unless ``follow``).
 
-        Options: ``course``, ``link``, ``client_id``, ``deep_linking``.
+        Options: ``course``, ``link``, ``client_id``, ``deep_linking``, ``locale``.
         """
         auth = self.start_launch(flavour, user, **options)
         form, page = self.authorize(auth)
