@@ -83,7 +83,7 @@ def launch_in(platform: Platform, locale: str | None, user: str = LEARNER) -> In
 
 
 @pytest.fixture
-def open_program(app: Flask, spec: Platform, forget_programs: None) -> int:  # noqa: F811
+def open_program(app: Flask, spec: Platform, forget_programs: None) -> int:
     designer = enter(spec)
     return new_program(app, course_of(app, designer))
 
