@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from flask import Flask, current_app, g
 
+from lti_tool.core.audit import AuditContext, launch_reference, set_audit_context
 from lti_tool.core.roles import Audience, audience_for
 from lti_tool.errors import AccessDenied
 
@@ -47,7 +48,8 @@ def get_launch_session(launch_id: str) -> Any:
 
 
 def launch_required(audience: Audience | None = None) -> Callable:
-    """Views under ``/s/<launch_id>/``: load the launch into ``g.launch``.
+    """Views under ``/s/<launch_id>/``: load the launch into ``g.launch``; audit events the
+    view records name its person, course and launch (``core.audit.set_audit_context``).
 
     :raise SessionExpired: unknown or expired launch id.
     :raise AccessDenied: the launch's role is not ``audience``.
@@ -61,6 +63,15 @@ def launch_required(audience: Audience | None = None) -> Callable:
             g.audience = audience_for(launch.roles)
             if audience is not None and g.audience != audience:
                 raise AccessDenied(f"This page is for {audience.value}s of the course.")
+            set_audit_context(
+                AuditContext(
+                    actor=g.audience.value,
+                    person_id=getattr(launch, "person_id", None),
+                    via=launch_reference(launch_id),
+                    platform_id=getattr(launch, "platform_id", None),
+                    course_id=getattr(launch, "course_id", None),
+                )
+            )
             return view(launch, **kwargs)
 
         return wrapper
