@@ -111,10 +111,12 @@ def test_a_restored_backup_accepts_launches(tmp_path: Path) -> None:
         restored = _app(restored_url)
         with restored.app_context():
             assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)) >= 1
+            db.session.remove()
         with _serving(restored, port) as again:
             page = _launch(again, client_id)
             assert "Amara" in page
         with restored.app_context():
             people = db.session.scalars(sa.select(Person).where(Person.name.like("Amara%"))).all()
             assert len(people) == 1  # the same person as before the backup, not a new one
+            db.session.remove()
             db.engine.dispose()
