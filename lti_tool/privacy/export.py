@@ -123,8 +123,15 @@ def _meeting(meeting: MeetingLog, person_id: int) -> dict[str, Any]:
 
 
 def _pair_events(person_id: int) -> list[AuditEvent]:
-    """Pair decisions naming them as mentor or mentee (kept in the event's details)."""
-    events = _all(AuditEvent, AuditEvent.action.like("pair.%"), AuditEvent.person_id.is_(None))
+    """Pair decisions naming them as mentor or mentee (kept in the event's details), in the
+    courses they belong to."""
+    courses = sa.select(Membership.course_id).where(Membership.person_id == person_id)
+    events = _all(
+        AuditEvent,
+        AuditEvent.action.like("pair.%"),
+        AuditEvent.person_id.is_(None),
+        AuditEvent.course_id.in_(courses),
+    )
     return [
         e
         for e in events
