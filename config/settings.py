@@ -96,6 +96,8 @@ class BaseConfig:
     )
     # Admin sign-ins live server-side; a session ends at logout or after this long.
     ADMIN_SESSION_TTL_SECONDS: int = int(os.environ.get("ADMIN_SESSION_TTL_SECONDS", "28800"))
+    # Programs closed longer ago than this are anonymised by a daily job (privacy/retention.py).
+    RETENTION_MONTHS: int = int(os.environ.get("RETENTION_MONTHS", "24"))
     # Number of reverse proxies in front of the app (ProxyFix); 0 when served directly.
     PROXY_FIX_HOPS: int = int(os.environ.get("PROXY_FIX_HOPS", "0"))
     SESSION_COOKIE_SAMESITE: str = "Lax"

@@ -123,6 +123,7 @@ def import_tasks() -> None:
     from lti_tool.jobs import tasks as _jobs_tasks  # noqa: F401  (the lost-job sweep)
     from lti_tool.lti import tasks as _lti_tasks  # noqa: F401
     from lti_tool.matching import tasks as _matching_tasks  # noqa: F401
+    from lti_tool.privacy import tasks as _privacy_tasks  # noqa: F401  (retention)
     from lti_tool.roster import tasks as _roster_tasks  # noqa: F401
 
 
@@ -152,6 +153,7 @@ def register_blueprints(app: Flask) -> None:
     from lti_tool.lti.views import bp as lti_bp
     from lti_tool.matching.views import bp as matching_bp
     from lti_tool.platforms.views import bp as platforms_bp
+    from lti_tool.privacy.views import bp as privacy_bp
     from lti_tool.roster.views import bp as roster_bp
 
     app.register_blueprint(lti_bp)
@@ -159,3 +161,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(home_bp)
     app.register_blueprint(matching_bp)
     app.register_blueprint(roster_bp)
+    app.register_blueprint(privacy_bp)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.orm import selectinload
 
+from lti_tool.core.audit import record_event
 from lti_tool.core.transaction import CommandGroup
 from lti_tool.errors import DomainError
 from lti_tool.extensions import db
@@ -51,6 +52,9 @@ def keys_rotate(grace_seconds: int | None) -> None:
         else current_app.config["KEY_ROTATION_GRACE_SECONDS"]
     )
     new_key, retired = rotate_keys(dt.timedelta(seconds=seconds))
+    record_event(
+        CLI_ACTOR, "keys.rotated", f"tool key {new_key.kid}", {"retired": [k.kid for k in retired]}
+    )
     click.echo(f"New signing key: {new_key.kid}")
     for key in retired:
         click.echo(f"Retired {key.kid}; published until {key.published_until:%Y-%m-%d %H:%M UTC}")
@@ -174,12 +178,14 @@ def platforms_list() -> None:
 
 def register_cli(app: Flask) -> None:
     from lti_tool.jobs.cli import worker_command
+    from lti_tool.privacy.cli import people_cli
     from lti_tool.roster.cli import roster_cli
 
     app.cli.add_command(keys_cli)
     app.cli.add_command(platforms_cli)
     app.cli.add_command(roster_cli)
     app.cli.add_command(worker_command)
+    app.cli.add_command(people_cli)
     from lti_tool.demo_lms.cli import demo_cli
 
     app.cli.add_command(demo_cli)

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from flask import Flask, current_app, g
 from flask_babel import gettext as _
 
+from lti_tool.core.audit import AuditContext, launch_reference, set_audit_context
 from lti_tool.core.i18n import use_launch_locale
 from lti_tool.core.roles import Audience, audience_for
 from lti_tool.errors import AccessDenied
@@ -49,7 +50,8 @@ def get_launch_session(launch_id: str) -> Any:
 
 
 def launch_required(audience: Audience | None = None) -> Callable:
-    """Views under ``/s/<launch_id>/``: load the launch into ``g.launch``.
+    """Views under ``/s/<launch_id>/``: load the launch into ``g.launch``; audit events the
+    view records name its person, course and launch (``core.audit.set_audit_context``).
 
     :raise SessionExpired: unknown or expired launch id.
     :raise AccessDenied: the launch's role is not ``audience``.
@@ -68,6 +70,15 @@ def launch_required(audience: Audience | None = None) -> Callable:
                     if audience == Audience.DESIGNER
                     else _("This page is for learners of the course.")
                 )
+            set_audit_context(
+                AuditContext(
+                    actor=g.audience.value,
+                    person_id=getattr(launch, "person_id", None),
+                    via=launch_reference(launch_id),
+                    platform_id=getattr(launch, "platform_id", None),
+                    course_id=getattr(launch, "course_id", None),
+                )
+            )
             return view(launch, **kwargs)
 
         return wrapper

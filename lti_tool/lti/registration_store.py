@@ -214,6 +214,7 @@ def _update(
             "pending_deployments": new_deployments,
             "endpoints_offered_not_applied": kept,
         },
+        platform_id=platform.id,
     )
     db.session.flush()
     return StoredRegistration(

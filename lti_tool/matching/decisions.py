@@ -4,11 +4,13 @@ A locked pair survives re-runs; a vetoed pair is never proposed again in the pro
 made by hand is checked against the hard rules and needs a written reason to break one;
 publishing makes the pairs (and a matching program) active.
 
-Services take explicit arguments, flush when they need ids, and never commit.
+Services take explicit arguments, flush when they need ids, and never commit. Each decision
+is audited (``core.audit.record_event``): who decided comes from the request's launch.
 """
 
 from __future__ import annotations
 
+from lti_tool.core.audit import record_event
 from lti_tool.errors import DomainError, NotFoundError, ValidationError
 from lti_tool.extensions import db
 from lti_tool.matching.engine import make_manual_pair
@@ -23,6 +25,7 @@ from lti_tool.matching.pairing import (
     store_result,
 )
 from lti_tool.matching.pool import Pool, build_pool
+from lti_tool.matching.programs import audit_status_change
 
 
 class ManualPairNeedsReason(ValidationError):
@@ -41,12 +44,14 @@ def lock_pair(pair: Pair) -> None:
     """Keep a proposed pair through re-runs. :raise DomainError: not proposed."""
     ensure_reviewable(pair.program)
     pair.lock()
+    _audit_pair("pair.locked", pair)
 
 
 def unlock_pair(pair: Pair) -> None:
     """:raise DomainError: the pair is not locked."""
     ensure_reviewable(pair.program)
     pair.unlock()
+    _audit_pair("pair.unlocked", pair)
 
 
 def veto_pair(pair: Pair, vetoed_by_id: int | None, reason: str | None = None) -> PairVeto:
@@ -76,9 +81,22 @@ def veto_pair(pair: Pair, vetoed_by_id: int | None, reason: str | None = None) -
             vetoed_by_id=vetoed_by_id,
         )
         program.vetoes.append(veto)
+    _audit_pair("pair.vetoed", pair, reason=veto.reason)
     program.pairs.remove(pair)
     db.session.flush()
     return veto
+
+
+def _audit_pair(action: str, pair: Pair, **details: object) -> None:
+    program = pair.program
+    record_event(
+        None,
+        action,
+        f"pair {pair.id} of program {program.id}",
+        {"program_id": program.id, "mentor_id": pair.mentor_id, "mentee_id": pair.mentee_id}
+        | details,
+        course_id=program.course_id,
+    )
 
 
 def lift_veto(program: Program, veto_id: int) -> None:
@@ -88,8 +106,16 @@ def lift_veto(program: Program, veto_id: int) -> None:
     :raise NotFoundError: the veto is not one of this program's.
     """
     ensure_reviewable(program)
-    if not any(v.id == veto_id for v in program.vetoes):
+    veto = next((v for v in program.vetoes if v.id == veto_id), None)
+    if veto is None:
         raise NotFoundError("That veto is not one of this program's.")
+    record_event(
+        None,
+        "pair.veto_lifted",
+        f"veto {veto.id} of program {program.id}",
+        {"program_id": program.id, "mentor_id": veto.mentor_id, "mentee_id": veto.mentee_id},
+        course_id=program.course_id,
+    )
     program.vetoes = [v for v in program.vetoes if v.id != veto_id]
     db.session.flush()
 
@@ -146,6 +172,13 @@ def pair_by_hand(
     store_result(pair, proposed)
     pair.lock()
     db.session.flush()
+    _audit_pair(
+        "pair.made_by_hand",
+        pair,
+        rules_broken=list(pair.rules_broken or []),
+        reason=pair.override_reason,
+        withdrawn=len(withdrawn),
+    )
     return pair, len(withdrawn)
 
 
@@ -204,7 +237,15 @@ def publish_pairs(program: Program) -> int:
         )
     for pair in waiting:
         pair.activate()
+    record_event(
+        None,
+        "pairs.published",
+        f"program {program.id}",
+        {"program_id": program.id, "pairs": sorted(p.id for p in waiting)},
+        course_id=program.course_id,
+    )
     if program.status == ProgramStatus.MATCHING:
         program.activate()
+        audit_status_change(program, ProgramStatus.MATCHING.value)
     db.session.flush()
     return len(waiting)

@@ -33,7 +33,8 @@ class LearnerProgram:
     """One program of the course as the learner's home shows it.
 
     ``state``: ``intake`` (profile still to fill), ``waiting`` (pairs not published yet),
-    ``paired``, ``unpaired`` (published without them) or ``closed``.
+    ``paired``, ``unpaired`` (published without them), ``partner_left`` (their pair ended
+    because their partner left the course or was erased: a rematch may follow) or ``closed``.
     """
 
     id: int
@@ -99,6 +100,8 @@ def _view(
         state = "intake"
     elif active:
         state = "paired"
+    elif any(p.status == PairStatus.ENDED and p.needs_rematch for p in pairs):
+        state = "partner_left"
     elif program.status == ProgramStatus.ACTIVE:
         state, reason = "unpaired", _unpaired_reason(program, profile)
     else:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from lti_tool.core.audit import record_event
 from lti_tool.core.roles import Audience, audience_for
 from lti_tool.errors import DomainError, NotFoundError, ValidationError
 from lti_tool.extensions import db
@@ -123,6 +124,13 @@ def create_program(course: Course, values: ProgramValues) -> Program:
         program.skills.append(Skill(name=name, kind=kind, position=position))
     db.session.add(program)
     db.session.flush()
+    record_event(
+        None,
+        "program.created",
+        f"program {program.id}",
+        {"program_id": program.id, "title": program.title},
+        course_id=course.id,
+    )
     return program
 
 
@@ -162,7 +170,20 @@ def change_status(program: Program, action: str) -> None:
     method = STATUS_ACTIONS.get(action)
     if method is None:
         raise DomainError(f"Unknown status change {action!r}.")
+    before = program.status
     getattr(program, method)()
+    audit_status_change(program, before)
+
+
+def audit_status_change(program: Program, before: str) -> None:
+    """Record a program's status change (draft → matching → active → closed)."""
+    record_event(
+        None,
+        f"program.{program.status}",
+        f"program {program.id}",
+        {"program_id": program.id, "from": before, "to": program.status},
+        course_id=program.course_id,
+    )
 
 
 def skill_usage(program: Program) -> dict[int, int]:
@@ -208,7 +229,9 @@ def update_catalogue(program: Program, edits: list[SkillEdit], added: list[Skill
 
 def person_label(person: Person) -> str:
     """A person's name in lists; someone the LMS shared no name or email for gets a neutral
-    label with the start of their LMS user id."""
+    label with the start of their LMS user id; an erased person has neither."""
+    if person.erased_at is not None:
+        return "Former participant (data erased)"
     if person.name or person.given_name or person.family_name or person.email:
         return person.display_name
     return f"Unnamed member ({person.sub[:8]})"

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import current_app, g, redirect, request, session, url_for
 
+from lti_tool.core.audit import AuditContext, launch_reference, set_audit_context
 from lti_tool.core.auth import get_launch_session
 from lti_tool.core.roles import is_lms_admin
 from lti_tool.errors import AccessDenied, wants_json
@@ -29,6 +30,22 @@ class AdminScope:
     platform_id: int | None
     actor: str
     launch_id: str | None = None
+    person_id: int | None = None
+    admin_session_id: int | None = None
+
+    def audit_context(self) -> AuditContext:
+        """Who the audit log names for this admin: the admin session, or the LMS
+        administrator's launch (a short reference, never the id)."""
+        return AuditContext(
+            actor=self.actor,
+            person_id=self.person_id,
+            via=launch_reference(self.launch_id)
+            if self.launch_id
+            else f"admin session {self.admin_session_id}"
+            if self.admin_session_id
+            else None,
+            platform_id=self.platform_id,
+        )
 
     @property
     def is_installation(self) -> bool:
@@ -65,7 +82,9 @@ ADMIN_SESSION_KEY = "admin_session"
 def signed_in_admin() -> bool:
     """The session cookie names an admin session that is open (not revoked, not expired)."""
     if "signed_in_admin" not in g:
-        g.signed_in_admin = find_admin_session(session.get(ADMIN_SESSION_KEY)) is not None
+        row = find_admin_session(session.get(ADMIN_SESSION_KEY))
+        g.signed_in_admin = row is not None
+        g.admin_session_id = row.id if row is not None else None
     return bool(g.signed_in_admin)
 
 
@@ -76,15 +95,17 @@ def current_admin_scope() -> AdminScope | None:
         return None
     launch = g.get("admin_launch")
     if launch is None:
-        return AdminScope(platform_id=None, actor=INSTALLATION_ACTOR)
+        return AdminScope(
+            platform_id=None, actor=INSTALLATION_ACTOR, admin_session_id=g.get("admin_session_id")
+        )
     if not launch.platform.is_active:  # rejected since this launch
         return None
-    person = launch.person
+    # No name in the words: the log names people by id only (see core.audit).
     return AdminScope(
         platform_id=launch.platform_id,
         launch_id=launch.id,
-        actor=f"LMS administrator {person.display_name} (sub {person.sub}) of platform "
-        f"{launch.platform_id}",
+        person_id=launch.person_id,
+        actor=f"LMS administrator of platform {launch.platform_id}",
     )
 
 
@@ -109,6 +130,7 @@ def admin_required(view: Callable) -> Callable:
                 status_code=401,
             )
         g.admin_scope = scope
+        set_audit_context(scope.audit_context())
         return view(*args, **kwargs)
 
     return wrapper

@@ -127,6 +127,7 @@ def add_platform(
             "status": platform.status,
             "deployment_ids": sorted(d.deployment_id for d in platform.deployments),
         },
+        platform_id=platform.id,
     )
     return platform
 
@@ -165,6 +166,7 @@ def edit_platform(platform: Platform, values: dict[str, str | None], *, actor: s
             "changes": changed,
             "endpoints_changed": sorted(set(changed) & set(ENDPOINT_FIELDS)),
         },
+        platform_id=platform.id,
     )
     db.session.flush()
     return changed
@@ -176,7 +178,9 @@ def decide_platform(platform: Platform, decision: str, *, actor: str) -> None:
     :raise DomainError: it already has that status.
     """
     platform.approve() if decision == "approve" else platform.reject()
-    record_event(actor, f"platform.{decision}d", describe_platform(platform), {})
+    record_event(
+        actor, f"platform.{decision}d", describe_platform(platform), {}, platform_id=platform.id
+    )
 
 
 def switch_platform(platform: Platform, enabled: bool, *, actor: str) -> None:
@@ -191,6 +195,7 @@ def switch_platform(platform: Platform, enabled: bool, *, actor: str) -> None:
         "platform.enabled" if enabled else "platform.disabled",
         describe_platform(platform),
         {},
+        platform_id=platform.id,
     )
 
 
@@ -211,6 +216,7 @@ def remove_platform(platform: Platform, *, actor: str) -> dict[str, int]:
         "platform.removed",
         describe_platform(platform),
         {"name": platform.name, "status": platform.status, "removed": summary},
+        platform_id=platform.id,
     )
     table = Platform.__table__
     delete_with_dependents(db.session, table, table.c.id == platform.id)
@@ -253,6 +259,7 @@ def decide_deployment(deployment: Deployment, decision: str, *, actor: str) -> N
         f"deployment.{decision}d",
         describe_platform(platform),
         {"deployment_id": deployment.deployment_id},
+        platform_id=platform.id,
     )
 
 

@@ -28,11 +28,13 @@ from sqlalchemy.orm import selectinload
 from lti_tool.core.audit import recent_events, record_event
 from lti_tool.core.lti_spec import scope_labels
 from lti_tool.core.time import utcnow
+from lti_tool.core.transaction import separate_unit
 from lti_tool.core.urls import absolute, jwks_url, launch_url, login_url, tool_base_url
 from lti_tool.errors import ValidationError
 from lti_tool.extensions import db
 from lti_tool.platforms.access import (
     ADMIN_SESSION_KEY,
+    INSTALLATION_ACTOR,
     admin_required,
     check_admin_secret,
     require_installation,
@@ -101,9 +103,16 @@ def login() -> Response | tuple[str, int]:
             )
             session.clear()
             session[ADMIN_SESSION_KEY] = token
+            db.session.flush()
+            record_event(
+                INSTALLATION_ACTOR, "admin.signed_in", "admin area", via=f"admin session {row.id}"
+            )
             log.info("Admin signed in from %s (admin session %s)", request.remote_addr, row.id)
             return redirect(url_for("platforms.dashboard"), code=303)
         log.warning("Admin sign-in failed from %s", request.remote_addr)
+        # The refusal (401) rolls this request back: the failure is kept in a unit of its own.
+        with separate_unit():
+            record_event("someone without the admin secret", "admin.sign_in_failed", "admin area")
         error = "That is not the admin secret."
     return render_template("platforms/login.html", error=error), 401 if error else 200
 
@@ -112,6 +121,9 @@ def login() -> Response | tuple[str, int]:
 def logout() -> Response:
     row = revoke_admin_session(session.get(ADMIN_SESSION_KEY))
     if row is not None:
+        record_event(
+            INSTALLATION_ACTOR, "admin.signed_out", "admin area", via=f"admin session {row.id}"
+        )
         log.info("Admin signed out from %s (admin session %s)", request.remote_addr, row.id)
     session.clear()
     return redirect(url_for("platforms.login"), code=303)

@@ -53,10 +53,19 @@ class Person(db.Model):
     email: Mapped[str | None] = mapped_column(sa.String(320))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Set when an admin erased the person (privacy.erase): name and email are gone and ``sub``
+    # is a tombstone; the row stays so pairs and counts keep their shape.
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
     @property
     def display_name(self) -> str:
         """The best name the platform shared, falling back to something neutral."""
+        if self.erased_at is not None:
+            return "a former participant"
         full = " ".join(p for p in (self.given_name, self.family_name) if p)
         return self.name or full or self.email or "there"
 

@@ -92,6 +92,8 @@ class Program(db.Model):
     matching_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     activated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Set when the retention job anonymised the closed program (privacy/retention.py).
+    anonymised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     course: Mapped[Course] = relationship()
     skills: Mapped[list[Skill]] = relationship(
