@@ -20,6 +20,7 @@ from lti_tool.core.forms import (
     TextAreaField,
     TextField,
     one_line,
+    strip,
     tidy,
 )
 from lti_tool.learning.models import Audience, QuestionKind, StepKind
@@ -55,6 +56,11 @@ EXTRA_QUESTION_ROWS = 3
 PROMPT_LIMIT = 500
 
 
+def _likert_when_missing(value: Any) -> Any:
+    """An unused question row may come without its kind."""
+    return value or QuestionKind.LIKERT.value
+
+
 class StepForm(BaseForm):
     """A step's fields; which ones a page shows depends on the kind (``shows``)."""
 
@@ -83,7 +89,9 @@ class StepForm(BaseForm):
         for i in range(rows):
             fields[f"q-prompt-{i}"] = TextField(filters=(one_line,))
             fields[f"q-kind-{i}"] = ChoiceField(
-                choices=QUESTION_KINDS, message=_l("Choose Likert or free text.")
+                choices=QUESTION_KINDS,
+                message=_l("Choose Likert or free text."),
+                filters=(strip, _likert_when_missing),
             )
             fields[f"q-measure-{i}"] = TextField(filters=(one_line,))
         subclass = cls.with_fields("StepFormWithQuestions", fields) if fields else cls

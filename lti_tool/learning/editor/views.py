@@ -5,14 +5,17 @@ Every view needs a designer's launch and a program of the launch's course (404 o
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
 
 from lti_tool.core.auth import launch_required
 from lti_tool.core.roles import Audience
 from lti_tool.core.transaction import discard
 from lti_tool.errors import DomainError, NotFoundError, ValidationError
+from lti_tool.extensions import db
 from lti_tool.learning import paths
 from lti_tool.learning.editor import bp, forms
 from lti_tool.learning.editor.outline import path_outline, template_choices
@@ -69,10 +72,15 @@ def load_path(program: Program) -> Path:
 def load_step(launch: LaunchSession, program_id: int, step_id: int) -> tuple[Program, Step]:
     """The program of the launch's course and its path's step (404 for anything else)."""
     program = load_program(launch, program_id)
-    try:
-        return program, paths.get_step(load_path(program), step_id)
-    except NotFoundError:
+    path = load_path(program)
+    step = db.session.scalars(
+        sa.select(Step)
+        .where(Step.id == step_id, Step.path_id == path.id)
+        .options(selectinload(Step.questions), joinedload(Step.path))
+    ).first()
+    if step is None:
         abort(404, description=_("There is no such step in this program's path."))
+    return program, step
 
 
 def length_days(program: Program) -> int:
