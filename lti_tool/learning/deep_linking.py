@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from lti_tool.core.upsert import insert_or_get
 from lti_tool.errors import NotFoundError, ValidationError
@@ -109,7 +110,11 @@ def chosen_steps(course_id: int, keys: list[str]) -> tuple[bool, list[Step]]:
                 "That step is not part of a learning path of this course.",
                 hint="Reload the page: the path may have changed meanwhile.",
             )
-    query = sa.select(Step).where(Step.public_id.in_(public_ids))
+    query = (
+        sa.select(Step)
+        .where(Step.public_id.in_(public_ids))
+        .options(joinedload(Step.path).joinedload(Path.program))
+    )
     steps = {s.public_id: s for s in db.session.scalars(query)}
     ordered = sorted(steps.values(), key=lambda s: (s.path_id, s.position))
     return HOME_KEY in keys, ordered
