@@ -94,7 +94,7 @@ def test_whole_path_goes_in_at_once_with_one_column_per_graded_step(
     assert picker.status_code == 200 and f'value="path:{program_id}"' in picker.text
     assert 'type="checkbox"' in picker.text  # several at once
 
-    items, page = deliver(browser, send(browser, picker, [f"path:{program_id}"]))
+    items, _ = deliver(browser, send(browser, picker, [f"path:{program_id}"]))
     assert [i["custom"]["step_id"] for i in items] == [s[0] for s in steps]
     for item, (public_id, points, title) in zip(items, steps, strict=True):
         assert item["type"] == "ltiResourceLink" and item["title"] == title
@@ -133,7 +133,7 @@ def _one_at_a_time_picker(platform: Platform):
     assignment selection does): the LMS's id_token re-signed with that setting."""
     browser = platform.browser()
     auth = platform.start(browser, DESIGNER, deep_linking=True)
-    form, page = browser.authorize(auth)
+    form, _ = browser.authorize(auth)
     claims = jwt.decode(form.fields["id_token"], options={"verify_signature": False})
     claims[DL_CLAIM]["accept_multiple"] = False
     response = browser.post_id_token(form.action, platform.sign(claims), auth.state)
