@@ -121,6 +121,7 @@ def import_models() -> None:
 def import_tasks() -> None:
     """Import each domain's tasks module: ``@job`` registers its jobs before ``init_jobs``."""
     from lti_tool.jobs import tasks as _jobs_tasks  # noqa: F401  (the lost-job sweep)
+    from lti_tool.learning import tasks as _learning_tasks  # noqa: F401
     from lti_tool.lti import tasks as _lti_tasks  # noqa: F401
     from lti_tool.matching import tasks as _matching_tasks  # noqa: F401
     from lti_tool.privacy import tasks as _privacy_tasks  # noqa: F401  (retention)
@@ -150,6 +151,7 @@ def connect_signal_receivers() -> None:
 
 def register_blueprints(app: Flask) -> None:
     from lti_tool.home.views import bp as home_bp
+    from lti_tool.learning.editor import bp as path_editor_bp
     from lti_tool.lti.views import bp as lti_bp
     from lti_tool.matching.views import bp as matching_bp
     from lti_tool.platforms.views import bp as platforms_bp
@@ -162,3 +164,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(matching_bp)
     app.register_blueprint(roster_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(path_editor_bp)
+    # Placeholder for the steps blueprint of another branch: drop at merge.
+    from lti_tool.learning.step_page_placeholder import bp as steps_placeholder_bp
+
+    app.register_blueprint(steps_placeholder_bp)

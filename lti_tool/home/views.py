@@ -15,6 +15,7 @@ from flask import (
 
 from lti_tool.core.auth import launch_required
 from lti_tool.core.roles import Audience, is_lms_admin, short_role_names
+from lti_tool.learning.step_launch import get_launched_step, launched_step_id, record_line_item
 from lti_tool.matching.learner_home import learner_programs
 from lti_tool.matching.profiles import intake_due
 from lti_tool.matching.programs import list_programs
@@ -35,11 +36,19 @@ def favicon() -> Response:
 @bp.get("/s/<launch_id>/")
 @launch_required()
 def index(launch: LaunchSession) -> Response | str:
-    """Deep-linking launches go to the picker; others to the designer's or learner's home —
-    or, for a learner, to the intake form of a program of the course still missing their
-    profile."""
+    """Deep-linking launches go to the picker; a deep-linked step's launch to that step;
+    others to the designer's or learner's home — or, for a learner, to the intake form of a
+    program of the course still missing their profile.
+
+    :raise NotFoundError: the launched step is not one of this course's.
+    """
     if launch.message_type == "LtiDeepLinkingRequest":
-        return redirect(url_for("lti.deep_link", launch_id=launch.id))
+        return redirect(url_for("path_editor.deep_link", launch_id=launch.id))
+    step_id = launched_step_id(launch)
+    if step_id is not None:
+        step = get_launched_step(launch, step_id)
+        record_line_item(launch, step)
+        return redirect(url_for("steps.show", launch_id=launch.id, public_id=step.public_id))
     programs = []
     if launch.course_id is not None and g.audience == Audience.DESIGNER:
         programs = list_programs(launch.course_id)

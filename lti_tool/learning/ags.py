@@ -159,6 +159,22 @@ def post_score(platform: Platform, lineitem_url: str, score: Score) -> None:
     )
 
 
+def delete_line_item(platform: Platform, lineitem_url: str) -> bool:
+    """Delete a gradebook column; ``False`` when the LMS says it is already gone (404).
+
+    :raise PlatformServiceError: the platform refused or could not be reached.
+    """
+    response = service_request(
+        platform,
+        "DELETE",
+        lineitem_url,
+        (AGS_LINEITEM,),
+        accept=LINEITEM_MEDIA,
+        allowed_statuses=(404,),
+    )
+    return response.status_code != 404
+
+
 def read_results(platform: Platform, lineitem_url: str) -> list[dict]:
     results: list[dict] = []
     for page in _pages(

@@ -1,17 +1,17 @@
-"""Deep Linking 2.0: the content a designer can place in the course, and the signed answer.
+"""Deep Linking 2.0: the signed answer to a deep-linking launch, whatever it carries.
+
+What a designer can place in the course (the learning path's steps, the program home) is the
+learning layer's business (``learning.deep_linking``); this module signs the content items it
+is handed and posts them back.
 
 A deep-linking launch is answered once: the launch session records when its response was
 signed, so the same launch cannot sign a second (or a thousandth) response.
-
-For now the catalogue is minimal (the mentoring home and one graded check-in); learning
-paths will supply real items later.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass
 
 import jwt
 import sqlalchemy as sa
@@ -24,57 +24,38 @@ from lti_tool.platforms.keys import ensure_signing_key, load_private_key
 from lti_tool.roster.launches import LaunchSession
 
 RESPONSE_LIFETIME = dt.timedelta(minutes=5)
-
-
-@dataclass(frozen=True)
-class ContentOption:
-    key: str
-    title: str
-    text: str
-    points: float | None = None
-
-    def content_item(self, launch_url: str) -> dict:
-        item: dict = {
-            "type": "ltiResourceLink",
-            "title": self.title,
-            "text": self.text,
-            "url": launch_url,
-            "custom": {"reciprocal_item": self.key},
-        }
-        if self.points is not None:
-            item["lineItem"] = {
-                "scoreMaximum": self.points,
-                "label": self.title,
-                "resourceId": self.key,
-                "tag": "reciprocal",
-            }
-        return item
-
-
-CONTENT_OPTIONS = (
-    ContentOption("home", "Reverse mentoring", "Your mentoring partner, path and progress."),
-    ContentOption(
-        "checkin-1", "Monthly check-in", "Meet your partner and log the meeting.", points=10
-    ),
-)
+DEEP_LINKING_REQUEST = "LtiDeepLinkingRequest"
 
 
 def deep_linking_settings(launch: LaunchSession) -> dict:
     return launch.claims.get(DL_CLAIM) or {}
 
 
-def build_response(launch: LaunchSession, chosen: list[str], launch_url: str) -> tuple[str, str]:
-    """The signed LtiDeepLinkingResponse JWT and the URL to post it to.
+def accepts_multiple(launch: LaunchSession) -> bool:
+    """Whether the platform takes several items in one response (absent means yes)."""
+    return deep_linking_settings(launch).get("accept_multiple") is not False
 
-    :raise ValidationError: nothing or too much chosen, or an unknown item.
+
+def build_response(
+    launch: LaunchSession, content_items: list[dict], message: str | None = None
+) -> tuple[str, str]:
+    """The signed LtiDeepLinkingResponse JWT carrying ``content_items``, and the URL to post
+    it to.
+
+    :raise ValidationError: no item (Moodle silently shows nothing for an empty answer), or
+        several where the platform accepts one.
     """
+    if not content_items:
+        raise ValidationError(
+            "Choose at least one thing to add: an empty answer would add nothing to the course.",
+            hint="Tick a step (or the whole path), then choose “Add to course”.",
+        )
+    if len(content_items) > 1 and not accepts_multiple(launch):
+        raise ValidationError(
+            "Your LMS adds one activity at a time here: choose one step.",
+            hint="Add the next step by starting “Add an activity” again from the course.",
+        )
     settings = deep_linking_settings(launch)
-    options = {o.key: o for o in CONTENT_OPTIONS}
-    unknown = [key for key in chosen if key not in options]
-    if unknown:
-        raise ValidationError(f"Unknown content: {', '.join(unknown)}.")
-    if len(chosen) > 1 and settings.get("accept_multiple") is False:
-        raise ValidationError("Your LMS accepts one item at a time here; choose one.")
     key = ensure_signing_key()
     now = utcnow()
     claims = {
@@ -86,10 +67,10 @@ def build_response(launch: LaunchSession, chosen: list[str], launch_url: str) ->
         CLAIM + "deployment_id": launch.deployment_id,
         CLAIM + "message_type": "LtiDeepLinkingResponse",
         CLAIM + "version": "1.3.0",
-        DL_CONTENT_ITEMS: [options[k].content_item(launch_url) for k in chosen],
+        DL_CONTENT_ITEMS: content_items,
     }
-    if not chosen:
-        claims[DL_MSG] = "Nothing was added."
+    if message:
+        claims[DL_MSG] = message
     if settings.get("data") is not None:
         claims[DL_DATA] = settings["data"]
     token = jwt.encode(

@@ -1,4 +1,8 @@
-"""LTI endpoints: JWKS, OIDC login, launch, dynamic registration, Canvas JSON, deep linking."""
+"""LTI endpoints: JWKS, OIDC login, launch, dynamic registration, Canvas JSON.
+
+The deep-linking picker (what a designer places in the course) is the learning layer's
+(``learning.editor.picker``); it signs its answer with ``lti.deep_linking``.
+"""
 
 from __future__ import annotations
 
@@ -17,14 +21,11 @@ from flask import (
     url_for,
 )
 
-from lti_tool.core.auth import launch_required
 from lti_tool.core.metrics import launch_view, note_launch
-from lti_tool.core.roles import Audience
 from lti_tool.core.security import csrf_exempt
 from lti_tool.core.transaction import keep_work
 from lti_tool.core.urls import absolute, launch_url, tool_base_url
 from lti_tool.errors import LaunchError, PlatformErrorReport
-from lti_tool.lti import deep_linking
 from lti_tool.lti.canvas_config import canvas_developer_key
 from lti_tool.lti.launch import HardenedMessageLaunch
 from lti_tool.lti.login import (
@@ -43,7 +44,6 @@ from lti_tool.lti.sessions import establish_launch
 from lti_tool.platforms.guidance import next_steps
 from lti_tool.platforms.invites import INVITE_PARAM, get_usable_invite, invite_url
 from lti_tool.platforms.keys import jwks_document
-from lti_tool.roster.launches import LaunchSession
 from lti_tool.roster.tasks import queue_sync_after_launch
 
 bp = Blueprint("lti", __name__)
@@ -268,37 +268,3 @@ def register() -> Response:
 @bp.get("/lti/canvas.json")
 def canvas_json() -> Response:
     return jsonify(canvas_developer_key())
-
-
-@bp.route("/s/<launch_id>/deep-link", methods=["GET", "POST"])
-@launch_required(Audience.DESIGNER)
-def deep_link(launch: LaunchSession) -> Response:
-    """The content picker of a deep-linking launch; answers with a signed response."""
-    if launch.message_type != "LtiDeepLinkingRequest":
-        raise LaunchError(
-            "This page needs a deep-linking launch.",
-            hint="Use 'add activity' (or your LMS's content selection) to add Reciprocal.",
-        )
-    deep_linking.ensure_unanswered(launch)  # one response per deep-linking launch (409)
-    settings = deep_linking.deep_linking_settings(launch)
-    if request.method == "GET":
-        return Response(
-            render_template(
-                "lti/deep_link.html",
-                launch=launch,
-                options=deep_linking.CONTENT_OPTIONS,
-                multiple=settings.get("accept_multiple", True) is not False,
-            )
-        )
-    token, return_url = deep_linking.build_response(
-        launch, request.form.getlist("item"), launch_url()
-    )
-    deep_linking.mark_answered(launch)
-    return Response(
-        render_template(
-            "lti/autopost.html",
-            action=return_url,
-            fields={"JWT": token},
-            title="Adding to your course…",
-        )
-    )

@@ -126,8 +126,10 @@ def service_request(
     content_type: str | None = None,
     body: dict | None = None,
     params: dict | None = None,
+    allowed_statuses: Iterable[int] = (),
 ) -> requests.Response:
     """One call to an LTI service with a bearer token; on 401, one retry with a new token.
+    An error status in ``allowed_statuses`` (e.g. 404 for a DELETE) is returned, not raised.
 
     :raise PlatformServiceError: unreachable, timed out, or answered an error status.
     """
@@ -158,7 +160,7 @@ def service_request(
             ) from exc
         if response.status_code != 401:
             break
-    if response.status_code >= 400:
+    if response.status_code >= 400 and response.status_code not in allowed_statuses:
         raise PlatformServiceError(
             f"Your LMS answered {response.status_code} to {method} {url}: "
             f"{remote_excerpt(response.text)}"

@@ -68,9 +68,9 @@ def test_deep_linking_by_keyboard(page: Any, platforms: dict[str, Platform]) -> 
     open_launch(page, moodle, "dana.whitfield", message="deep_linking")
     frame = tool_frame(page, "/deep-link")
     frame.get_by_role("heading", name="Add Reciprocal to your course").wait_for()
-    frame.get_by_label("Monthly check-in").focus()
+    frame.get_by_label("Reverse mentoring (the program home)").focus()
     page.keyboard.press("Space")
-    assert frame.get_by_label("Monthly check-in").is_checked()
+    assert frame.get_by_label("Reverse mentoring (the program home)").is_checked()
     page.keyboard.press("Tab")
     if frame.evaluate("document.activeElement.tagName") != "BUTTON":
         page.keyboard.press("Tab")
@@ -79,7 +79,7 @@ def test_deep_linking_by_keyboard(page: Any, platforms: dict[str, Platform]) -> 
     # The LMS's deep-linking return page replaces the tool inside the iframe.
     for _ in range(200):
         returned = [f for f in page.frames if "/deep-linking/return/" in f.url]
-        if returned and "Monthly check-in" in returned[0].inner_text("body"):
+        if returned and "Reverse mentoring" in returned[0].inner_text("body"):
             break
         page.wait_for_timeout(50)
     else:
