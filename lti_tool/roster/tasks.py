@@ -41,7 +41,9 @@ PROGRESS_EVERY_SECONDS = 0.5
 UNEXPECTED = "The sync hit an unexpected problem, which has been logged. Try again later."
 
 
-@job(retries=2, retry_delay=30)  # e.g. a database briefly away; a finished one is skipped
+# Durable: recorded in the job ledger with the change that asks for it. Retried (a
+# database briefly away, say); a finished one is skipped.
+@job(retries=2, retry_delay=30, durable=True)
 def run_roster_sync(sync_id: int) -> None:
     """Run a queued RosterSync: read the platform's list, apply it, record the outcome."""
     sync = db.session.get(RosterSync, sync_id)
