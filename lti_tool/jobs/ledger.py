@@ -87,7 +87,7 @@ def record(job_name: str, args: tuple[Any, ...]) -> int:
         job_name=job_name, args=list(args), status=EntryStatus.PENDING.value, created_at=utcnow()
     )
     db.session.add(entry)
-    db.session.flush([entry])
+    db.session.flush()
     return entry.id
 
 
