@@ -133,6 +133,10 @@ class BaseConfig:
     ROSTER_SYNC_ON_LAUNCH_MINUTES: int = int(os.environ.get("ROSTER_SYNC_ON_LAUNCH_MINUTES", "15"))
     # Scheduled syncs: every course with an NRPS endpoint, when its last sync is this old.
     ROSTER_SYNC_EVERY_MINUTES: int = int(os.environ.get("ROSTER_SYNC_EVERY_MINUTES", "360"))
+    # A course whose last sync failed (its LMS down, say) is synced again after this long.
+    ROSTER_SYNC_RETRY_FAILED_MINUTES: int = int(
+        os.environ.get("ROSTER_SYNC_RETRY_FAILED_MINUTES", "15")
+    )
     # How often the worker looks for courses due a scheduled sync (a divisor of 60).
     ROSTER_SYNC_CHECK_MINUTES: int = int(os.environ.get("ROSTER_SYNC_CHECK_MINUTES", "5"))
     # Tracked jobs (roster syncs, matching runs): a running job's worker beats this often; one

@@ -140,11 +140,13 @@ class _ProgressWriter:
 
 @periodic_job(lambda config: crontab(minute=f"*/{config['ROSTER_SYNC_CHECK_MINUTES']}"))
 def schedule_roster_syncs() -> None:
-    """Queue a sync for every course with an NRPS endpoint whose last one is too old."""
+    """Queue a sync for every course with an NRPS endpoint whose last one is too old, or
+    failed more than ``ROSTER_SYNC_RETRY_FAILED_MINUTES`` ago (the LMS was down)."""
     config = current_app.config
     now = utcnow()
     due = courses_due_for_sync(
-        synced_before=now - dt.timedelta(minutes=config["ROSTER_SYNC_EVERY_MINUTES"])
+        synced_before=now - dt.timedelta(minutes=config["ROSTER_SYNC_EVERY_MINUTES"]),
+        failed_before=now - dt.timedelta(minutes=config["ROSTER_SYNC_RETRY_FAILED_MINUTES"]),
     )
     for course in due:
         queue_roster_sync(course, trigger="schedule")

@@ -87,9 +87,7 @@ class PrivatePostgres:
     def init(self) -> None:
         if os.geteuid() == 0:
             shutil.chown(self.root, "postgres", "postgres")
-        self._run(
-            self.initdb, "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync"
-        )
+        self._run(self.initdb, "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync")
 
     def start(self) -> None:
         options = (
