@@ -288,7 +288,10 @@ def run_recorded(app: Flask, func: Callable[..., Any], args: tuple[Any, ...], en
             )
             return None
         except BaseException as exc:
-            give_back(entry_id, token, f"{type(exc).__name__}: {exc}")
+            try:
+                give_back(entry_id, token, f"{type(exc).__name__}: {exc}")
+            except Exception:  # the database itself is away: the lease hands it on later
+                log.exception("Could not give back job ledger entry %s", entry_id)
             raise
         finally:
             heartbeat.stop()

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 import requests
 import sqlalchemy as sa
-from flask import Flask
 from flask_migrate import upgrade
 
 from lti_tool import create_app
