@@ -135,6 +135,10 @@ class BaseConfig:
     ROSTER_SYNC_ON_LAUNCH_MINUTES: int = int(os.environ.get("ROSTER_SYNC_ON_LAUNCH_MINUTES", "15"))
     # Scheduled syncs: every course with an NRPS endpoint, when its last sync is this old.
     ROSTER_SYNC_EVERY_MINUTES: int = int(os.environ.get("ROSTER_SYNC_EVERY_MINUTES", "360"))
+    # A course whose last sync failed (its LMS down, say) is synced again after this long.
+    ROSTER_SYNC_RETRY_FAILED_MINUTES: int = int(
+        os.environ.get("ROSTER_SYNC_RETRY_FAILED_MINUTES", "15")
+    )
     # How often the worker looks for courses due a scheduled sync (a divisor of 60).
     ROSTER_SYNC_CHECK_MINUTES: int = int(os.environ.get("ROSTER_SYNC_CHECK_MINUTES", "5"))
     # Tracked jobs (roster syncs, matching runs): a running job's worker beats this often; one
@@ -143,6 +147,23 @@ class BaseConfig:
     JOB_HEARTBEAT_SECONDS: float = float(os.environ.get("JOB_HEARTBEAT_SECONDS", "20"))
     JOB_HEARTBEAT_LOST_SECONDS: float = float(os.environ.get("JOB_HEARTBEAT_LOST_SECONDS", "120"))
     JOB_QUEUED_LOST_SECONDS: float = float(os.environ.get("JOB_QUEUED_LOST_SECONDS", "900"))
+    # The job ledger (jobs that must happen, lti_tool/jobs/ledger.py): a pending job not sent
+    # for GRACE seconds is sent again; a running one whose worker has not beaten for LEASE
+    # seconds is handed back and sent again; after MAX_ATTEMPTS failed runs it is failed;
+    # done entries are kept KEEP_DAYS.
+    JOB_LEDGER_GRACE_SECONDS: float = float(os.environ.get("JOB_LEDGER_GRACE_SECONDS", "120"))
+    JOB_LEDGER_LEASE_SECONDS: float = float(os.environ.get("JOB_LEDGER_LEASE_SECONDS", "120"))
+    JOB_LEDGER_MAX_ATTEMPTS: int = int(os.environ.get("JOB_LEDGER_MAX_ATTEMPTS", "5"))
+    JOB_LEDGER_KEEP_DAYS: int = int(os.environ.get("JOB_LEDGER_KEEP_DAYS", "7"))
+    # PostgreSQL: give up connecting after this many seconds (a 503 page, not a hang).
+    DATABASE_CONNECT_TIMEOUT_SECONDS: int = int(
+        os.environ.get("DATABASE_CONNECT_TIMEOUT_SECONDS", "5")
+    )
+    # A rate-limit store (Redis) that is down must not take pages down: count in memory.
+    RATELIMIT_SWALLOW_ERRORS: bool = _env_bool("RATELIMIT_SWALLOW_ERRORS", True)
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED: bool = _env_bool(
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True
+    )
 
 
 class DevelopmentConfig(BaseConfig):

@@ -13,7 +13,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.settings import ROOT, config_for
-from lti_tool.core import sqlite
+from lti_tool.core import database
 from lti_tool.core.i18n import init_i18n
 from lti_tool.core.json_logs import configure_logging
 from lti_tool.core.logs import install_log_safety
@@ -39,8 +39,10 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     init_request_id(app)
     init_i18n(app)
 
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite.engine_options(
-        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+        connect_timeout=app.config["DATABASE_CONNECT_TIMEOUT_SECONDS"],
     )
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
@@ -109,6 +111,7 @@ def import_models() -> None:
     """Import every model module so metadata (and Alembic autogenerate) sees all tables."""
     from lti_tool.core import audit as _audit  # noqa: F401
     from lti_tool.demo_lms import models as _demo_models  # noqa: F401
+    from lti_tool.jobs import ledger as _job_ledger  # noqa: F401
     from lti_tool.learning import models as _learning_models  # noqa: F401
     from lti_tool.lti import models as _lti_models  # noqa: F401
     from lti_tool.matching import models as _matching_models  # noqa: F401

@@ -6,7 +6,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from lti_tool.jobs.queue import get_huey, run_pending_jobs
+from lti_tool.core.transaction import unit_of_work
+from lti_tool.jobs.queue import get_huey, requeue_lost_jobs, run_pending_jobs
 
 
 @click.command("worker")
@@ -27,6 +28,10 @@ def worker_command(workers: int | None, burst: bool) -> None:
         raise click.ClickException(
             "HUEY_IMMEDIATE is on: jobs run where they are sent, there is nothing to consume."
         )
+    with unit_of_work():  # what the queue lost while no worker ran goes first
+        sent = requeue_lost_jobs()
+    if sent:
+        click.echo(f"Sent {sent} lost job(s) to the queue again.")
     if burst:
         ran = run_pending_jobs(huey)
         click.echo(f"Ran {ran} job(s).")

@@ -24,13 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, overload
 
+import redis
 from flask import Flask, current_app
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 from huey.api import Task, TaskWrapper
 
 from lti_tool.core.sqlite import secure_file
 from lti_tool.core.transaction import unit_of_work
-from lti_tool.jobs import after_commit
+from lti_tool.jobs import after_commit, ledger
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,8 @@ class Job:
     retries: int = 0
     retry_delay: int = 0
     schedule: Schedule | None = None
+    # Must happen: recorded in the job ledger with the change that asks for it (ledger.py).
+    durable: bool = False
 
     @property
     def name(self) -> str:
@@ -57,9 +60,17 @@ class Job:
         """Send the job once the current transaction commits; never if it rolls back.
 
         Arguments must be JSON-like values (ids, not rows): the row is loaded by the job.
+        A durable job is also recorded in the job ledger, in this transaction: if the queue
+        cannot take it after the commit, the sweeper sends it later.
         """
         task = jobs_of(current_app).tasks[self.name]
-        after_commit.hold(lambda: task(*args), f"{self.name}{args!r}")
+        if not self.durable:
+            after_commit.hold(lambda: task(*args), f"{self.name}{args!r}")
+            return
+        entry_id = ledger.record(self.name, args)
+        after_commit.hold(
+            lambda: task(*args, ledger_id=entry_id), f"{self.name}{args!r} (ledger {entry_id})"
+        )
 
     def __call__(self, *args: Any) -> Any:
         """Run the job here and now, as a worker would: in an app context and unit of work
@@ -73,14 +84,22 @@ _REGISTRY: dict[str, Job] = {}
 @overload
 def job(func: Callable[..., Any], /) -> Job: ...
 @overload
-def job(*, retries: int = 0, retry_delay: int = 0) -> Callable[[Callable[..., Any]], Job]: ...
 def job(
-    func: Callable[..., Any] | None = None, /, *, retries: int = 0, retry_delay: int = 0
+    *, retries: int = 0, retry_delay: int = 0, durable: bool = False
+) -> Callable[[Callable[..., Any]], Job]: ...
+def job(
+    func: Callable[..., Any] | None = None,
+    /,
+    *,
+    retries: int = 0,
+    retry_delay: int = 0,
+    durable: bool = False,
 ) -> Job | Callable[[Callable[..., Any]], Job]:
-    """Register ``func`` as a background job: ``@job`` or ``@job(retries=2)``."""
+    """Register ``func`` as a background job: ``@job``, ``@job(retries=2)``, or
+    ``@job(durable=True)`` for a job that must happen (recorded in the job ledger)."""
 
     def register(f: Callable[..., Any]) -> Job:
-        registered = Job(f, retries=retries, retry_delay=retry_delay)
+        registered = Job(f, retries=retries, retry_delay=retry_delay, durable=durable)
         _REGISTRY[registered.name] = registered
         return registered
 
@@ -144,7 +163,10 @@ def make_huey(url: str, *, name: str = "reciprocal", immediate: bool = False) ->
         secure_file(path)  # 0600 in a 0700 directory, like the database
         return SqliteHuey(name, filename=str(path), **options)
     if scheme in {"redis", "rediss", "unix"}:
-        return RedisHuey(name, url=url, **options)
+        # A Redis that hangs must not hang a request's after-commit send (it is logged, and
+        # the ledger's sweeper sends durable jobs later); 10 s > the consumer's 1 s BRPOP.
+        pool = redis.ConnectionPool.from_url(url, socket_connect_timeout=3, socket_timeout=10)
+        return RedisHuey(name, connection_pool=pool, **options)
     if scheme == "memory":
         return MemoryHuey(name, **options)
     raise RuntimeError(
@@ -174,7 +196,9 @@ def run_in_unit(app: Flask, func: Callable[..., Any], args: tuple[Any, ...]) -> 
 
 
 def _bind(app: Flask, huey: Huey, registered: Job) -> TaskWrapper:
-    def run(*args: Any) -> Any:
+    def run(*args: Any, ledger_id: int | None = None) -> Any:
+        if ledger_id is not None:
+            return ledger.run_recorded(app, registered.func, args, ledger_id)
         return run_in_unit(app, registered.func, args)
 
     run.__module__ = registered.func.__module__
@@ -199,6 +223,25 @@ def jobs_of(app: Flask) -> Jobs:
         return app.extensions[EXTENSION]
     except KeyError:
         raise RuntimeError("The job queue is not set up: create_app() calls init_jobs().") from None
+
+
+def send_entry(entry: ledger.LedgerEntry) -> None:
+    """Send a ledger entry's message once the current transaction commits (the sweeper)."""
+    task = jobs_of(current_app).tasks.get(entry.job_name)
+    if task is None:
+        entry.status = ledger.EntryStatus.FAILED.value
+        entry.error = f"No job named {entry.job_name} is registered in this version."
+        return
+    entry_id, args = entry.id, tuple(entry.args)
+    after_commit.hold(
+        lambda: task(*args, ledger_id=entry_id), f"{entry.job_name} (ledger {entry_id})"
+    )
+
+
+def requeue_lost_jobs() -> int:
+    """Send again every durable job the queue lost (``ledger.requeue_lost``), in the
+    current unit of work; how many were sent."""
+    return len(ledger.requeue_lost(send_entry))
 
 
 def get_huey(app: Flask | None = None) -> Huey:

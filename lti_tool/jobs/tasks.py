@@ -1,7 +1,10 @@
-"""The jobs layer's own periodic job: find tracked jobs that were lost and say so.
+"""The jobs layer's own periodic jobs: send again what the queue lost, and find tracked
+jobs that were lost and say so.
 
-A request that would start a job replaces a lost one on the spot; this sweep catches the rest
-(a sync nobody asks for again, a matching run blocking a program's publish), every minute.
+The job ledger's sweep sends every durable job whose message never reached a worker (the queue
+was down at the commit) or whose worker died. A request that would start a tracked job
+replaces a lost one on the spot; the tracked-job sweep catches the rest (a sync nobody asks for
+again, a matching run blocking a program's publish). Both run every minute.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from huey import crontab
 
 from lti_tool.core.time import utcnow
-from lti_tool.jobs.queue import periodic_job
+from lti_tool.jobs.queue import periodic_job, requeue_lost_jobs
 from lti_tool.jobs.tracked import reap_lost, tracked_models
 
 
@@ -19,3 +22,9 @@ def reap_lost_jobs() -> None:
     now = utcnow()
     for model in tracked_models():
         reap_lost(model, now)
+
+
+@periodic_job(lambda config: crontab(minute="*"))
+def sweep_job_ledger() -> None:
+    """Send again the durable jobs the queue lost (``jobs.ledger``)."""
+    requeue_lost_jobs()

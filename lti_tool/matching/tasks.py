@@ -27,7 +27,9 @@ log = logging.getLogger(__name__)
 UNEXPECTED = "The matching run hit an unexpected problem, which has been logged. Try again."
 
 
-@job(retries=2, retry_delay=30)  # e.g. a database briefly away; a finished one is skipped
+# Durable: recorded in the job ledger with the change that asks for it. Retried (a
+# database briefly away, say); a finished one is skipped.
+@job(retries=2, retry_delay=30, durable=True)
 def run_matching_job(run_id: int) -> None:
     """Run a queued matching run and store its pairs and unmatched people."""
     run = db.session.get(MatchingRun, run_id)

@@ -376,20 +376,35 @@ def new_sync(
     return sync
 
 
-def courses_due_for_sync(*, synced_before: dt.datetime) -> list[Course]:
+def courses_due_for_sync(
+    *, synced_before: dt.datetime, failed_before: dt.datetime | None = None
+) -> list[Course]:
     """Courses with an NRPS endpoint whose latest sync (of any status) started before
-    ``synced_before``, or that never had one."""
+    ``synced_before``, or that never had one — or whose latest sync failed and started
+    before ``failed_before`` (a platform that was down is tried again sooner)."""
     latest = (
         sa.select(RosterSync.course_id, sa.func.max(RosterSync.created_at).label("at"))
         .group_by(RosterSync.course_id)
         .subquery()
     )
+    due = sa.or_(latest.c.at.is_(None), latest.c.at < synced_before)
+    if failed_before is not None:
+        failed = (
+            sa.select(RosterSync.id)
+            .where(
+                RosterSync.course_id == Course.id,
+                RosterSync.created_at == latest.c.at,
+                RosterSync.status == RosterSync.FAILED,
+            )
+            .exists()
+        )
+        due = sa.or_(due, sa.and_(latest.c.at < failed_before, failed))
     return list(
         db.session.scalars(
             sa.select(Course)
             .outerjoin(latest, latest.c.course_id == Course.id)
             .where(Course.memberships_url.is_not(None))
-            .where(sa.or_(latest.c.at.is_(None), latest.c.at < synced_before))
+            .where(due)
             .order_by(Course.id)
         )
     )

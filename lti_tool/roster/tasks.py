@@ -41,7 +41,9 @@ PROGRESS_EVERY_SECONDS = 0.5
 UNEXPECTED = "The sync hit an unexpected problem, which has been logged. Try again later."
 
 
-@job(retries=2, retry_delay=30)  # e.g. a database briefly away; a finished one is skipped
+# Durable: recorded in the job ledger with the change that asks for it. Retried (a
+# database briefly away, say); a finished one is skipped.
+@job(retries=2, retry_delay=30, durable=True)
 def run_roster_sync(sync_id: int) -> None:
     """Run a queued RosterSync: read the platform's list, apply it, record the outcome."""
     sync = db.session.get(RosterSync, sync_id)
@@ -138,11 +140,13 @@ class _ProgressWriter:
 
 @periodic_job(lambda config: crontab(minute=f"*/{config['ROSTER_SYNC_CHECK_MINUTES']}"))
 def schedule_roster_syncs() -> None:
-    """Queue a sync for every course with an NRPS endpoint whose last one is too old."""
+    """Queue a sync for every course with an NRPS endpoint whose last one is too old, or
+    failed more than ``ROSTER_SYNC_RETRY_FAILED_MINUTES`` ago (the LMS was down)."""
     config = current_app.config
     now = utcnow()
     due = courses_due_for_sync(
-        synced_before=now - dt.timedelta(minutes=config["ROSTER_SYNC_EVERY_MINUTES"])
+        synced_before=now - dt.timedelta(minutes=config["ROSTER_SYNC_EVERY_MINUTES"]),
+        failed_before=now - dt.timedelta(minutes=config["ROSTER_SYNC_RETRY_FAILED_MINUTES"]),
     )
     for course in due:
         queue_roster_sync(course, trigger="schedule")

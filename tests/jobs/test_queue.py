@@ -57,13 +57,18 @@ def queue_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def queue_app(app: Flask, queue_url: str, **config: object) -> Flask:
-    """An app on the suite's database with its own queue (a unique name: no crosstalk)."""
+    """An app on the suite's database with its own queue (a unique name: no crosstalk).
+
+    The suite's job ledger holds other tests' entries, whose messages wait in the suite app's
+    queue: this app's worker never sweeps them (tests/jobs/test_ledger.py tests the sweep)."""
     return create_app(
         {
             "ENV_NAME": "testing",
             "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
             "QUEUE_URL": queue_url,
             "HUEY_NAME": f"reciprocal-test-{uuid.uuid4().hex[:10]}",
+            "JOB_LEDGER_GRACE_SECONDS": 10**7,
+            "JOB_LEDGER_LEASE_SECONDS": 10**7,
             **config,
         }
     )

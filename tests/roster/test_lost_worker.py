@@ -66,6 +66,9 @@ def worker(queued_app: Flask, tmp_path: Path) -> Iterator[subprocess.Popen]:
         "DEMO_LMS_ENABLED": "0",
         "ROSTER_SYNC_PAGE_SIZE": "1",
         "JOB_HEARTBEAT_SECONDS": "0.2",
+        # Other tests' job ledger entries share this database: this worker leaves them alone.
+        "JOB_LEDGER_GRACE_SECONDS": "10000000",
+        "JOB_LEDGER_LEASE_SECONDS": "10000000",
         "LOG_LEVEL": "WARNING",
     }
     log = (tmp_path / "worker.log").open("w")
