@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0013_job_ledger"
-down_revision = "0012"
+revision = '0015_job_ledger'
+down_revision = '0014_audit_rights'
 branch_labels = None
 depends_on = None
 
