@@ -60,7 +60,7 @@ class MailboxHandler:
     def __init__(self, app: Flask) -> None:
         self.app = app
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         store_mail(self.app, envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
         return "250 Message accepted for delivery"
 
