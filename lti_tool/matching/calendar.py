@@ -12,15 +12,15 @@ from sqlalchemy.orm import selectinload
 
 from lti_tool.core.time import utcnow
 from lti_tool.extensions import db
+from lti_tool.matching.contact import sharing_people
 from lti_tool.matching.models import MeetingProposal, Pair
 from lti_tool.matching.programs import person_label
-from lti_tool.roster.models import Person
 
 PRODID = "-//Reciprocal//Mentoring meeting//EN"
 
 
-def _address(person: Person, name: str, role: str | None = None) -> icalendar.vCalAddress:
-    address = icalendar.vCalAddress(f"mailto:{person.email}")
+def _address(email: str, name: str, role: str | None = None) -> icalendar.vCalAddress:
+    address = icalendar.vCalAddress(f"mailto:{email}")
     address.params["CN"] = icalendar.vText(name)
     if role:
         address.params["ROLE"] = icalendar.vText(role)
@@ -31,13 +31,13 @@ def _address(person: Person, name: str, role: str | None = None) -> icalendar.vC
 def meeting_ics(
     proposal: MeetingProposal,
     *,
-    organizer: Person,
-    attendee: Person,
+    emails: tuple[str | None, str | None],
     names: tuple[str, str],
     summary: str,
     description: str = "",
 ) -> bytes:
-    """The calendar file of ``proposal``: ``names`` are the organizer's and attendee's."""
+    """The calendar file of ``proposal``: ``emails`` and ``names`` are the organizer's and
+    the attendee's (an address that may not be shared is None, and left out)."""
     zone = ZoneInfo(proposal.time_zone)
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
@@ -52,10 +52,10 @@ def meeting_ics(
     event.add("summary", summary)
     if description:
         event.add("description", description)
-    if organizer.email:
-        event.add("organizer", _address(organizer, names[0]))
-    if attendee.email:
-        event.add("attendee", _address(attendee, names[1], "REQ-PARTICIPANT"))
+    if emails[0]:
+        event.add("organizer", _address(emails[0], names[0]))
+    if emails[1]:
+        event.add("attendee", _address(emails[1], names[1], "REQ-PARTICIPANT"))
     calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()
@@ -71,10 +71,12 @@ def proposal_ics(proposal: MeetingProposal) -> bytes:
     by_mentor = proposal.proposed_by_id == pair.mentor_id
     organizer, attendee = (pair.mentor, pair.mentee) if by_mentor else (pair.mentee, pair.mentor)
     names = (person_label(organizer), person_label(attendee))
+    # Each address only when its owner consented to share their profile with the partner.
+    sharing = sharing_people(pair.program_id, {organizer.id, attendee.id})
+    emails = tuple(p.email if p.id in sharing else None for p in (organizer, attendee))
     return meeting_ics(
         proposal,
-        organizer=organizer,
-        attendee=attendee,
+        emails=emails,
         names=names,
         summary=_("Mentoring meeting: %(a)s and %(b)s", a=names[0], b=names[1]),
         description=_(

@@ -3,7 +3,8 @@ other (a calendar file for both), and each learner's choice about email notifica
 
 Only the two partners of an active pair of the viewer's own course ever see its email
 addresses and proposals: every lookup takes the viewer and their course, and answers "not
-found" for anything else.
+found" for anything else. A partner's email is shown only when they consented, on their intake
+profile, to share their profile with their partner (the intake says the email goes with it).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class PartnerContact:
 
     pair_id: int
     partner_name: str
-    partner_email: str | None
+    partner_email: str | None  # only when the partner consented to share their profile
     default_time_zone: str  # the viewer's profile zone (UTC when unknown)
     proposals: list[ProposalView]
     can_propose: bool  # the pair is active and its program not closed
@@ -90,14 +91,21 @@ def partner_contacts(course_id: int, person_id: int) -> dict[int, PartnerContact
     pairs = _active_pairs(course_id, person_id)
     if not pairs:
         return {}
-    zones = dict(
-        db.session.execute(
-            sa.select(Profile.program_id, Profile.time_zone).where(
-                Profile.person_id == person_id,
+    people = {person_id} | {p.mentor_id for p in pairs} | {p.mentee_id for p in pairs}
+    profiles = {
+        (program_id, who): (zone, shares)
+        for program_id, who, zone, shares in db.session.execute(
+            sa.select(
+                Profile.program_id,
+                Profile.person_id,
+                Profile.time_zone,
+                Profile.consents_to_share,
+            ).where(
+                Profile.person_id.in_(people),
                 Profile.program_id.in_({p.program_id for p in pairs}),
             )
-        ).all()
-    )
+        )
+    }
     proposals: dict[int, list[MeetingProposal]] = {}
     for proposal in db.session.scalars(
         sa.select(MeetingProposal)
@@ -105,23 +113,23 @@ def partner_contacts(course_id: int, person_id: int) -> dict[int, PartnerContact
         .order_by(MeetingProposal.starts_at.desc(), MeetingProposal.id.desc())
     ):
         proposals.setdefault(proposal.pair_id, []).append(proposal)
-    return {
-        pair.id: _contact(
-            pair, person_id, current_zone(zones.get(pair.program_id)) or "UTC", proposals
-        )
-        for pair in pairs
-    }
+    return {pair.id: _contact(pair, person_id, profiles, proposals) for pair in pairs}
 
 
 def _contact(
-    pair: Pair, person_id: int, zone: str, proposals: dict[int, list[MeetingProposal]]
+    pair: Pair,
+    person_id: int,
+    profiles: dict[tuple[int, int], tuple[str | None, bool]],
+    proposals: dict[int, list[MeetingProposal]],
 ) -> PartnerContact:
     partner = pair.mentee if pair.mentor_id == person_id else pair.mentor
+    zone = current_zone(profiles.get((pair.program_id, person_id), (None, False))[0]) or "UTC"
+    shares = profiles.get((pair.program_id, partner.id), (None, False))[1]
     names = {pair.mentor_id: person_label(pair.mentor), pair.mentee_id: person_label(pair.mentee)}
     return PartnerContact(
         pair_id=pair.id,
         partner_name=person_label(partner),
-        partner_email=partner.email,
+        partner_email=partner.email if shares else None,
         default_time_zone=zone,
         proposals=[
             proposal_view(p, person_id, names[p.proposed_by_id])
@@ -214,3 +222,17 @@ def set_email_notifications(course_id: int, person_id: int, wanted: bool) -> Non
         raise NotFoundError("You are not a member of this course.")
     membership.is_notified_by_email = wanted
     db.session.flush()
+
+
+def sharing_people(program_id: int, person_ids: set[int]) -> set[int]:
+    """Those of ``person_ids`` who consented to share their profile (and email) in the
+    program."""
+    return set(
+        db.session.scalars(
+            sa.select(Profile.person_id).where(
+                Profile.program_id == program_id,
+                Profile.person_id.in_(person_ids),
+                Profile.consents_to_share.is_(True),
+            )
+        )
+    )

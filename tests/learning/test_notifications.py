@@ -25,7 +25,7 @@ from lti_tool.learning.notifications.tasks import send_waiting_email
 from lti_tool.matching.calendar import proposal_ics
 from lti_tool.matching.contact import ProposalValues, propose_meeting_time
 from lti_tool.matching.decisions import publish_pairs
-from lti_tool.matching.models import Pair, PairStatus
+from lti_tool.matching.models import Pair, PairStatus, Profile
 from lti_tool.matching.programs import get_program
 from lti_tool.roster.models import Membership, Person
 from tests.learning.support import make_path_setup
@@ -319,6 +319,18 @@ def test_a_proposed_meeting_time_is_a_valid_calendar_file_mailed_to_the_partner(
         assert str(event["organizer"]) == f"mailto:{emails[pair.mentor_id]}"
         assert str(event["attendee"]) == f"mailto:{emails[pair.mentee_id]}"
         assert calendar.walk("VTIMEZONE")[0]["TZID"] == "America/New_York"
+
+        # A partner who does not share their profile keeps their address out of the file.
+        profile = db.session.scalars(
+            sa.select(Profile).where(
+                Profile.person_id == pair.mentee_id, Profile.program_id == pair.program_id
+            )
+        ).one()
+        profile.consents_to_share = False
+        db.session.flush()
+        private = icalendar.Calendar.from_ical(proposal_ics(proposal)).walk("VEVENT")[0]
+        assert "attendee" not in private and "organizer" in private
+        db.session.rollback()
 
         (mail,) = inbox.to(emails[pair.mentee_id])
         (attachment,) = list(mail.iter_attachments())

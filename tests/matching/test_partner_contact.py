@@ -21,7 +21,7 @@ from lti_tool.demo_lms.mail_server import start_mail_server
 from lti_tool.extensions import db
 from lti_tool.jobs import get_huey, run_pending_jobs
 from lti_tool.matching.decisions import publish_pairs
-from lti_tool.matching.models import MeetingProposal, Pair, PairStatus
+from lti_tool.matching.models import MeetingProposal, Pair, PairStatus, Profile
 from lti_tool.matching.pairing import run_matching
 from lti_tool.matching.programs import get_program
 from lti_tool.roster.models import Membership, Person
@@ -71,6 +71,11 @@ def published(app: Flask, spec: Platform) -> tuple[InTool, int]:
     program_id = new_program(app, course_of(app, designer))
     fill_profiles(app, program_id)
     with app.app_context():
+        db.session.execute(  # everyone shares their profile, and so their email
+            sa.update(Profile)
+            .where(Profile.program_id == program_id)
+            .values(consents_to_share=True)
+        )
         run_matching(get_program(program_id))
         publish_pairs(get_program(program_id))
         db.session.commit()
@@ -200,7 +205,8 @@ def test_a_learner_turns_email_off_and_on(spec: Platform, app: Flask, demo_mail:
     with app.app_context():
         flags = db.session.scalars(
             sa.select(Membership.is_notified_by_email).where(
-                Membership.person_id == pair_person(app, learner)
+                Membership.person_id == pair_person(app, learner),
+                Membership.course_id == course_of(app, learner),
             )
         ).all()
         assert flags == [False]
