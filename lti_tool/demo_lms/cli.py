@@ -174,7 +174,7 @@ def mail_server_command(host: str, port: int | None) -> None:
 
     port = port or current_app.config["DEMO_LMS_SMTP_PORT"]
     controller = start_mail_server(current_app._get_current_object(), host, port)
-    click.echo(f"Demo LMS mail server on {host}:{port}; its mail: http://localhost:<port>/mail")
+    click.echo(f"Demo LMS mail server on {host}:{port}; what it receives is on the LMS's /mail")
     try:
         while True:
             time.sleep(3600)

@@ -4,6 +4,7 @@ points the tool's ``SMTP_HOST``/``SMTP_PORT`` at it; tests start one in-process.
 
 from __future__ import annotations
 
+import logging
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -67,6 +68,7 @@ class MailboxHandler:
 
 def start_mail_server(app: Flask, host: str = "127.0.0.1", port: int = 8025) -> Controller:
     """An SMTP server on ``host:port`` in a thread of its own; ``.stop()`` it when done."""
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's every-connection log
     controller = Controller(MailboxHandler(app), hostname=host, port=port)
     controller.start()
     return controller

@@ -30,15 +30,17 @@ from lti_tool.matching.programs import get_program
 from lti_tool.roster.models import Membership, Person
 from tests.learning.support import make_path_setup
 from tests.matching.pairing_support import Learner, make_cohort
-from tests.support.smtp import Inbox, free_port, smtp_server
+from tests.support.smtp import Inbox, forget_outbox, free_port, smtp_server
 
 
 @pytest.fixture
 def queue(app: Flask) -> Iterator[None]:
     huey = get_huey(app)
     huey.flush()
+    forget_outbox(app)
     yield
     huey.flush()
+    forget_outbox(app)
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ from tests.matching.test_programs import (  # noqa: F401  (forget_programs is a 
     forget_programs,
 )
 from tests.support.launching import LEARNER, Platform
-from tests.support.smtp import free_port
+from tests.support.smtp import forget_outbox, free_port
 
 pytestmark = pytest.mark.usefixtures("forget_programs")
 
@@ -48,8 +48,10 @@ pytestmark = pytest.mark.usefixtures("forget_programs")
 def queue(app: Flask) -> Iterator[None]:
     huey = get_huey(app)
     huey.flush()
+    forget_outbox(app)
     yield
     huey.flush()
+    forget_outbox(app)
 
 
 @pytest.fixture

@@ -48,3 +48,13 @@ def smtp_server() -> Iterator[Inbox]:
         yield inbox
     finally:
         controller.stop()
+
+
+def forget_outbox(app: Any) -> None:
+    """Drop every outbox row: messages other tests left waiting are not this test's."""
+    from lti_tool.extensions import db
+    from lti_tool.learning.notifications.models import OutboxEmail
+
+    with app.app_context():
+        db.session.execute(db.delete(OutboxEmail))
+        db.session.commit()
