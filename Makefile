@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
+SMTP_PORT ?= 8025
 export FLASK_APP := lti_tool
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
@@ -53,8 +54,12 @@ run: seed
 	@echo "  Reciprocal is starting. Open the demo LMS:  http://localhost:$(PORT)/"
 	@echo "  (the tool itself answers on http://$(HOST):$(PORT)/ ; admin: http://$(HOST):$(PORT)/admin/)"
 	@echo
-	@# The background worker (roster syncs, matching runs) lives as long as the web server.
-	$(BIN)/flask worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@# The background worker (roster syncs, matching runs, email) and the demo LMS's mail
+	@# server live as long as the web server; the tool sends its email to that server.
+	export SMTP_HOST=$${SMTP_HOST:-127.0.0.1} SMTP_PORT=$${SMTP_PORT:-$(SMTP_PORT)} \
+	  SMTP_STARTTLS=$${SMTP_STARTTLS:-false}; \
+	$(BIN)/flask demo mail-server --port $(SMTP_PORT) & mail=$$!; \
+	$(BIN)/flask worker & worker=$$!; trap 'kill $$worker $$mail 2>/dev/null' EXIT INT TERM; \
 	TOOL_URL=http://$(HOST):$(PORT) LMS_URL=http://localhost:$(PORT) \
 	  $(BIN)/gunicorn -c config/gunicorn.conf.py --bind $(HOST):$(PORT) 'lti_tool:create_app()'
 

@@ -111,6 +111,21 @@ class BaseConfig:
     DEMO_LMS_AGS_SLOW_SECONDS: str = os.environ.get("DEMO_LMS_AGS_SLOW_SECONDS", "")
     # Canvas flavour's AGS throttling: "<bucket size>:<requests per second>"; empty: off.
     DEMO_LMS_AGS_RATE_LIMIT: str = os.environ.get("DEMO_LMS_AGS_RATE_LIMIT", "")
+    # Email notifications (README, "Email"): off when SMTP_HOST is empty. STARTTLS upgrades
+    # the connection before the login; MAIL_FROM is the sender learners see.
+    SMTP_HOST: str = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT: int = int(os.environ.get("SMTP_PORT", "587"))
+    SMTP_USERNAME: str = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD: str = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS: bool = _env_bool("SMTP_STARTTLS", True)
+    SMTP_TIMEOUT_SECONDS: float = float(os.environ.get("SMTP_TIMEOUT_SECONDS", "10"))
+    MAIL_FROM: str = os.environ.get("MAIL_FROM", "Reciprocal <reciprocal@localhost>")
+    # A message that could not be sent waits 1, 2, 4… minutes (at most MAIL_RETRY_MAX_MINUTES)
+    # and is given up after MAIL_MAX_ATTEMPTS tries.
+    MAIL_MAX_ATTEMPTS: int = int(os.environ.get("MAIL_MAX_ATTEMPTS", "12"))
+    MAIL_RETRY_MAX_MINUTES: int = int(os.environ.get("MAIL_RETRY_MAX_MINUTES", "60"))
+    # The demo LMS's mail server (`flask demo mail-server`, started by `make run`).
+    DEMO_LMS_SMTP_PORT: int = int(os.environ.get("DEMO_LMS_SMTP_PORT", "8025"))
     LOG_LEVEL: str = os.environ.get("LOG_LEVEL", "INFO")
     # text, or json: one JSON object per line, with the request id (README, Production).
     LOG_FORMAT: str = os.environ.get("LOG_FORMAT", "text")

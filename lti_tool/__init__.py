@@ -113,6 +113,7 @@ def import_models() -> None:
     from lti_tool.demo_lms import models as _demo_models  # noqa: F401
     from lti_tool.jobs import ledger as _job_ledger  # noqa: F401
     from lti_tool.learning import models as _learning_models  # noqa: F401
+    from lti_tool.learning.notifications import models as _outbox_models  # noqa: F401
     from lti_tool.lti import models as _lti_models  # noqa: F401
     from lti_tool.matching import models as _matching_models  # noqa: F401
     from lti_tool.platforms import admin_sessions as _admin_sessions  # noqa: F401
@@ -125,6 +126,7 @@ def import_tasks() -> None:
     """Import each domain's tasks module: ``@job`` registers its jobs before ``init_jobs``."""
     from lti_tool.jobs import tasks as _jobs_tasks  # noqa: F401  (the lost-job sweep)
     from lti_tool.learning import tasks as _learning_tasks  # noqa: F401
+    from lti_tool.learning.notifications import tasks as _mail_tasks  # noqa: F401
     from lti_tool.lti import tasks as _lti_tasks  # noqa: F401
     from lti_tool.matching import tasks as _matching_tasks  # noqa: F401
     from lti_tool.privacy import tasks as _privacy_tasks  # noqa: F401  (retention)
@@ -144,12 +146,17 @@ def connect_signal_receivers() -> None:
 
     Connecting the same function again (another ``create_app``) is a no-op in blinker.
     """
+    from lti_tool.learning.notifications import events as mail
     from lti_tool.matching.leavers import on_members_left
     from lti_tool.matching.profiles import on_launch_established
+    from lti_tool.matching.signals import meeting_time_proposed, pair_ended, pairs_published
     from lti_tool.roster.signals import launch_established, members_left
 
     members_left.connect(on_members_left)
     launch_established.connect(on_launch_established)
+    pairs_published.connect(mail.on_pairs_published)
+    pair_ended.connect(mail.on_pair_ended)
+    meeting_time_proposed.connect(mail.on_meeting_time_proposed)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -36,6 +36,7 @@ URL map (``<f>`` is the flavour; the first five paths differ per flavour, see ``
 ``/<f>/api/courses/<id>/lineitems/<li>``     AGS line item (GET, PUT, DELETE)
 ``…/lineitems/<li>/scores``                  AGS scores (POST)
 ``…/lineitems/<li>/results``                 AGS results (GET)
+``/mail``                                    the mail its SMTP server received (``mail_server``)
 ``/healthz``                                 liveness probe
 ==========================================  ===============================================
 """

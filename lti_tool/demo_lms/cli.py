@@ -161,3 +161,24 @@ def ags_faults_command(
         f"AGS faults: {format_spec(settings.faults) or 'off'}{seeded}; slow replies "
         f"after {settings.slow_seconds:g} s; Canvas rate limit {limit}."
     )
+
+
+@demo_cli.command("mail-server")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, help="Default: DEMO_LMS_SMTP_PORT (8025).")
+def mail_server_command(host: str, port: int | None) -> None:
+    """Run the demo LMS's SMTP server: what the tool sends appears on the LMS's Mail page."""
+    from flask import current_app
+
+    from lti_tool.demo_lms.mail_server import start_mail_server
+
+    port = port or current_app.config["DEMO_LMS_SMTP_PORT"]
+    controller = start_mail_server(current_app._get_current_object(), host, port)
+    click.echo(f"Demo LMS mail server on {host}:{port}; what it receives is on the LMS's /mail")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()

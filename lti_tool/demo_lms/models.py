@@ -270,3 +270,19 @@ class DemoScore(db.Model):
         sa.String(20), default="applied", server_default="applied"
     )
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DemoMail(db.Model):
+    """A message the demo LMS's mail server received (``mail_server``): what the tool sent."""
+
+    __tablename__ = "demo_mail"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mail_from: Mapped[str] = mapped_column(sa.String(320))
+    recipients: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    subject: Mapped[str] = mapped_column(sa.String(500), default="")
+    message_id: Mapped[str | None] = mapped_column(sa.String(300))
+    text_body: Mapped[str] = mapped_column(sa.Text, default="")
+    # [{"filename", "content_type", "content"}] for text attachments (calendar files).
+    attachments: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from lti_tool.extensions import db
 from lti_tool.learning.completing import check_taking, partner_of, record_completion
 from lti_tool.learning.models import AgreementSignature, Step, StepKind
+from lti_tool.learning.notifications.events import agreement_waiting
 from lti_tool.matching.models import Pair
 
 
@@ -60,6 +61,7 @@ def sign_agreement(step: Step, pair: Pair, person_id: int) -> AgreementState:
             )
         )
         db.session.flush()
+        agreement_waiting(step, pair, person_id)  # the partner is asked (email, when on)
     state = agreement_state(step, pair, person_id)
     if state.is_complete:
         for partner_id in (pair.mentor_id, pair.mentee_id):

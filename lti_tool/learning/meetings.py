@@ -17,6 +17,7 @@ from lti_tool.errors import DomainError, NotFoundError, ValidationError
 from lti_tool.extensions import db
 from lti_tool.learning.completing import check_taking, record_completion, role_in
 from lti_tool.learning.models import MeetingLog, MeetingStatus, Step, StepKind
+from lti_tool.learning.notifications.events import meeting_waiting
 from lti_tool.matching.models import Pair
 
 MAX_MINUTES = 8 * 60
@@ -133,6 +134,7 @@ def log_meeting(
     )
     db.session.add(meeting)
     db.session.flush()
+    meeting_waiting(meeting, pair)  # the partner is asked to confirm (email, when on)
     return meeting
 
 

@@ -2,7 +2,7 @@
 
 A locked pair survives re-runs; a vetoed pair is never proposed again in the program; a pair
 made by hand is checked against the hard rules and needs a written reason to break one;
-publishing makes the pairs (and a matching program) active.
+publishing makes the pairs (and a matching program) active, and sends ``signals.pairs_published``.
 
 Services take explicit arguments, flush when they need ids, and never commit. Each decision
 is audited (``core.audit.record_event``): who decided comes from the request's launch.
@@ -26,6 +26,7 @@ from lti_tool.matching.pairing import (
 )
 from lti_tool.matching.pool import Pool, build_pool
 from lti_tool.matching.programs import audit_status_change
+from lti_tool.matching.signals import pairs_published
 
 
 class ManualPairNeedsReason(ValidationError):
@@ -248,4 +249,5 @@ def publish_pairs(program: Program) -> int:
         program.activate()
         audit_status_change(program, ProgramStatus.MATCHING.value)
     db.session.flush()
+    pairs_published.send(program.id, pair_ids=[p.id for p in waiting])
     return len(waiting)

@@ -2,9 +2,9 @@
 
 ``run_matching`` proposes pairs for the whole program: locked pairs survive, vetoed pairs are
 never proposed again, earlier proposals are replaced, and every unmatched person's reason is
-kept on the ``MatchingRun``. ``rematch_leavers`` (after ``leavers.flag_leavers``) finds new
-partners only for the people a leaver left alone. The designer's decisions on the proposals
-(lock, veto, pair by hand, publish) are in ``decisions``.
+kept on the ``MatchingRun``. ``rematch_leavers`` (after ``leavers.flag_leavers``, or a pair the
+designer ended with ``ending.end_pair``) finds new partners only for the people left alone. The
+designer's decisions on the proposals (lock, veto, pair by hand, publish) are in ``decisions``.
 
 Services take explicit arguments, flush when they need ids, and never commit.
 """
@@ -253,11 +253,24 @@ def _rematch(run: MatchingRun, phase: Phase) -> None:
         objective=program.objective,
     )
     ended = {(p.mentor_id, p.mentee_id) for p in program.pairs if p.status == PairStatus.ENDED}
+    # Both people of a pair the designer ended (no leaver in it) look for new partners.
+    freed = {
+        i
+        for p in flagged
+        if p.status == PairStatus.ENDED and not {p.mentor_id, p.mentee_id} & leavers
+        for i in (p.mentor_id, p.mentee_id)
+    }
     rules = program.matching_rules(previous_pairs=previous_pair_ids(program) | ended)
     phase(1, len(PHASES), PHASES[1])
     result = _engine(
         lambda: rematch(
-            previous, leavers, pool.mentors, pool.mentees, rules, program.score_weights()
+            previous,
+            leavers,
+            pool.mentors,
+            pool.mentees,
+            rules,
+            program.score_weights(),
+            freed_ids=freed,
         )
     )
     phase(2, len(PHASES), PHASES[2])
@@ -282,6 +295,8 @@ def _dissolve(program: Program, pool: Pool, pair: Pair, leavers: set[int]) -> st
     who = " and ".join(
         pool.names.get(i, f"Person #{i}") for i in (pair.mentor_id, pair.mentee_id) if i in leavers
     )
+    if not who and pair.status == PairStatus.ENDED:
+        return f"The pair of {_pair_words(pool, pair)} was ended: both were matched again."
     if not who:
         return None  # the leaver came back: the pair stays as it was
     if pair.status == PairStatus.ACTIVE:

@@ -43,6 +43,7 @@ GENERAL_REASONS = {
 
 @dataclass(frozen=True)
 class PartnerView:
+    pair_id: int
     program_title: str
     cadence: str  # "monthly meetings"
     closed_at: dt.datetime | None  # set once the program is closed
@@ -90,6 +91,7 @@ def _view(pair: Pair, person_id: int, profiles: dict[tuple[int, int], Profile]) 
     profile = profiles.get((pair.program_id, partner.id))
     shares = bool(profile and profile.consents_to_share)
     return PartnerView(
+        pair_id=pair.id,
         program_title=pair.program.title,
         cadence=_(CADENCE_PHRASES.get(pair.program.cadence, pair.program.cadence)),
         closed_at=(pair.program.closed_at or pair.program.updated_at)
@@ -98,13 +100,14 @@ def _view(pair: Pair, person_id: int, profiles: dict[tuple[int, int], Profile]) 
         is_mentor=is_mentor,
         partner_name=person_label(partner),
         shares_profile=shares,
-        fields=_shared_fields(profile, partner.email) if shares and profile else [],
+        fields=_shared_fields(profile) if shares and profile else [],
         reasons=_reasons(pair, shares),
         since=pair.activated_at,
     )
 
 
-def _shared_fields(profile: Profile, email: str | None) -> list[tuple[str, str]]:
+def _shared_fields(profile: Profile) -> list[tuple[str, str]]:
+    """The partner's profile; their email is on the contact card (``contact``) either way."""
     availability = [
         _(AVAILABILITY[a]) if a in AVAILABILITY else a for a in profile.availability or []
     ]
@@ -114,7 +117,6 @@ def _shared_fields(profile: Profile, email: str | None) -> list[tuple[str, str]]
     if profile.goal_note:
         goals.append(profile.goal_note)
     fields = [
-        (_("Email"), email or ""),
         (_("Department"), profile.department or ""),
         (_("Skills they offer"), ", ".join(profile.skills_offered)),
         (_("Skills they want to learn"), ", ".join(profile.skills_wanted)),

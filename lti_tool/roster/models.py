@@ -87,6 +87,8 @@ class Membership(db.Model):
     roles: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     # NRPS status: Active, Inactive or Deleted.
     status: Mapped[str] = mapped_column(sa.String(20), default="Active")
+    # The learner's choice on their partner page: email about what waits for them here.
+    is_notified_by_email: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     course: Mapped[Course] = relationship(back_populates="memberships")

@@ -17,13 +17,15 @@ def register_views(app: Flask) -> None:
         ags_admin,
         deep_linking,
         launch,
+        mail,
         nrps,
         pages,
         registration,
         token,
     )
 
-    for module in (registration, launch, token, nrps, ags, ags_admin, deep_linking, pages):
+    modules = (registration, launch, token, nrps, ags, ags_admin, deep_linking, pages, mail)
+    for module in modules:
         app.register_blueprint(module.bp)
     register_error_handlers(app)
     app.after_request(security_headers)

@@ -57,12 +57,16 @@ def rematch(
     mentees: Sequence[Candidate],
     rules: MatchingRules | None = None,
     weights: Weights | None = None,
+    *,
+    freed_ids: Iterable[int] = (),
 ) -> MatchResult:
     """Rematch after people leave, without disturbing anyone else's pair.
 
     Every pair of ``previous`` without a leaver is kept as it was; only the people a leaver
-    left alone (a mentee whose mentor left, a mentor who lost a mentee) get new partners, chosen
-    among people still free. Leavers are dropped from ``mentors``/``mentees`` if still there.
+    left alone (a mentee whose mentor left, a mentor who lost a mentee) and the ``freed_ids``
+    (both people of a pair a designer ended, no longer in ``previous``) get new partners,
+    chosen among people still free. Leavers are dropped from ``mentors``/``mentees`` if still
+    there.
 
     :raise MatchingInputError: as ``match``, or a kept pair names someone no longer listed.
     """
@@ -82,6 +86,7 @@ def rematch(
         frozenset(
             {p.mentee_id for p in previous.pairs if p.mentor_id in leavers}
             | {p.mentor_id for p in previous.pairs if p.mentee_id in leavers}
+            | set(freed_ids)
         )
         - leavers
     )

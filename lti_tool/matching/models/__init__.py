@@ -9,6 +9,7 @@ one module per concern; import them from here.
 
 from __future__ import annotations
 
+from lti_tool.matching.models.meetings import MeetingProposal
 from lti_tool.matching.models.pairs import DoNotPair, Pair, PairStatus, PairVeto
 from lti_tool.matching.models.profiles import Profile, ProfileSkill
 from lti_tool.matching.models.programs import (
@@ -25,6 +26,7 @@ __all__ = [
     "CASCADE",
     "DoNotPair",
     "MatchingRun",
+    "MeetingProposal",
     "Pair",
     "PairStatus",
     "PairVeto",

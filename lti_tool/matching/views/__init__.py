@@ -63,6 +63,7 @@ def load_program(launch: LaunchSession, program_id: int) -> Program:
 
 
 from lti_tool.matching.views import (  # noqa: E402,F401  (registers the routes)
+    ending,
     intake,
     pairs,
     partner,
