@@ -149,6 +149,7 @@ def connect_signal_receivers() -> None:
 
 def register_blueprints(app: Flask) -> None:
     from lti_tool.home.views import bp as home_bp
+    from lti_tool.learning.pages import bp as steps_bp
     from lti_tool.lti.views import bp as lti_bp
     from lti_tool.matching.views import bp as matching_bp
     from lti_tool.platforms.views import bp as platforms_bp
@@ -159,3 +160,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(home_bp)
     app.register_blueprint(matching_bp)
     app.register_blueprint(roster_bp)
+    app.register_blueprint(steps_bp)
