@@ -106,16 +106,16 @@ def test_module_reflection_survey_and_audience(spec: Platform, app: Flask) -> No
     empty = mentor.post(f"{reflection}/reflection", {"text": "  "})
     assert empty.status_code == 422 and "Write your reflection" in empty.text
     secret = "UNSHARED-REFLECTION-41d"
-    followed(mentor, mentor.post(f"{reflection}/reflection", {"text": secret}, allow_redirects=False))
+    followed(
+        mentor, mentor.post(f"{reflection}/reflection", {"text": secret}, allow_redirects=False)
+    )
     assert secret in mentor.get(reflection).text
     assert secret not in mentee.get(reflection).text
     shared = "SHARED-REFLECTION-9ab"
     mentor.post(f"{reflection}/reflection", {"text": shared, "share": "y"})
     assert shared in mentee.get(reflection).text
 
-    survey_id = next(
-        pid for title, pid in running.steps.items() if "survey" in title.lower()
-    )
+    survey_id = next(pid for title, pid in running.steps.items() if "survey" in title.lower())
     survey = mentee.get(f"steps/{survey_id}").text
     assert 'type="radio"' in survey and "5 — Strongly agree" in survey
     refused = mentee.post(f"steps/{survey_id}/survey", {})

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 from flask import Response, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from lti_tool.core.auth import launch_required
 from lti_tool.core.forms import BaseForm
