@@ -79,6 +79,10 @@ def start_program(app: Flask, spec: Platform, days_ago: int = 60) -> tuple[Runni
             pair.activate()
             pairs.append(pair)
         db.session.flush()
+        for pair in pairs:  # published the week before the start, as a designer would
+            pair.activated_at = dt.datetime.combine(
+                program.starts_on - dt.timedelta(days=7), dt.time(9), dt.UTC
+            )
         program.activate()
         path = create_path_from_template(program, "pilot-6-months")
         steps = {s.title: s.public_id for s in ordered_steps(path)}
