@@ -125,5 +125,8 @@ def test_learner_home_shows_progress_in_a_fixed_number_of_queries(
     with tool_statements(app) as after:
         page = mentor.get("")
     path = f"/s/{mentor.launch_id}/"
+    # The launch, the programs and partner (7 before paths), then the path: the viewer's
+    # zone, the pair with its path, steps, pair, completions, signatures, meetings,
+    # versions, starters — the same whatever was done.
     assert before[path] == after[path] <= 16, (before, after)
     assert "3 of" in page.text  # orientation, agreement, check-in 1
