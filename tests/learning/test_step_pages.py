@@ -120,3 +120,85 @@ def test_module_reflection_survey_and_audience(spec: Platform, app: Flask) -> No
     assert 'type="radio"' in survey and "5 — Strongly agree" in survey
     refused = mentee.post(f"steps/{survey_id}/survey", {})
     assert refused.status_code == 422 and 'data-testid="error-summary"' in refused.text
+
+
+def edit_agreement(app: Flask, public_id: str) -> None:
+    """The designer edits the agreement's terms (a new version), through the service."""
+    import dataclasses
+
+    import sqlalchemy as sa
+    from sqlalchemy.orm import selectinload
+
+    from lti_tool.extensions import db
+    from lti_tool.learning.models import Path, Step
+    from lti_tool.learning.paths import StepValues, edit_step
+
+    with app.app_context():
+        step = db.session.scalars(
+            sa.select(Step)
+            .where(Step.public_id == public_id)
+            .options(
+                selectinload(Step.path).selectinload(Path.program),
+                selectinload(Step.questions),
+            )
+        ).one()
+        values = StepValues.of(step)
+        edit_step(step, dataclasses.replace(values, content=values.content + "\n\nNo phones."))
+        db.session.commit()
+
+
+def test_an_edit_after_one_signature_asks_to_sign_again(spec: Platform, app: Flask) -> None:
+    running, _designer = start_program(app, spec)
+    mentor, mentee = enter(spec, "amara.okafor"), enter(spec, "thomas.becker")
+    public_id = running.step("Our mentoring agreement")
+    agreement = f"steps/{public_id}"
+    mentor.post(f"{agreement}/sign")
+    edit_agreement(app, public_id)
+    again = mentor.get(agreement).text
+    assert "The agreement was edited after you signed it" in again
+    assert "Sign version 2" in again and "earlier version" in again
+    signed = followed(mentee, mentee.post(f"{agreement}/sign", allow_redirects=False))
+    assert "You signed the agreement." in signed  # not complete: Amara signed version 1
+    assert "Amara Okafor signed version 2" not in signed
+    done = followed(mentor, mentor.post(f"{agreement}/sign", allow_redirects=False))
+    assert "You both signed: the agreement is complete." in done
+
+
+def test_decline_with_a_reason_then_log_again_and_answer_the_survey(
+    spec: Platform, app: Flask
+) -> None:
+    running, _designer = start_program(app, spec)
+    mentor, mentee = enter(spec, "amara.okafor"), enter(spec, "thomas.becker")
+    checkin = f"steps/{running.step('Check-in 1')}"
+    met_on = (utcnow().date() - dt.timedelta(days=1)).isoformat()
+    mentor.post(f"{checkin}/meetings", {"met_on": met_on, "duration_minutes": "30"})
+    (meeting_id,) = meeting_ids(mentee.get(checkin).text)
+    assert mentor.post(f"{checkin}/meetings/{meeting_id}/confirm").status_code == 409
+    blank = mentee.post(f"{checkin}/meetings/{meeting_id}/decline", {"decline_reason": " "})
+    assert blank.status_code == 422 and "Say why you decline" in blank.text
+    declined = followed(
+        mentee,
+        mentee.post(
+            f"{checkin}/meetings/{meeting_id}/decline",
+            {"decline_reason": "We met for an hour, not 30 minutes."},
+            allow_redirects=False,
+        ),
+    )
+    assert "You declined the meeting log." in declined
+    assert "We met for an hour, not 30 minutes." in mentor.get(checkin).text
+    assert "Log your meeting" in mentor.get(checkin).text  # either may log it again
+
+    survey_id = next(pid for title, pid in running.steps.items() if "survey" in title.lower())
+    survey = mentee.get(f"steps/{survey_id}").text
+    import re
+
+    answers = {}
+    for name in dict.fromkeys(re.findall(r'name="(q-\d+)"', survey)):
+        is_likert = f'name="{name}" value="4"' in survey
+        answers[name] = "4" if is_likert else "Learning flows both ways."
+    wrong = mentee.post(f"steps/{survey_id}/survey", {**answers, next(iter(answers)): "9"})
+    assert wrong.status_code == 422
+    sent = followed(
+        mentee, mentee.post(f"steps/{survey_id}/survey", answers, allow_redirects=False)
+    )
+    assert "Thank you: your answers are saved." in sent and ">Answered<" in sent
