@@ -162,6 +162,7 @@ def connect_signal_receivers() -> None:
 def register_blueprints(app: Flask) -> None:
     from lti_tool.home.views import bp as home_bp
     from lti_tool.learning.editor import bp as path_editor_bp
+    from lti_tool.learning.pages import bp as steps_bp
     from lti_tool.lti.views import bp as lti_bp
     from lti_tool.matching.views import bp as matching_bp
     from lti_tool.platforms.views import bp as platforms_bp
@@ -175,7 +176,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(roster_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(path_editor_bp)
-    # Placeholder for the steps blueprint of another branch: drop at merge.
-    from lti_tool.learning.step_page_placeholder import bp as steps_placeholder_bp
-
-    app.register_blueprint(steps_placeholder_bp)
+    app.register_blueprint(steps_bp)

@@ -15,6 +15,8 @@ from flask import (
 
 from lti_tool.core.auth import launch_required
 from lti_tool.core.roles import Audience, is_lms_admin, short_role_names
+from lti_tool.learning.learner_path import learner_paths
+from lti_tool.learning.pages import use_viewer_zone, viewer_today
 from lti_tool.learning.step_launch import get_launched_step, launched_step_id, record_line_item
 from lti_tool.matching.learner_home import learner_programs
 from lti_tool.matching.profiles import intake_due
@@ -49,7 +51,7 @@ def index(launch: LaunchSession) -> Response | str:
         step = get_launched_step(launch, step_id)
         record_line_item(launch, step)
         return redirect(url_for("steps.show", launch_id=launch.id, public_id=step.public_id))
-    programs = []
+    programs, paths, zone = [], {}, None
     if launch.course_id is not None and g.audience == Audience.DESIGNER:
         programs = list_programs(launch.course_id)
     elif launch.course_id is not None:
@@ -58,9 +60,15 @@ def index(launch: LaunchSession) -> Response | str:
         if due is not None:
             return redirect(url_for("matching.intake", launch_id=launch.id, program_id=due))
         programs = learner_programs(launch.course_id, launch.person_id)
+        if any(p.state == "paired" for p in programs):
+            zone = use_viewer_zone(launch)
+            for path in learner_paths(launch.course_id, launch.person_id, viewer_today(zone)):
+                paths.setdefault(path.program_id, []).append(path)
     view = {
         "launch_id": launch.id,
         "programs": programs,
+        "paths": paths,
+        "zone": zone,
         "name": launch.person.display_name,
         "roles": short_role_names(launch.roles) or ["no role"],
         "course_title": launch.course.title if launch.course else None,

@@ -38,4 +38,12 @@ version), ``MeetingLog`` (logged → confirmed/declined by the *other* partner; 
   never load meeting notes.
 
 ``ags`` is the AGS client (line items, scores, results) for the grade outbox.
+
+**Pages** (``pages/``, blueprint ``steps``): the step page ``steps.show``
+(``/s/<launch_id>/steps/<public_id>``: a learner's pair state and actions, or the designer's
+view across pairs) with a POST per action, and the designer's progress page
+(``/s/<launch_id>/programs/<id>/progress``). ``learner_path.learner_paths`` is what the
+learner home shows; ``risk`` flags pairs without a confirmed meeting within the cadence plus
+``Path.at_risk_grace_days``; ``zones`` finds the viewer's time zone (profile, else what the
+browser reported: ``ViewerTimeZone``) for the ``local_day``/``local_time`` filters.
 """

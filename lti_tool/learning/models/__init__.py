@@ -1,5 +1,5 @@
 """Path, Step, Completion, AgreementSignature, MeetingLog, Reflection, the survey models and
-LineItemLink, one module per concern; import them from here."""
+LineItemLink, ViewerTimeZone, one module per concern; import them from here."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from lti_tool.learning.models.surveys import (
     SurveyQuestion,
     SurveyResponse,
 )
+from lti_tool.learning.models.viewer_zones import ViewerTimeZone
 
 __all__ = [
     "LIKERT_MAX",
@@ -36,4 +37,5 @@ __all__ = [
     "SurveyAnswer",
     "SurveyQuestion",
     "SurveyResponse",
+    "ViewerTimeZone",
 ]

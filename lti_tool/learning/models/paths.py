@@ -28,6 +28,9 @@ class Path(db.Model):
     )
     title: Mapped[str] = mapped_column(sa.String(200))
     template_key: Mapped[str | None] = mapped_column(sa.String(100))
+    # Days past the program's meeting cadence before a pair without a confirmed meeting is
+    # flagged at risk on the designer's progress page.
+    at_risk_grace_days: Mapped[int] = mapped_column(default=7, server_default="7")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
