@@ -42,13 +42,6 @@ LEARNER_TEMPLATES = (
 # foreign platform and stays English.
 NOT_YET_MARKED = {
     "home/designer.html",
-    "lti/autopost.html",
-    "lti/deep_link.html",
-    "lti/open_from_course.html",
-    "lti/register_help.html",
-    "lti/registered.html",
-    "lti/storage_launch.html",
-    "lti/storage_login.html",
     "matching/_header.html",
     "matching/close.html",
     "matching/import.html",
