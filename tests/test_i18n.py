@@ -56,8 +56,6 @@ NOT_YET_MARKED = {
     "matching/pairs/review.html",
     "matching/pairs/run.html",
     "matching/pairs/veto.html",
-    "roster/roster.html",
-    "roster/sync.html",
 }
 
 
