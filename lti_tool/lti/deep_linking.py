@@ -15,7 +15,10 @@ from dataclasses import dataclass
 
 import jwt
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from lti_tool.core.i18n import N_, translate
 from lti_tool.core.lti_spec import CLAIM, DL_CLAIM, DL_CONTENT_ITEMS, DL_DATA, DL_MSG
 from lti_tool.core.time import utcnow
 from lti_tool.errors import DomainError, ValidationError
@@ -36,15 +39,15 @@ class ContentOption:
     def content_item(self, launch_url: str) -> dict:
         item: dict = {
             "type": "ltiResourceLink",
-            "title": self.title,
-            "text": self.text,
+            "title": translate(self.title),
+            "text": translate(self.text),
             "url": launch_url,
             "custom": {"reciprocal_item": self.key},
         }
         if self.points is not None:
             item["lineItem"] = {
                 "scoreMaximum": self.points,
-                "label": self.title,
+                "label": translate(self.title),
                 "resourceId": self.key,
                 "tag": "reciprocal",
             }
@@ -52,9 +55,11 @@ class ContentOption:
 
 
 CONTENT_OPTIONS = (
-    ContentOption("home", "Reverse mentoring", "Your mentoring partner, path and progress."),
     ContentOption(
-        "checkin-1", "Monthly check-in", "Meet your partner and log the meeting.", points=10
+        "home", N_("Reverse mentoring"), N_("Your mentoring partner, path and progress.")
+    ),
+    ContentOption(
+        "checkin-1", N_("Monthly check-in"), N_("Meet your partner and log the meeting."), points=10
     ),
 )
 
@@ -72,9 +77,9 @@ def build_response(launch: LaunchSession, chosen: list[str], launch_url: str) ->
     options = {o.key: o for o in CONTENT_OPTIONS}
     unknown = [key for key in chosen if key not in options]
     if unknown:
-        raise ValidationError(f"Unknown content: {', '.join(unknown)}.")
+        raise ValidationError(_("Unknown content: %(value)s.", value=", ".join(unknown)))
     if len(chosen) > 1 and settings.get("accept_multiple") is False:
-        raise ValidationError("Your LMS accepts one item at a time here; choose one.")
+        raise ValidationError(_("Your LMS accepts one item at a time here; choose one."))
     key = ensure_signing_key()
     now = utcnow()
     claims = {
@@ -89,7 +94,7 @@ def build_response(launch: LaunchSession, chosen: list[str], launch_url: str) ->
         DL_CONTENT_ITEMS: [options[k].content_item(launch_url) for k in chosen],
     }
     if not chosen:
-        claims[DL_MSG] = "Nothing was added."
+        claims[DL_MSG] = _("Nothing was added.")
     if settings.get("data") is not None:
         claims[DL_DATA] = settings["data"]
     token = jwt.encode(
@@ -101,7 +106,7 @@ def build_response(launch: LaunchSession, chosen: list[str], launch_url: str) ->
 class AlreadyAnswered(DomainError):
     """This deep-linking launch has already sent its response to the LMS."""
 
-    title = "This “add activity” request is finished"
+    title = _l("This “add activity” request is finished")
 
     def __init__(self) -> None:
         super().__init__(

@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 
 from lti_tool.core.auth import launch_required
 from lti_tool.core.metrics import launch_view, note_launch
@@ -169,7 +170,7 @@ def launch() -> Response:
         raise PlatformErrorReport(f"{form['error']}" + (f": {description}" if description else ""))
     id_token = form.get("id_token")
     if not id_token:
-        raise LaunchError("The LMS sent no id_token.")
+        raise LaunchError(_("The LMS sent no id_token."))
     config = current_app.config
     note_launch(stage="state")
     launch_state = get_launch_state(form.get("state"), config["LAUNCH_STATE_TTL_SECONDS"])
@@ -276,8 +277,8 @@ def deep_link(launch: LaunchSession) -> Response:
     """The content picker of a deep-linking launch; answers with a signed response."""
     if launch.message_type != "LtiDeepLinkingRequest":
         raise LaunchError(
-            "This page needs a deep-linking launch.",
-            hint="Use 'add activity' (or your LMS's content selection) to add Reciprocal.",
+            _("This page needs a deep-linking launch."),
+            hint=_("Use 'add activity' (or your LMS's content selection) to add Reciprocal."),
         )
     deep_linking.ensure_unanswered(launch)  # one response per deep-linking launch (409)
     settings = deep_linking.deep_linking_settings(launch)
@@ -299,6 +300,6 @@ def deep_link(launch: LaunchSession) -> Response:
             "lti/autopost.html",
             action=return_url,
             fields={"JWT": token},
-            title="Adding to your course…",
+            title=_("Adding to your course…"),
         )
     )

@@ -26,7 +26,7 @@ from lti_tool.extensions import db
 from lti_tool.platforms.models import Platform, RegistrationInvite
 
 INVITE_PARAM = "invite"
-ASK_FOR_INVITE = (
+ASK_FOR_INVITE = _l(
     "Ask the administrator of this Reciprocal installation for a registration URL (they make "
     "one on the tool's admin page or with 'flask platforms invite'), then paste that URL into "
     "your LMS."
