@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 
 import wtforms
 from flask import has_request_context, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms.validators import StopValidation, ValidationError
 
@@ -60,7 +62,7 @@ class MaxLength:
     """At most ``limit`` characters; stops the field's other checks when it fails."""
 
     def __init__(
-        self, limit: int, message: str = "Use at most {limit} characters (this has {length})."
+        self, limit: int, message: str = _l("Use at most {limit} characters (this has {length}).")
     ) -> None:
         self.limit = limit
         self.message = message
@@ -85,7 +87,7 @@ class Required:
             or field.data == []
         ):
             field.errors[:] = []
-            raise StopValidation(self.message)
+            raise StopValidation(str(self.message))
 
 
 def is_web_url(value: str) -> bool:
@@ -97,12 +99,12 @@ def is_web_url(value: str) -> bool:
 class WebUrl:
     """A full http(s) URL (an empty field is refused too)."""
 
-    def __init__(self, message: str = "Enter a full URL starting with https://.") -> None:
+    def __init__(self, message: str = _l("Enter a full URL starting with https://.")) -> None:
         self.message = message
 
     def __call__(self, form: wtforms.Form, field: wtforms.Field) -> None:
         if not is_web_url(field.data or ""):
-            raise ValidationError(self.message)
+            raise ValidationError(str(self.message))
 
 
 class TextField(wtforms.StringField):
@@ -137,7 +139,7 @@ class ChoiceField(TextField):
 
     def pre_validate(self, form: wtforms.Form) -> None:
         if self.data is None or str(self.data) not in self.choices:
-            raise StopValidation(self.message)
+            raise StopValidation(str(self.message))
 
 
 class NumberField(TextField):
@@ -168,19 +170,23 @@ class NumberField(TextField):
             return
         if not self.text:
             if not self.optional:
-                raise StopValidation("Enter a number.")
+                raise StopValidation(_("Enter a number."))
             return
         try:
             number = float(self.text)
         except ValueError:
-            raise StopValidation(f"“{self.text}” is not a number.") from None
+            raise StopValidation(_("“%(text)s” is not a number.", text=self.text)) from None
         if (
             not math.isfinite(number)
             or not self.low <= number <= self.high
             or (self.whole and number != int(number))
         ):
-            kind = "a whole number" if self.whole else "a number"
-            raise StopValidation(f"Enter {kind} from {self.low:g} to {self.high:g}.")
+            low, high = f"{self.low:g}", f"{self.high:g}"
+            if self.whole:
+                raise StopValidation(
+                    _("Enter a whole number from %(low)s to %(high)s.", low=low, high=high)
+                )
+            raise StopValidation(_("Enter a number from %(low)s to %(high)s.", low=low, high=high))
         self.data = number
 
     def _value(self) -> str:

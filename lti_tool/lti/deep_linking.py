@@ -15,6 +15,8 @@ import secrets
 
 import jwt
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from lti_tool.core.lti_spec import CLAIM, DL_CLAIM, DL_CONTENT_ITEMS, DL_DATA, DL_MSG
 from lti_tool.core.time import utcnow
@@ -47,13 +49,13 @@ def build_response(
     """
     if not content_items:
         raise ValidationError(
-            "Choose at least one thing to add: an empty answer would add nothing to the course.",
-            hint="Tick a step (or the whole path), then choose “Add to course”.",
+            _("Choose at least one thing to add: an empty answer would add nothing to the course."),
+            hint=_("Tick a step (or the whole path), then choose “Add to course”."),
         )
     if len(content_items) > 1 and not accepts_multiple(launch):
         raise ValidationError(
-            "Your LMS adds one activity at a time here: choose one step.",
-            hint="Add the next step by starting “Add an activity” again from the course.",
+            _("Your LMS adds one activity at a time here: choose one step."),
+            hint=_("Add the next step by starting “Add an activity” again from the course."),
         )
     settings = deep_linking_settings(launch)
     key = ensure_signing_key()
@@ -82,7 +84,7 @@ def build_response(
 class AlreadyAnswered(DomainError):
     """This deep-linking launch has already sent its response to the LMS."""
 
-    title = "This “add activity” request is finished"
+    title = _l("This “add activity” request is finished")
 
     def __init__(self) -> None:
         super().__init__(

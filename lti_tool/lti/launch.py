@@ -17,6 +17,7 @@ import logging
 from typing import Any
 
 import jwt
+from flask_babel import gettext as _
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskRequest
 from pylti1p3.exception import LtiException
 
@@ -89,49 +90,56 @@ class HardenedMessageLaunch(FlaskMessageLaunch):
         try:
             super().validate_jwt_format()
         except LtiException as exc:
-            raise LaunchError("The id_token is not a JWT.") from exc
+            raise LaunchError(_("The id_token is not a JWT.")) from exc
         if not isinstance(self._jwt.get("body"), dict) or not isinstance(
             self._jwt.get("header"), dict
         ):
-            raise LaunchError("The id_token is not a JWT.")
+            raise LaunchError(_("The id_token is not a JWT."))
         return self
 
     def _validate_header(self) -> None:
         header = self._jwt["header"]
         if header.get("alg") != "RS256":
             raise LaunchError(
-                f"The id_token is signed with {header.get('alg')!r}; only RS256 is accepted.",
+                _(
+                    "The id_token is signed with %(value)s; only RS256 is accepted.",
+                    value=repr(header.get("alg")),
+                ),
                 status_code=401,
             )
         if not header.get("kid"):
-            raise LaunchError("The id_token has no key id (kid).", status_code=401)
+            raise LaunchError(_("The id_token has no key id (kid)."), status_code=401)
 
     def get_client_id(self) -> str:
         body = self._jwt.get("body", {})
         aud = body.get("aud")
         audiences = aud if isinstance(aud, list) else [aud] if aud else []
         if not audiences:
-            raise LaunchError("The id_token has no audience (aud).", status_code=401)
+            raise LaunchError(_("The id_token has no audience (aud)."), status_code=401)
         azp = body.get("azp")
         if len(audiences) > 1 and not azp:
             raise LaunchError(
-                "The id_token has several audiences but no authorized party (azp).",
+                _("The id_token has several audiences but no authorized party (azp)."),
                 status_code=401,
             )
         client_id = azp or audiences[0]
         if client_id not in audiences:
-            raise LaunchError("The id_token's azp is not one of its audiences.", status_code=401)
+            raise LaunchError(_("The id_token's azp is not one of its audiences."), status_code=401)
         return str(client_id)
 
     def validate_registration(self) -> HardenedMessageLaunch:
         if not self._jwt["body"].get("iss"):
-            raise LaunchError("The id_token has no issuer (iss).", status_code=401)
+            raise LaunchError(_("The id_token has no issuer (iss)."), status_code=401)
         try:
             super().validate_registration()
         except LtiException as exc:
             raise LaunchError(
-                "The id_token comes from an LMS registration this tool does not know "
-                f"(issuer {self._jwt['body'].get('iss')!r}, client {self.get_client_id()!r}).",
+                _(
+                    "The id_token comes from an LMS registration this tool does not know "
+                    "(issuer %(value)s, client %(value2)s).",
+                    value=repr(self._jwt["body"].get("iss")),
+                    value2=repr(self.get_client_id()),
+                ),
                 status_code=401,
             ) from exc
         self.platform = self._tool_config.platform
@@ -139,7 +147,7 @@ class HardenedMessageLaunch(FlaskMessageLaunch):
         check_platform_active(self.platform)
         if self.platform.id != self._launch_state.platform_id:
             raise LaunchError(
-                "The id_token comes from another LMS than the one that started this login.",
+                _("The id_token comes from another LMS than the one that started this login."),
                 status_code=401,
             )
         return self
@@ -159,26 +167,26 @@ class HardenedMessageLaunch(FlaskMessageLaunch):
                 options={"require": ["iss", "aud", "exp", "iat"]},
             )
         except jwt.ExpiredSignatureError as exc:
-            raise LaunchError("The id_token has expired.", status_code=401) from exc
+            raise LaunchError(_("The id_token has expired."), status_code=401) from exc
         except jwt.ImmatureSignatureError as exc:
-            raise LaunchError("The id_token was issued in the future.", status_code=401) from exc
+            raise LaunchError(_("The id_token was issued in the future."), status_code=401) from exc
         except jwt.InvalidAudienceError as exc:
             raise LaunchError(
-                "The id_token is not meant for this tool (wrong audience).", status_code=401
+                _("The id_token is not meant for this tool (wrong audience)."), status_code=401
             ) from exc
         except jwt.InvalidIssuerError as exc:
-            raise LaunchError("The id_token has the wrong issuer.", status_code=401) from exc
+            raise LaunchError(_("The id_token has the wrong issuer."), status_code=401) from exc
         except jwt.InvalidSignatureError as exc:
             raise LaunchError(
-                "The id_token's signature does not match your LMS's key.", status_code=401
+                _("The id_token's signature does not match your LMS's key."), status_code=401
             ) from exc
         except jwt.PyJWTError as exc:
             raise LaunchError(
-                f"The id_token is invalid: {_sentence(str(exc))}", status_code=401
+                _("The id_token is invalid: %(value)s", value=_sentence(str(exc))), status_code=401
             ) from exc
         azp = claims.get("azp")
         if azp is not None and azp != self.platform.client_id:
-            raise LaunchError("The id_token's azp is not this tool.", status_code=401)
+            raise LaunchError(_("The id_token's azp is not this tool."), status_code=401)
         self._jwt["body"] = clean_json_text(claims)
         return self
 
@@ -187,12 +195,18 @@ class HardenedMessageLaunch(FlaskMessageLaunch):
         message_type = body.get(CLAIM + "message_type")
         if message_type not in MESSAGE_TYPES:
             raise LaunchError(
-                f"The LMS sent a message of type {message_type!r}; this tool accepts "
-                f"{' and '.join(MESSAGE_TYPES)}."
+                _(
+                    "The LMS sent a message of type %(message_type)s; this tool accepts %(value)s.",
+                    message_type=repr(message_type),
+                    value=" and ".join(MESSAGE_TYPES),
+                )
             )
         if body.get(CLAIM + "version") != "1.3.0":
             raise LaunchError(
-                f"The LMS sent LTI version {body.get(CLAIM + 'version')!r}; 1.3.0 is required."
+                _(
+                    "The LMS sent LTI version %(value)s; 1.3.0 is required.",
+                    value=repr(body.get(CLAIM + "version")),
+                )
             )
         return super().validate_message()
 
@@ -200,16 +214,24 @@ class HardenedMessageLaunch(FlaskMessageLaunch):
         assert self.platform is not None
         deployment_id = self._jwt["body"].get(CLAIM + "deployment_id")
         if not deployment_id:
-            raise LaunchError("The id_token has no deployment_id.")
+            raise LaunchError(_("The id_token has no deployment_id."))
         deployment = record_deployment(self.platform, str(deployment_id))
         if not deployment.is_active:
             raise LaunchError(
-                f"This tool's deployment {deployment_id!r} in your LMS is waiting for "
-                "an administrator's approval."
+                _(
+                    "This tool's deployment %(deployment)s in your LMS is waiting for "
+                    "an administrator's approval.",
+                    deployment=repr(deployment_id),
+                )
                 if deployment.status == "pending"
-                else f"This tool's deployment {deployment_id!r} was refused by an administrator.",
-                hint="Ask the tool's administrator to approve this deployment on the tool's "
-                "admin page; then open the activity again.",
+                else _(
+                    "This tool's deployment %(deployment)s was refused by an administrator.",
+                    deployment=repr(deployment_id),
+                ),
+                hint=_(
+                    "Ask the tool's administrator to approve this deployment on the tool's "
+                    "admin page; then open the activity again."
+                ),
                 status_code=403,
             )
         return self

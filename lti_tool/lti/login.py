@@ -24,6 +24,7 @@ from functools import cache
 from urllib.parse import urlencode, urlsplit
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from lti_tool.core.time import utcnow
@@ -57,8 +58,8 @@ class LoginRequest:
         missing = [k for k in ("iss", "login_hint", "target_link_uri") if not params.get(k)]
         if missing:
             raise LaunchError(
-                f"The login request from the LMS is missing {', '.join(missing)}.",
-                hint="Open the activity from your course; the LMS starts the login itself.",
+                _("The login request from the LMS is missing %(value)s.", value=", ".join(missing)),
+                hint=_("Open the activity from your course; the LMS starts the login itself."),
             )
         return cls(
             issuer=params["iss"],
@@ -90,16 +91,23 @@ def start_login(
     platform = find_platform(login.issuer, login.client_id)
     if platform is None:
         raise LaunchError(
-            f"This tool is not registered for the LMS {login.issuer!r}"
-            + (f" with client id {login.client_id!r}." if login.client_id else "."),
-            hint="Ask your LMS administrator to register the tool (see the tool's admin page).",
+            _(
+                "This tool is not registered for the LMS %(issuer)s with client id %(client)s.",
+                issuer=repr(login.issuer),
+                client=repr(login.client_id),
+            )
+            if login.client_id
+            else _(
+                "This tool is not registered for the LMS %(issuer)s.", issuer=repr(login.issuer)
+            ),
+            hint=_("Ask your LMS administrator to register the tool (see the tool's admin page)."),
             status_code=404,
         )
     check_platform_active(platform)
     if not _same_origin(login.target_link_uri, tool_base_url):
         raise LaunchError(
-            "The LMS asked to open a page that does not belong to this tool.",
-            hint="Ask your LMS administrator to check the tool's target link URI.",
+            _("The LMS asked to open a page that does not belong to this tool."),
+            hint=_("Ask your LMS administrator to check the tool's target link URI."),
         )
     state, nonce, secret = (secrets.token_urlsafe(32) for _ in range(3))
     # A Core insert: the ORM's unit of work costs more than the statement on this hot path.
@@ -174,17 +182,19 @@ def get_launch_state(state: str | None, ttl: int) -> LaunchState:
     :raise LaunchError: no state, an unknown one, an expired or an already used one.
     """
     if not state:
-        raise LaunchError("The launch has no state parameter.")
+        raise LaunchError(_("The launch has no state parameter."))
     launch_state = db.session.scalars(_state_with_platform(), {"state": state}).first()
     if launch_state is None:
         raise LaunchError(
-            "This launch's state is unknown to the tool: it was not started here.",
+            _("This launch's state is unknown to the tool: it was not started here."),
             status_code=401,
         )
     if launch_state.used_at is not None:
-        raise LaunchError("This launch was already used; launches are single-use.", status_code=401)
+        raise LaunchError(
+            _("This launch was already used; launches are single-use."), status_code=401
+        )
     if launch_state.created_at < utcnow() - dt.timedelta(seconds=ttl):
-        raise LaunchError("This launch took too long and has expired.", status_code=401)
+        raise LaunchError(_("This launch took too long and has expired."), status_code=401)
     return launch_state
 
 
@@ -201,8 +211,8 @@ def check_browser_binding(
     :raise LaunchError: the evidence presented belongs to another browser.
     """
     another_browser = LaunchError(
-        "This launch was started in another browser window or session.",
-        hint="Open the activity again from your course in this browser.",
+        _("This launch was started in another browser window or session."),
+        hint=_("Open the activity again from your course in this browser."),
         status_code=401,
     )
     expected = launch_state.browser_binding
@@ -225,7 +235,7 @@ def check_nonce(launch_state: LaunchState, nonce: str | None) -> None:
     """:raise LaunchError: the token's nonce is not the one issued with this state."""
     if not nonce or not hmac.compare_digest(str(nonce), launch_state.nonce):
         raise LaunchError(
-            "The launch's nonce does not match the one the tool issued.", status_code=401
+            _("The launch's nonce does not match the one the tool issued."), status_code=401
         )
 
 
@@ -238,7 +248,9 @@ def consume_state(launch_state: LaunchState) -> None:
         _consume_statement(), {"the_state": launch_state.state, "now": utcnow()}
     )
     if result.rowcount != 1:
-        raise LaunchError("This launch was already used; launches are single-use.", status_code=401)
+        raise LaunchError(
+            _("This launch was already used; launches are single-use."), status_code=401
+        )
 
 
 @cache

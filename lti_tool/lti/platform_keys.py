@@ -26,6 +26,7 @@ import jwt
 import requests
 from cachetools import TTLCache
 from flask import current_app
+from flask_babel import gettext as _
 from werkzeug.datastructures import ResponseCacheControl
 from werkzeug.http import parse_cache_control_header
 
@@ -122,9 +123,11 @@ def platform_key(platform: Platform, kid: str) -> jwt.PyJWK:
     if usable:
         raise _unknown_kid(kid, unchecked=True)
     raise LaunchError(
-        "The tool could not fetch your LMS's public keys to check this launch.",
-        hint="Try again in a minute; if it keeps failing, ask your LMS administrator "
-        "whether the LMS's key set URL is reachable from the tool.",
+        _("The tool could not fetch your LMS's public keys to check this launch."),
+        hint=_(
+            "Try again in a minute; if it keeps failing, ask your LMS administrator "
+            "whether the LMS's key set URL is reachable from the tool."
+        ),
         status_code=502,
     )
 
@@ -242,15 +245,25 @@ def _keys(platform_id: int, key_set: _KeySet) -> dict[str, jwt.PyJWK]:
 def _unknown_kid(kid: str, *, unchecked: bool = False) -> LaunchError:
     if unchecked:
         return LaunchError(
-            f"The launch was signed with a key (kid {kid!r}) the tool does not know, and your "
-            "LMS's key set could not be fetched to look for it.",
-            hint="Try again in a few minutes; if it keeps failing, ask your LMS administrator "
-            "whether the LMS's key set URL is reachable from the tool.",
+            _(
+                "The launch was signed with a key (kid %(kid)s) the tool does not "
+                "know, and your LMS's key set could not be fetched to look for it.",
+                kid=repr(kid),
+            ),
+            hint=_(
+                "Try again in a few minutes; if it keeps failing, ask your LMS administrator "
+                "whether the LMS's key set URL is reachable from the tool."
+            ),
             status_code=502,
         )
     return LaunchError(
-        f"The launch was signed with a key (kid {kid!r}) your LMS does not publish.",
-        hint="Open the activity again from your course. If this keeps happening, ask your "
-        "LMS administrator to check the tool's registration.",
+        _(
+            "The launch was signed with a key (kid %(kid)s) your LMS does not publish.",
+            kid=repr(kid),
+        ),
+        hint=_(
+            "Open the activity again from your course. If this keeps happening, ask your "
+            "LMS administrator to check the tool's registration."
+        ),
         status_code=401,
     )

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import requests
 from flask import current_app
+from flask_babel import gettext as _
 
 from lti_tool.core.excerpt import remote_excerpt
 from lti_tool.core.http import check_outbound_url, http_session, http_timeout
@@ -73,9 +74,11 @@ def register_with_platform(
     """
     if not openid_configuration_url:
         raise RegistrationError(
-            "The registration request has no openid_configuration parameter.",
-            hint="Start the registration from your LMS: paste the tool's registration URL "
-            "into its 'register tool by URL' field.",
+            _("The registration request has no openid_configuration parameter."),
+            hint=_(
+                "Start the registration from your LMS: paste the tool's registration URL "
+                "into its 'register tool by URL' field."
+            ),
         )
     # An unknown, used or expired invite is refused before the tool calls anyone.
     invite = get_usable_invite(invite_token) if invite_token else None
@@ -89,7 +92,7 @@ def register_with_platform(
     answer = post_tool_registration(config, registration_token, product)
     client_id = answer.get("client_id")
     if not client_id:
-        raise RegistrationError("The LMS accepted the registration but sent no client_id.")
+        raise RegistrationError(_("The LMS accepted the registration but sent no client_id."))
     tool_config = answer.get(TOOL_CONFIG) or {}
     deployment_id = tool_config.get("deployment_id")
     granted = _granted_scopes(answer)
@@ -142,37 +145,46 @@ def fetch_platform_configuration(url: str, token: str | None) -> dict:
             response = http_session().get(url, headers=headers, timeout=http_timeout())
     except requests.Timeout as exc:
         raise RegistrationError(
-            f"Your LMS did not answer in time for its configuration at {shown}.",
+            _("Your LMS did not answer in time for its configuration at %(shown)s.", shown=shown),
             status_code=504,
         ) from exc
     except requests.RequestException as exc:
         raise RegistrationError(
-            f"The tool could not reach your LMS's configuration at {shown}.", status_code=502
+            _("The tool could not reach your LMS's configuration at %(shown)s.", shown=shown),
+            status_code=502,
         ) from exc
     if response.status_code != 200:
         raise RegistrationError(
-            f"Your LMS answered {response.status_code} for its configuration at {shown}.",
+            _(
+                "Your LMS answered %(status_code)s for its configuration at %(shown)s.",
+                status_code=response.status_code,
+                shown=shown,
+            ),
             status_code=502,
         )
     try:
         config = json.loads(response.text)  # Moodle serves JSON as text/html.
     except ValueError as exc:
         raise RegistrationError(
-            "Your LMS's OpenID configuration is not JSON.", status_code=502
+            _("Your LMS's OpenID configuration is not JSON."), status_code=502
         ) from exc
     if not isinstance(config, dict):
-        raise RegistrationError("Your LMS's OpenID configuration is not a JSON object.")
+        raise RegistrationError(_("Your LMS's OpenID configuration is not a JSON object."))
     missing = [key for key in REQUIRED_CONFIG if not config.get(key)]
     if missing:
         raise RegistrationError(
-            f"Your LMS's OpenID configuration lacks {', '.join(missing)}.", status_code=502
+            _("Your LMS's OpenID configuration lacks %(value)s.", value=", ".join(missing)),
+            status_code=502,
         )
     if not issuer_matches(str(config["issuer"]), url):
         raise RegistrationError(
-            f"The configuration at {shown} claims the issuer "
-            f"{remote_excerpt(str(config['issuer']), limit=200)!r}, which is not the site it "
-            "came from; the tool refuses it.",
-            hint="Use the registration URL your LMS shows, unchanged.",
+            _(
+                "The configuration at %(shown)s claims the issuer %(value)s, which is "
+                "not the site it came from; the tool refuses it.",
+                shown=shown,
+                value=repr(remote_excerpt(str(config["issuer"]), limit=200)),
+            ),
+            hint=_("Use the registration URL your LMS shows, unchanged."),
             status_code=400,
         )
     return config
@@ -265,27 +277,31 @@ def post_tool_registration(config: dict, token: str | None, product_family: str)
             )
     except requests.Timeout as exc:
         raise RegistrationError(
-            "Your LMS's registration endpoint did not answer in time.", status_code=504
+            _("Your LMS's registration endpoint did not answer in time."), status_code=504
         ) from exc
     except requests.RequestException as exc:
         raise RegistrationError(
-            "The tool could not reach your LMS's registration endpoint.", status_code=502
+            _("The tool could not reach your LMS's registration endpoint."), status_code=502
         ) from exc
     text = response.text.strip()
     if response.status_code not in (200, 201):
         # Moodle answers bare strings (400/401/403) or a 404 HTML page: show the words.
         raise RegistrationError(
-            f"Your LMS refused the registration ({response.status_code}): {_plain(text)}",
+            _(
+                "Your LMS refused the registration (%(status_code)s): %(value)s",
+                status_code=response.status_code,
+                value=_plain(text),
+            ),
             status_code=502 if response.status_code >= 500 else 400,
         )
     try:
         answer = json.loads(text)
     except ValueError as exc:
         raise RegistrationError(
-            "Your LMS's registration answer is not JSON.", status_code=502
+            _("Your LMS's registration answer is not JSON."), status_code=502
         ) from exc
     if not isinstance(answer, dict):
-        raise RegistrationError("Your LMS's registration answer is not a JSON object.")
+        raise RegistrationError(_("Your LMS's registration answer is not a JSON object."))
     return answer
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import jwt
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from lti_tool.core.audit import changes, record_event
 from lti_tool.errors import ReciprocalError, RegistrationError
@@ -105,8 +106,10 @@ def admit_without_invite(config_url: str, token: str | None, open_registration: 
 
 def _needs_invite() -> InviteRefused:
     return InviteRefused(
-        "This tool accepts a new LMS only through a registration URL made by its "
-        "administrator; this URL has none.",
+        _(
+            "This tool accepts a new LMS only through a registration URL made by its "
+            "administrator; this URL has none."
+        ),
         hint=ASK_FOR_INVITE,
         status_code=401,
     )
@@ -151,8 +154,10 @@ def store_registration(
         return _update(existing, values, granted_scopes, token, invite)
     if invite is None and not open_registration:
         raise InviteRefused(
-            "Your LMS answered with a new registration, which needs a registration URL made "
-            "by the tool's administrator.",
+            _(
+                "Your LMS answered with a new registration, which needs a registration URL made "
+                "by the tool's administrator."
+            ),
             status_code=401,
         )
     actor = f"LMS {values.issuer} by dynamic registration" + (
@@ -183,11 +188,17 @@ def _update(
             describe_platform(platform),
         )
         raise RegistrationError(
-            f"The registration claims the LMS {platform.issuer} with client id "
-            f"{platform.client_id}, which is registered already, but its registration token "
-            "is not signed by that LMS's key. Nothing was changed.",
-            hint="Update a registration from the LMS it belongs to. To change a registered "
-            "LMS's values, ask the tool's administrator to edit it on the admin page.",
+            _(
+                "The registration claims the LMS %(issuer)s with client id "
+                "%(client_id)s, which is registered already, but its registration "
+                "token is not signed by that LMS's key. Nothing was changed.",
+                issuer=platform.issuer,
+                client_id=platform.client_id,
+            ),
+            hint=_(
+                "Update a registration from the LMS it belongs to. To change a registered "
+                "LMS's values, ask the tool's administrator to edit it on the admin page."
+            ),
             status_code=403,
         )
     actor = f"LMS {platform.issuer} by dynamic registration (token signed by its key)"

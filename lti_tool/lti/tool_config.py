@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from pylti1p3.deployment import Deployment as LtiDeployment
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
@@ -43,7 +44,7 @@ class DatabaseToolConfig(ToolConfAbstract):
         return True
 
     def find_registration_by_issuer(self, iss: str, *args: Any, **kwargs: Any) -> Registration:
-        raise NotImplementedError("lookups are always by issuer and client id")
+        raise NotImplementedError(_("lookups are always by issuer and client id"))
 
     def find_registration_by_params(
         self, iss: str, client_id: str, *args: Any, **kwargs: Any
@@ -56,9 +57,9 @@ class DatabaseToolConfig(ToolConfAbstract):
         return registration_for(self.platform) if self.platform else None
 
     def find_deployment(self, iss: str, deployment_id: str) -> LtiDeployment | None:
-        raise NotImplementedError("lookups are always by issuer and client id")
+        raise NotImplementedError(_("lookups are always by issuer and client id"))
 
     def find_deployment_by_params(
         self, iss: str, deployment_id: str, client_id: str, *args: Any, **kwargs: Any
     ) -> LtiDeployment | None:
-        raise NotImplementedError("HardenedMessageLaunch.validate_deployment checks deployments")
+        raise NotImplementedError(_("HardenedMessageLaunch.validate_deployment checks deployments"))

@@ -20,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 
 from lti_tool.core.metrics import launch_view, note_launch
 from lti_tool.core.security import csrf_exempt
@@ -169,7 +170,7 @@ def launch() -> Response:
         raise PlatformErrorReport(f"{form['error']}" + (f": {description}" if description else ""))
     id_token = form.get("id_token")
     if not id_token:
-        raise LaunchError("The LMS sent no id_token.")
+        raise LaunchError(_("The LMS sent no id_token."))
     config = current_app.config
     note_launch(stage="state")
     launch_state = get_launch_state(form.get("state"), config["LAUNCH_STATE_TTL_SECONDS"])

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from lti_tool.core.csv_export import looks_like_formula
 from lti_tool.core.input import clean_text_value
@@ -88,7 +89,7 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise FieldError("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8”.")
+    raise FieldError(_("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8”."))
 
 
 def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
@@ -105,19 +106,21 @@ def _header(names: list[str], check: ImportCheck) -> dict[str, int]:
         column = COLUMNS.get(key)
         if column is None:
             if key:
-                check.notes.append(f"Column “{raw.strip()}” is not used.")
+                check.notes.append(_("Column “%(column)s” is not used.", column=raw.strip()))
         elif column in columns:
-            check.errors.append(RowError(1, raw.strip(), f"There are two {column} columns."))
+            check.errors.append(
+                RowError(1, raw.strip(), _("There are two %(column)s columns.", column=column))
+            )
         else:
             columns[column] = index
     if "email" not in columns and "user_id" not in columns:
         check.errors.append(
-            RowError(1, "header", "Add an email or user_id column so each row names a person.")
+            RowError(1, "header", _("Add an email or user_id column so each row names a person."))
         )
     if "seniority" not in columns and "department" not in columns:
         check.errors.append(
             RowError(
-                1, "header", "Add a seniority or department column: there is nothing to import."
+                1, "header", _("Add a seniority or department column: there is nothing to import.")
             )
         )
     return columns
@@ -131,7 +134,9 @@ def check_csv(program: Program, data: bytes) -> ImportCheck:
     check = ImportCheck()
     if len(data) > MAX_BYTES:
         check.errors.append(
-            RowError(0, "file", f"The file is larger than {MAX_BYTES // 1_000_000} MB.")
+            RowError(
+                0, "file", _("The file is larger than %(size)s MB.", size=MAX_BYTES // 1_000_000)
+            )
         )
         return check
     try:
@@ -141,7 +146,7 @@ def check_csv(program: Program, data: bytes) -> ImportCheck:
         return check
     text = clean_text_value(text) or ""
     if not text.strip():
-        check.errors.append(RowError(0, "file", "The file is empty."))
+        check.errors.append(RowError(0, "file", _("The file is empty.")))
         return check
     # Strict, with "" as the escaped quote (as Excel writes it): the sniffer guesses no
     # doubled quotes when the sample has none, and then lets a stray quote through.
@@ -151,7 +156,9 @@ def check_csv(program: Program, data: bytes) -> ImportCheck:
     try:
         header = next(reader)
     except csv.Error as error:
-        check.errors.append(RowError(1, "file", f"The file is not valid CSV: {error}."))
+        check.errors.append(
+            RowError(1, "file", _("The file is not valid CSV: %(error)s.", error=error))
+        )
         return check
     columns = _header(header, check)
     if check.errors:
@@ -176,8 +183,12 @@ def check_csv(program: Program, data: bytes) -> ImportCheck:
                         start,
                         "row",
                         (
-                            f"A quoted value that starts on line {start} runs on to line "
-                            f"{reader.line_num}: a closing quote is probably missing."
+                            _(
+                                "A quoted value that starts on line %(start)s runs on to line "
+                                "%(line_num)s: a closing quote is probably missing.",
+                                start=start,
+                                line_num=reader.line_num,
+                            )
                         ),
                     )
                 )
@@ -188,7 +199,11 @@ def check_csv(program: Program, data: bytes) -> ImportCheck:
                 continue
             if len(check.rows) + len(check.errors) >= MAX_ROWS:
                 check.errors.append(
-                    RowError(reader.line_num, "file", f"The file has more than {MAX_ROWS} rows.")
+                    RowError(
+                        reader.line_num,
+                        "file",
+                        _("The file has more than %(limit)s rows.", limit=MAX_ROWS),
+                    )
                 )
                 break
             _check_row(
@@ -206,13 +221,17 @@ def check_csv(program: Program, data: bytes) -> ImportCheck:
                 start,
                 "file",
                 (
-                    f"The quoting is broken in the row that starts on line {start} ({error}): "
-                    "check that every opening quote has its closing quote."
+                    _(
+                        "The quoting is broken in the row that starts on line %(start)s "
+                        "(%(error)s): check that every opening quote has its closing quote.",
+                        start=start,
+                        error=error,
+                    )
                 ),
             )
         )
     if not check.rows and not check.errors:
-        check.errors.append(RowError(2, "file", "The file has a header but no rows."))
+        check.errors.append(RowError(2, "file", _("The file has a header but no rows.")))
     return check
 
 
@@ -231,7 +250,11 @@ def _check_row(
             RowError(
                 line,
                 "row",
-                f"This row has {len(values)} values but the header has {len(header)} columns.",
+                _(
+                    "This row has %(values)s values but the header has %(columns)s columns.",
+                    values=len(values),
+                    columns=len(header),
+                ),
             )
         )
         return
@@ -245,7 +268,10 @@ def _check_row(
                 RowError(
                     line,
                     "user_id",
-                    f"No member of this course has the user id “{cell['user_id']}”.",
+                    _(
+                        "No member of this course has the user id “%(user_id)s”.",
+                        user_id=cell["user_id"],
+                    ),
                 )
             )
     elif cell.get("email"):
@@ -257,21 +283,26 @@ def _check_row(
                 RowError(
                     line,
                     "email",
-                    f"{len(matches)} members of this course "
-                    f"have the email “{cell['email']}”: give their "
-                    f"user_id instead.",
+                    _(
+                        "%(count)s members of this course have the email “%(email)s”: give "
+                        "their user_id instead.",
+                        count=len(matches),
+                        email=cell["email"],
+                    ),
                 )
             )
         else:
             check.errors.append(
                 RowError(
-                    line, "email", f"No member of this course has the email “{cell['email']}”."
+                    line,
+                    "email",
+                    _("No member of this course has the email “%(email)s”.", email=cell["email"]),
                 )
             )
     else:
         check.errors.append(
             RowError(
-                line, "email" if "email" in columns else "user_id", "Say who this row is about."
+                line, "email" if "email" in columns else "user_id", _("Say who this row is about.")
             )
         )
     if person is not None:
@@ -280,7 +311,11 @@ def _check_row(
                 RowError(
                     line,
                     "user_id" if cell.get("user_id") else "email",
-                    f"{person_label(person)} is already on line {seen[person.id]}.",
+                    _(
+                        "%(person)s is already on line %(line)s.",
+                        person=person_label(person),
+                        line=seen[person.id],
+                    ),
                 )
             )
         else:
@@ -296,14 +331,18 @@ def _check_row(
             department = parse_department(cell["department"])
             if looks_like_formula(department):
                 raise FieldError(
-                    f"“{department}” starts with “{department[0]}”, which a "
-                    "spreadsheet runs as a formula: write the department without it."
+                    _(
+                        "“%(department)s” starts with “%(sign)s”, which a spreadsheet runs as "
+                        "a formula: write the department without it.",
+                        department=department,
+                        sign=department[0],
+                    )
                 )
         except FieldError as error:
             check.errors.append(RowError(line, "department", str(error)))
     if len(check.errors) == before and seniority is None and department is None:
         check.errors.append(
-            RowError(line, "row", "Nothing to import: seniority and department are both empty.")
+            RowError(line, "row", _("Nothing to import: seniority and department are both empty."))
         )
     if len(check.errors) == before and person is not None:
         current = profiles.get(person.id)
@@ -328,7 +367,7 @@ def apply_csv(program: Program, check: ImportCheck) -> int:
     """
     program.ensure_editable()
     if not check.ok:
-        raise ValidationError("The file has problems, so nothing was imported.")
+        raise ValidationError(_("The file has problems, so nothing was imported."))
     profiles = {
         p.person_id: p
         for p in db.session.scalars(sa.select(Profile).where(Profile.program_id == program.id))

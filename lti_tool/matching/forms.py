@@ -35,6 +35,7 @@ from lti_tool.core.forms import (
     strip,
     tidy,
 )
+from lti_tool.core.i18n import format_day
 from lti_tool.matching.engine.candidates import MAX_WEIGHT, Weights
 from lti_tool.matching.labels import (
     AVAILABILITY,
@@ -72,7 +73,7 @@ def _digits(message: str) -> Any:
 
     def check(form: BaseForm, field: Field) -> None:
         if not (field.data or "").isdigit():
-            raise StopValidation(message)
+            raise StopValidation(str(message))
 
     return check
 
@@ -81,9 +82,10 @@ def _digits(message: str) -> Any:
 
 
 class _ProgramDetails(BaseForm):
-    title = TextField(validators=[Required("Give the program a name.")], filters=(tidy,))
+    title = TextField(validators=[Required(_l("Give the program a name."))], filters=(tidy,))
     purpose = TextAreaField(
-        validators=[Required("Say why the program exists: what it should change.")], filters=(tidy,)
+        validators=[Required(_l("Say why the program exists: what it should change."))],
+        filters=(tidy,),
     )
 
 
@@ -105,7 +107,7 @@ class ProgramForm(_ProgramDetails.with_fields("_ProgramGoals", _GOALS)):  # type
     starts_on = TextField(filters=(strip,))
     length_months = NumberField(low=3, high=12, whole=True)
     cadence = ChoiceField(
-        choices=CADENCES, message="Choose how often partners meet: at least monthly."
+        choices=CADENCES, message=_l("Choose how often partners meet: at least monthly.")
     )
     is_pilot = BooleanField()
 
@@ -143,18 +145,22 @@ class ProgramForm(_ProgramDetails.with_fields("_ProgramGoals", _GOALS)):  # type
             starts_on = dt.date.fromisoformat(field.data or "")
         except ValueError:
             raise ValidationError(
-                "Give the start date as a date (YYYY-MM-DD)."
+                _("Give the start date as a date (YYYY-MM-DD).")
                 if field.data
-                else "Give the start date."
+                else _("Give the start date.")
             ) from None
         if starts_on != self.current_start:
             today = self.today or dt.date.today()
             past, future = START_DATE_WINDOW
-            day = f"{starts_on.day} {starts_on:%B %Y}"
+            day = format_day(starts_on)
             if starts_on < today - past:
-                raise ValidationError(f"{day} is more than a year ago: check the year.")
+                raise ValidationError(
+                    _("%(day)s is more than a year ago: check the year.", day=day)
+                )
             if starts_on > today + future:
-                raise ValidationError(f"{day} is more than five years ahead: check the year.")
+                raise ValidationError(
+                    _("%(day)s is more than five years ahead: check the year.", day=day)
+                )
 
     def validate(self, extra_validators: Any = None) -> bool:
         super().validate(extra_validators)
@@ -165,14 +171,14 @@ class ProgramForm(_ProgramDetails.with_fields("_ProgramGoals", _GOALS)):  # type
                 continue
             goal, metric = goal_field.data or "", metric_field.data or ""
             if goal and not metric:
-                self.add_error(f"metric-{i}", "Say how you will measure this goal.")
+                self.add_error(f"metric-{i}", _("Say how you will measure this goal."))
             elif metric and not goal:
-                self.add_error(f"goal-{i}", "Name the goal this metric measures.")
+                self.add_error(f"goal-{i}", _("Name the goal this metric measures."))
             elif goal:
                 self.goals.append({"goal": goal, "metric": metric})
         if not self.goals and not self["goal-0"].errors and not self["metric-0"].errors:
             self.add_error(
-                "goal-0", "Add at least one organisational goal with its success metric."
+                "goal-0", _("Add at least one organisational goal with its success metric.")
             )
         return not self.errors
 
@@ -216,18 +222,20 @@ def _claim_name(default: str) -> Any:
         field.data = field.data or default  # empty: the usual claim
         if not CLAIM_NAME.match(field.data):
             raise ValidationError(
-                "A custom claim name has letters, digits, “_”, “-”, “.” or "
-                "“:” only, up to 100 characters."
+                _(
+                    "A custom claim name has letters, digits, “_”, “-”, “.” or "
+                    "“:” only, up to 100 characters."
+                )
             )
 
     return check
 
 
 class _Rules(BaseForm):
-    seniority_unit = ChoiceField(choices=SENIORITY_UNITS, message="Choose a seniority scale.")
+    seniority_unit = ChoiceField(choices=SENIORITY_UNITS, message=_l("Choose a seniority scale."))
     min_seniority_gap = NumberField(low=0, high=40)
     seniority_source = ChoiceField(
-        choices=SENIORITY_SOURCES, message="Choose where seniority and department come from."
+        choices=SENIORITY_SOURCES, message=_l("Choose where seniority and department come from.")
     )
     seniority_claim = TextField(filters=(strip,), validators=[_claim_name("seniority_level")])
     department_claim = TextField(filters=(strip,), validators=[_claim_name("department")])
@@ -237,7 +245,7 @@ class _Rules(BaseForm):
     require_shared_language = BooleanField()
     max_timezone_gap_hours = NumberField(low=0, high=26, optional=True)
     mentor_capacity = NumberField(low=1, high=10, whole=True)
-    objective = ChoiceField(choices=OBJECTIVES, message="Choose an objective.")
+    objective = ChoiceField(choices=OBJECTIVES, message=_l("Choose an objective."))
 
 
 WEIGHT_NAMES = [field.name for field in fields(Weights)]
@@ -280,13 +288,13 @@ class RulesForm(
 class DoNotPairForm(BaseForm):
     """Two people of the course who must never be paired, and why (optional)."""
 
-    person_a = TextField(validators=[_digits("Choose a person.")])
-    person_b = TextField(validators=[_digits("Choose a second person.")])
+    person_a = TextField(validators=[_digits(_l("Choose a person."))])
+    person_b = TextField(validators=[_digits(_l("Choose a second person."))])
     reason = TextField(filters=(tidy,))
 
     def validate_person_b(self, field: Field) -> None:
         if field.data == self.person_a.data:
-            raise ValidationError("Choose two different people.")
+            raise ValidationError(_("Choose two different people."))
 
     def people(self) -> tuple[int, int]:
         return int(self.person_a.data), int(self.person_b.data)
@@ -338,7 +346,7 @@ class CatalogueForm(BaseForm):
         def check(key: str) -> None:
             name = self[key].data
             if name.casefold() in seen:
-                self.add_error(key, f"“{name}” is already in the catalogue.")
+                self.add_error(key, _("“%(name)s” is already in the catalogue.", name=name))
             seen.add(name.casefold())
 
         for skill_id in self.skill_ids:
@@ -347,7 +355,7 @@ class CatalogueForm(BaseForm):
             remove = bool(self[f"remove-{skill_id}"].data)
             if not remove and not self[key].errors:
                 if not name:
-                    self.add_error(key, "Give the skill a name, or tick Remove.")
+                    self.add_error(key, _("Give the skill a name, or tick Remove."))
                 else:
                     check(key)
             self.edits.append(
@@ -361,7 +369,7 @@ class CatalogueForm(BaseForm):
                 check(key)
                 self.added.append(SkillEdit(None, self[key].data, self._kind(f"new-kind-{i}")))
         if not self.errors and not self.added and all(e.remove for e in self.edits):
-            self.add_error(None, "Keep at least one skill: learners choose from the catalogue.")
+            self.add_error(None, _("Keep at least one skill: learners choose from the catalogue."))
         return not self.errors
 
     def changes(self) -> tuple[list[SkillEdit], list[SkillEdit]]:
@@ -567,8 +575,8 @@ class HandPairForm(BaseForm):
     """A designer's own pair; ``broken`` lists the hard rules it breaks (set by the view when
     the service asks for a reason)."""
 
-    mentor = TextField(id="manual-mentor", validators=[_digits("Choose the mentor.")])
-    mentee = TextField(id="manual-mentee", validators=[_digits("Choose the mentee.")])
+    mentor = TextField(id="manual-mentor", validators=[_digits(_l("Choose the mentor."))])
+    mentee = TextField(id="manual-mentee", validators=[_digits(_l("Choose the mentee."))])
     override_reason = TextAreaField(id="manual-reason", filters=(strip,))
 
     def __init__(self, formdata: Any = AUTO, **kwargs: Any) -> None:
@@ -577,7 +585,7 @@ class HandPairForm(BaseForm):
 
     def validate_mentee(self, field: Field) -> None:
         if field.data == self.mentor.data:
-            raise ValidationError("Choose someone other than the mentor.")
+            raise ValidationError(_("Choose someone other than the mentor."))
 
 
 class VetoForm(BaseForm):
@@ -618,13 +626,16 @@ class CsvUploadForm(BaseForm):
             data = upload.read()
             if not data.strip():
                 raise ValidationError(
-                    f"The file “{upload.filename}” is empty. Export the list again from your "
-                    "HR system, with a header row and one row per person."
+                    _(
+                        "The file “%(filename)s” is empty. Export the list again from your "
+                        "HR system, with a header row and one row per person.",
+                        filename=upload.filename,
+                    )
                 )
         else:
             data = (self.content.data or "").encode()
             if not data:
-                raise ValidationError("Choose a CSV file to upload.")
+                raise ValidationError(_("Choose a CSV file to upload."))
         self.content_bytes = data
 
     @property

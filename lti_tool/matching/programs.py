@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, fields
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from lti_tool.core.audit import record_event
@@ -169,7 +170,7 @@ def change_status(program: Program, action: str) -> None:
     """
     method = STATUS_ACTIONS.get(action)
     if method is None:
-        raise DomainError(f"Unknown status change {action!r}.")
+        raise DomainError(_("Unknown status change %(action)s.", action=repr(action)))
     before = program.status
     getattr(program, method)()
     audit_status_change(program, before)
@@ -209,9 +210,9 @@ def update_catalogue(program: Program, edits: list[SkillEdit], added: list[Skill
     kept = [e for e in edits if e.skill_id in by_id and not e.remove]
     names = [e.name.casefold() for e in kept + added]
     if len(names) != len(set(names)):
-        raise ValidationError("Two skills in the catalogue have the same name.")
+        raise ValidationError(_("Two skills in the catalogue have the same name."))
     if not names:
-        raise ValidationError("Keep at least one skill in the catalogue.")
+        raise ValidationError(_("Keep at least one skill in the catalogue."))
     for edit in edits:
         skill = by_id.get(edit.skill_id)
         if skill is None:
@@ -267,9 +268,9 @@ def add_do_not_pair(program: Program, person_ids: tuple[int, int], reason: str |
     program.ensure_rules_editable()
     members = {p.id for p in course_people(program.course_id)}
     if not set(person_ids) <= members:
-        raise ValidationError("Choose two people of this course.")
+        raise ValidationError(_("Choose two people of this course."))
     if tuple(sorted(person_ids)) in {(d.person_a_id, d.person_b_id) for d in program.do_not_pairs}:
-        raise ValidationError("These two are already on the do-not-pair list.")
+        raise ValidationError(_("These two are already on the do-not-pair list."))
     entry = DoNotPair.between(program, *person_ids, reason=reason or None)
     db.session.add(entry)
     db.session.flush()
@@ -283,7 +284,7 @@ def remove_do_not_pair(program: Program, entry_id: int) -> None:
     program.ensure_rules_editable()
     entry = next((e for e in program.do_not_pairs if e.id == entry_id), None)
     if entry is None:
-        raise NotFoundError("That do-not-pair entry is not on this program's list.")
+        raise NotFoundError(_("That do-not-pair entry is not on this program's list."))
     program.do_not_pairs.remove(entry)
     db.session.flush()
 

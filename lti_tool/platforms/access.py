@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 
 from lti_tool.core.audit import AuditContext, launch_reference, set_audit_context
 from lti_tool.core.auth import get_launch_session
@@ -125,8 +126,8 @@ def admin_required(view: Callable) -> Callable:
             if not wants_json():
                 return redirect(url_for("platforms.login"), code=303)
             raise AccessDenied(
-                "The admin area needs the admin secret or a launch by an LMS administrator.",
-                hint="Sign in on the admin page with the tool's admin secret.",
+                _("The admin area needs the admin secret or a launch by an LMS administrator."),
+                hint=_("Sign in on the admin page with the tool's admin secret."),
                 status_code=401,
             )
         g.admin_scope = scope
@@ -141,9 +142,11 @@ def require_installation() -> AdminScope:
     scope: AdminScope = g.admin_scope
     if not scope.is_installation:
         raise AccessDenied(
-            "Only the administrators of this Reciprocal installation may do this; as an LMS "
-            "administrator you manage your own LMS's registration and deployments.",
-            hint="Ask the tool's administrator (who signs in with the admin secret).",
+            _(
+                "Only the administrators of this Reciprocal installation may do this; as an LMS "
+                "administrator you manage your own LMS's registration and deployments."
+            ),
+            hint=_("Ask the tool's administrator (who signs in with the admin secret)."),
         )
     return scope
 
@@ -153,8 +156,12 @@ def require_platform(platform_id: int) -> AdminScope:
     scope: AdminScope = g.admin_scope
     if not scope.covers(platform_id):
         raise AccessDenied(
-            "As an LMS administrator you manage only the LMS you launched the tool from; "
-            "this belongs to another one.",
-            hint="Open the tool's administration from that LMS, or ask the tool's administrator.",
+            _(
+                "As an LMS administrator you manage only the LMS you launched the tool from; "
+                "this belongs to another one."
+            ),
+            hint=_(
+                "Open the tool's administration from that LMS, or ask the tool's administrator."
+            ),
         )
     return scope

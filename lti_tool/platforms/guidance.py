@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from lti_tool.core.i18n import N_, translate
 from lti_tool.core.lti_spec import (
     AGS_LINEITEM,
     AGS_LINEITEM_READ,
@@ -19,11 +20,11 @@ from lti_tool.platforms.models import Platform
 
 # What stops working without each scope, in an admin's words.
 SCOPE_FEATURES = {
-    NRPS_READ: "roster sync",
-    AGS_SCORE: "grade return",
-    AGS_LINEITEM: "grade columns",
-    AGS_LINEITEM_READ: "finding grade columns",
-    AGS_RESULT_READ: "reading grades back",
+    NRPS_READ: N_("roster sync"),
+    AGS_SCORE: N_("grade return"),
+    AGS_LINEITEM: N_("grade columns"),
+    AGS_LINEITEM_READ: N_("finding grade columns"),
+    AGS_RESULT_READ: N_("reading grades back"),
 }
 
 
@@ -42,7 +43,7 @@ class NextSteps:
 
     @property
     def missing_features(self) -> list[str]:
-        return [SCOPE_FEATURES[s] for s in self.missing_scopes if s in SCOPE_FEATURES]
+        return [translate(SCOPE_FEATURES[s]) for s in self.missing_scopes if s in SCOPE_FEATURES]
 
 
 def next_steps(
@@ -65,21 +66,24 @@ def platform_next_steps(platform: Platform) -> NextSteps:
 # Tables a platform's removal reaches, in an admin's words: (one, several). Others are named
 # as they are.
 REMOVAL_WORDS = {
-    "deployments": ("deployment id", "deployment ids"),
-    "courses": ("course", "courses"),
-    "memberships": ("course membership", "course memberships"),
-    "roster_syncs": ("roster sync record", "roster sync records"),
-    "resource_links": ("activity link", "activity links"),
-    "launch_sessions": ("launch (its user is signed out)", "launches (their users are signed out)"),
-    "launch_states": ("unfinished login", "unfinished logins"),
-    "programs": ("program", "programs"),
-    "profiles": ("participant profile", "participant profiles"),
-    "profile_skills": ("profile skill", "profile skills"),
-    "skills": ("skill", "skills"),
-    "pairs": ("pair", "pairs"),
-    "pair_vetoes": ("pairing veto", "pairing vetoes"),
-    "do_not_pairs": ("do-not-pair rule", "do-not-pair rules"),
-    "matching_runs": ("matching run", "matching runs"),
+    "deployments": (N_("deployment id"), N_("deployment ids")),
+    "courses": (N_("course"), N_("courses")),
+    "memberships": (N_("course membership"), N_("course memberships")),
+    "roster_syncs": (N_("roster sync record"), N_("roster sync records")),
+    "resource_links": (N_("activity link"), N_("activity links")),
+    "launch_sessions": (
+        N_("launch (its user is signed out)"),
+        N_("launches (their users are signed out)"),
+    ),
+    "launch_states": (N_("unfinished login"), N_("unfinished logins")),
+    "programs": (N_("program"), N_("programs")),
+    "profiles": (N_("participant profile"), N_("participant profiles")),
+    "profile_skills": (N_("profile skill"), N_("profile skills")),
+    "skills": (N_("skill"), N_("skills")),
+    "pairs": (N_("pair"), N_("pairs")),
+    "pair_vetoes": (N_("pairing veto"), N_("pairing vetoes")),
+    "do_not_pairs": (N_("do-not-pair rule"), N_("do-not-pair rules")),
+    "matching_runs": (N_("matching run"), N_("matching runs")),
 }
 
 
@@ -90,5 +94,5 @@ def removal_lines(summary: dict[str, int]) -> list[tuple[int, str]]:
     lines = []
     for name in names:
         one, several = REMOVAL_WORDS.get(name, (name.replace("_", " "),) * 2)
-        lines.append((summary[name], one if summary[name] == 1 else several))
+        lines.append((summary[name], translate(one if summary[name] == 1 else several)))
     return lines

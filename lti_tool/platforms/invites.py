@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from lti_tool.core.audit import record_event
 from lti_tool.core.time import utcnow
@@ -24,7 +26,7 @@ from lti_tool.extensions import db
 from lti_tool.platforms.models import Platform, RegistrationInvite
 
 INVITE_PARAM = "invite"
-ASK_FOR_INVITE = (
+ASK_FOR_INVITE = _l(
     "Ask the administrator of this Reciprocal installation for a registration URL (they make "
     "one on the tool's admin page or with 'flask platforms invite'), then paste that URL into "
     "your LMS."
@@ -32,7 +34,7 @@ ASK_FOR_INVITE = (
 
 
 class InviteRefused(RegistrationError):
-    title = "This registration URL cannot be used"
+    title = _l("This registration URL cannot be used")
     hint = ASK_FOR_INVITE
 
 
@@ -94,17 +96,23 @@ def get_usable_invite(token: str) -> RegistrationInvite:
     ).first()
     if invite is None:
         raise InviteRefused(
-            "This registration URL is not one this tool made (its invite is unknown).",
+            _("This registration URL is not one this tool made (its invite is unknown)."),
             status_code=401,
         )
     if invite.used_at is not None:
         raise InviteRefused(
-            "This registration URL has already been used to register an LMS; each one works once.",
+            _(
+                "This registration URL has already been used to register an LMS; "
+                "each one works once."
+            ),
             status_code=410,
         )
     if invite.is_expired(utcnow()):
         raise InviteRefused(
-            f"This registration URL expired on {invite.expires_at:%Y-%m-%d %H:%M} UTC.",
+            _(
+                "This registration URL expired on %(expires_at)s UTC.",
+                expires_at=format(invite.expires_at, "%Y-%m-%d %H:%M"),
+            ),
             status_code=410,
         )
     return invite
@@ -114,8 +122,12 @@ def check_invite_issuer(invite: RegistrationInvite, issuer: str) -> None:
     """:raise InviteRefused: (403) the invite is for another LMS."""
     if invite.issuer is not None and normalise_issuer(issuer) != invite.issuer:
         raise InviteRefused(
-            f"This registration URL is for the LMS {invite.issuer}, not for {issuer}.",
-            hint="Ask the tool's administrator for a registration URL for your LMS.",
+            _(
+                "This registration URL is for the LMS %(issuer)s, not for %(issuer2)s.",
+                issuer=invite.issuer,
+                issuer2=issuer,
+            ),
+            hint=_("Ask the tool's administrator for a registration URL for your LMS."),
             status_code=403,
         )
 
@@ -135,7 +147,7 @@ def spend_invite(invite: RegistrationInvite, platform: Platform, actor: str) -> 
     ).rowcount
     if spent != 1:
         raise InviteRefused(
-            "This registration URL has just been used by another registration.", status_code=410
+            _("This registration URL has just been used by another registration."), status_code=410
         )
     db.session.refresh(invite)
     record_event(
@@ -157,7 +169,7 @@ def revoke_invite(invite: RegistrationInvite, actor: str) -> None:
     """
     now = utcnow()
     if invite.used_at is not None or invite.is_expired(now):
-        raise DomainError("This invite is already used or expired.")
+        raise DomainError(_("This invite is already used or expired."))
     invite.expires_at = now
     record_event(actor, "invite.revoked", f"invite {invite.id}", {"issuer": invite.issuer})
 

@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.core.time import UTCDateTime, utcnow
@@ -62,27 +63,31 @@ class Platform(db.Model):
 
     def approve(self) -> None:
         if self.status == PlatformStatus.ACTIVE:
-            raise DomainError("This LMS is already approved.")
+            raise DomainError(_("This LMS is already approved."))
         if self.status == PlatformStatus.DISABLED:
-            raise DomainError("This LMS was approved and then disabled; enable it instead.")
+            raise DomainError(_("This LMS was approved and then disabled; enable it instead."))
         self.status = PlatformStatus.ACTIVE
         self.decided_at = utcnow()
 
     def reject(self) -> None:
         if self.status == PlatformStatus.REJECTED:
-            raise DomainError("This LMS is already rejected.")
+            raise DomainError(_("This LMS is already rejected."))
         self.status = PlatformStatus.REJECTED
         self.decided_at = utcnow()
 
     def disable(self) -> None:
         if self.status != PlatformStatus.ACTIVE:
-            raise DomainError(f"Only an active LMS can be disabled; this one is {self.status}.")
+            raise DomainError(
+                _("Only an active LMS can be disabled; this one is %(status)s.", status=self.status)
+            )
         self.status = PlatformStatus.DISABLED
         self.decided_at = utcnow()
 
     def enable(self) -> None:
         if self.status != PlatformStatus.DISABLED:
-            raise DomainError(f"Only a disabled LMS can be enabled; this one is {self.status}.")
+            raise DomainError(
+                _("Only a disabled LMS can be enabled; this one is %(status)s.", status=self.status)
+            )
         self.status = PlatformStatus.ACTIVE
         self.decided_at = utcnow()
 
@@ -117,13 +122,13 @@ class Deployment(db.Model):
 
     def approve(self) -> None:
         if self.status == DeploymentStatus.ACTIVE:
-            raise DomainError("This deployment is already active.")
+            raise DomainError(_("This deployment is already active."))
         self.status = DeploymentStatus.ACTIVE
         self.decided_at = utcnow()
 
     def reject(self) -> None:
         if self.status == DeploymentStatus.REJECTED:
-            raise DomainError("This deployment is already rejected.")
+            raise DomainError(_("This deployment is already rejected."))
         self.status = DeploymentStatus.REJECTED
         self.decided_at = utcnow()
 

@@ -8,6 +8,8 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from lti_tool.core.audit import changes, record_event
@@ -18,8 +20,8 @@ from lti_tool.extensions import db
 from lti_tool.platforms.keys import ensure_signing_key
 from lti_tool.platforms.models import Deployment, DeploymentStatus, Platform, PlatformStatus
 
-REQUIRED = "This value is required."
-URL_NEEDED = "Enter a full URL starting with https://."
+REQUIRED = _l("This value is required.")
+URL_NEEDED = _l("Enter a full URL starting with https://.")
 
 
 @dataclass(frozen=True)
@@ -42,23 +44,28 @@ class PlatformValues:
         problems: dict[str, str] = {}
         for field in ("name", "issuer", "client_id"):
             if not getattr(self, field).strip():
-                problems[field] = REQUIRED
+                problems[field] = str(REQUIRED)
         for field in ("issuer", "auth_login_url", "auth_token_url", "key_set_url"):
             if field not in problems and not is_web_url(getattr(self, field)):
-                problems[field] = URL_NEEDED
+                problems[field] = str(URL_NEEDED)
         return problems
 
 
 class PlatformExists(DomainError):
     """An LMS with this issuer and client id is registered already; nothing was changed."""
 
-    title = "This LMS is already registered"
-    hint = "Open its edit page to change its values on purpose."
+    title = _l("This LMS is already registered")
+    hint = _l("Open its edit page to change its values on purpose.")
 
     def __init__(self, platform: Platform) -> None:
         super().__init__(
-            f"The LMS {platform.issuer} with client id {platform.client_id} is already "
-            f"registered as {platform.name!r}; the tool did not change it."
+            _(
+                "The LMS %(issuer)s with client id %(client_id)s is already registered as "
+                "%(name)s; the tool did not change it.",
+                issuer=platform.issuer,
+                client_id=platform.client_id,
+                name=repr(platform.name),
+            )
         )
         self.platform = platform
 
@@ -229,23 +236,34 @@ def check_platform_active(platform: Platform) -> None:
     invite), was rejected, or was disabled by the tool's administrator."""
     if platform.status == PlatformStatus.PENDING:
         raise LaunchError(
-            f"Your LMS ({platform.issuer}) is registered with this tool but waits for the tool "
-            "administrator's approval; nobody can open the tool from it until then.",
-            hint="Ask the administrator of this Reciprocal installation to approve your LMS "
-            "on the tool's admin page, then open the activity again.",
+            _(
+                "Your LMS (%(issuer)s) is registered with this tool but waits for the tool "
+                "administrator's approval; nobody can open the tool from it until then.",
+                issuer=platform.issuer,
+            ),
+            hint=_(
+                "Ask the administrator of this Reciprocal installation to approve your LMS "
+                "on the tool's admin page, then open the activity again."
+            ),
             status_code=403,
         )
     if platform.status == PlatformStatus.DISABLED:
         raise LaunchError(
-            f"The tool's administrator has switched Reciprocal off for your LMS "
-            f"({platform.issuer}); nobody can open it from there until it is switched on again.",
-            hint="Ask the administrator of this Reciprocal installation to enable your LMS.",
+            _(
+                "The tool's administrator has switched Reciprocal off for your LMS "
+                "(%(issuer)s); nobody can open it from there until it is switched on again.",
+                issuer=platform.issuer,
+            ),
+            hint=_("Ask the administrator of this Reciprocal installation to enable your LMS."),
             status_code=403,
         )
     if platform.status != PlatformStatus.ACTIVE:
         raise LaunchError(
-            f"The tool's administrator refused the registration of your LMS ({platform.issuer}).",
-            hint="Ask the administrator of this Reciprocal installation about it.",
+            _(
+                "The tool's administrator refused the registration of your LMS (%(issuer)s).",
+                issuer=platform.issuer,
+            ),
+            hint=_("Ask the administrator of this Reciprocal installation about it."),
             status_code=403,
         )
 

@@ -23,6 +23,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from lti_tool.core.audit import recent_events, record_event
@@ -70,15 +71,16 @@ def tool_values() -> list[tuple[str, str]]:
     """What an LMS admin pastes into Moodle or Canvas."""
     return [
         (
-            "Registration URL (Moodle 4.1+ / Canvas dynamic registration)",
-            absolute("lti.register") + "?invite=… — made by the tool's administrator, one per LMS",
+            _("Registration URL (Moodle 4.1+ / Canvas dynamic registration)"),
+            absolute("lti.register")
+            + _("?invite=… — made by the tool's administrator, one per LMS"),
         ),
-        ("Canvas developer key JSON URL", absolute("lti.canvas_json")),
-        ("Tool URL / target link URI / redirect URI", launch_url()),
-        ("Initiate login URL", login_url()),
-        ("Public keyset (JWKS) URL", jwks_url()),
-        ("Deep linking (content selection) URL", launch_url()),
-        ("Domain", tool_base_url().split("://", 1)[1]),
+        (_("Canvas developer key JSON URL"), absolute("lti.canvas_json")),
+        (_("Tool URL / target link URI / redirect URI"), launch_url()),
+        (_("Initiate login URL"), login_url()),
+        (_("Public keyset (JWKS) URL"), jwks_url()),
+        (_("Deep linking (content selection) URL"), launch_url()),
+        (_("Domain"), tool_base_url().split("://", 1)[1]),
     ]
 
 
@@ -113,7 +115,7 @@ def login() -> Response | tuple[str, int]:
         # The refusal (401) rolls this request back: the failure is kept in a unit of its own.
         with separate_unit():
             record_event("someone without the admin secret", "admin.sign_in_failed", "admin area")
-        error = "That is not the admin secret."
+        error = _("That is not the admin secret.")
     return render_template("platforms/login.html", error=error), 401 if error else 200
 
 
@@ -187,7 +189,7 @@ def add_platform_page() -> Response | tuple[str, int] | str:
         except PlatformExists as exc:
             conflict = exc.platform
         else:
-            flash(f"Platform {candidate.name} saved.")
+            flash(_("Platform %(name)s saved.", name=candidate.name))
             return _back()
     status = 409 if conflict else 422 if form.errors else 200
     return (
@@ -219,9 +221,13 @@ def edit_platform_page(platform_pk: int) -> Response | tuple[str, int] | str:
             form.add_error(None, exc.message)
         else:
             flash(
-                f"{platform.name}: changed {', '.join(changed).replace('_', ' ')}."
+                _(
+                    "%(name)s: changed %(fields)s.",
+                    name=platform.name,
+                    fields=", ".join(changed).replace("_", " "),
+                )
                 if changed
-                else f"{platform.name}: nothing changed."
+                else _("%(name)s: nothing changed.", name=platform.name)
             )
             return _back()
     return render_template(
@@ -240,7 +246,10 @@ def decide_platform_page(platform_pk: int, decision: str) -> Response:
     scope = require_installation()
     platform = db.get_or_404(Platform, platform_pk)
     decide_platform(platform, decision, actor=scope.actor)
-    flash(f"LMS {platform.name} {decision}d.")
+    if decision == "approve":
+        flash(_("LMS %(name)s approved.", name=platform.name))
+    else:
+        flash(_("LMS %(name)s rejected.", name=platform.name))
     return _back()
 
 
@@ -256,10 +265,15 @@ def switch_platform_page(platform_pk: int, switch: str) -> Response:
     scope = require_installation()
     platform = db.get_or_404(Platform, platform_pk)
     switch_platform(platform, switch == "enable", actor=scope.actor)
-    flash(
-        f"LMS {platform.name} {switch}d."
-        + (" Nobody can open the tool from it until you enable it." if switch == "disable" else "")
-    )
+    if switch == "disable":
+        flash(
+            _(
+                "LMS %(name)s disabled. Nobody can open the tool from it until you enable it.",
+                name=platform.name,
+            )
+        )
+    else:
+        flash(_("LMS %(name)s enabled.", name=platform.name))
     return _back()
 
 
@@ -278,7 +292,7 @@ def remove_platform_page(platform_pk: int) -> Response | str:
     if request.method == "POST":
         name = platform.name
         remove_platform(platform, actor=scope.actor)
-        flash(f"LMS {name} removed with everything that belonged to it.")
+        flash(_("LMS %(name)s removed with everything that belonged to it.", name=name))
         return _back()
     return render_template(
         "platforms/remove.html",
@@ -298,7 +312,10 @@ def decide_deployment_page(deployment_pk: int, decision: str) -> Response:
     deployment = db.get_or_404(Deployment, deployment_pk)
     scope = require_platform(deployment.platform_id)
     decide_deployment(deployment, decision, actor=scope.actor)
-    flash(f"Deployment {deployment.deployment_id} {decision}d.")
+    if decision == "approve":
+        flash(_("Deployment %(id)s approved.", id=deployment.deployment_id))
+    else:
+        flash(_("Deployment %(id)s rejected.", id=deployment.deployment_id))
     return _back()
 
 
@@ -313,7 +330,7 @@ def mint_invite_page() -> tuple[str, int]:
     issuer = request.form.get("issuer", "").strip() or None
     if issuer and (urlsplit(issuer).scheme not in ("https", "http") or not urlsplit(issuer).netloc):
         raise ValidationError(
-            "Issuer: enter the LMS's full URL starting with https://, or leave it empty."
+            _("Issuer: enter the LMS's full URL starting with https://, or leave it empty.")
         )
     minted = mint_invite(
         actor=scope.actor,
@@ -335,7 +352,7 @@ def revoke_invite_page(invite_pk: int) -> Response:
     scope = require_installation()
     invite = db.get_or_404(RegistrationInvite, invite_pk)
     revoke_invite(invite, scope.actor)
-    flash(f"Registration URL {invite.id} revoked.")
+    flash(_("Registration URL %(number)s revoked.", number=invite.id))
     return _back()
 
 
@@ -352,5 +369,11 @@ def rotate() -> Response:
         f"tool key {new_key.kid}",
         {"retired": [k.kid for k in retired]},
     )
-    flash(f"New signing key {new_key.kid}; {len(retired)} key(s) retired after the grace period.")
+    flash(
+        _(
+            "New signing key %(kid)s; %(count)s key(s) retired after the grace period.",
+            kid=new_key.kid,
+            count=len(retired),
+        )
+    )
     return _back()

@@ -11,8 +11,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
 
 from lti_tool.core.auth import launch_required
+from lti_tool.core.i18n import N_, translate
 from lti_tool.core.roles import Audience, short_role_names
 from lti_tool.core.time import utcnow
 from lti_tool.extensions import db
@@ -27,6 +30,12 @@ PAGE_SIZE = 100
 STATUS_ORDER = sa.case(
     {Membership.ACTIVE: 0, Membership.INACTIVE: 1}, value=Membership.status, else_=2
 )
+# A membership status as the page shows it: (caption, badge tone).
+MEMBER_STATUS = {
+    Membership.ACTIVE: (N_("Active"), "ok"),
+    Membership.INACTIVE: (N_("Inactive"), "warn"),
+    Membership.DELETED: (N_("Deleted"), "danger"),
+}
 
 
 @bp.get("/s/<launch_id>/roster")
@@ -61,7 +70,8 @@ def roster(launch: LaunchSession) -> str:
             "name": person.display_name,
             "email": person.email,
             "roles": ", ".join(short_role_names(roles)) or "—",
-            "status": status,
+            "status": translate(MEMBER_STATUS[status][0]) if status in MEMBER_STATUS else status,
+            "tone": MEMBER_STATUS.get(status, ("", "danger"))[1],
         }
         for person, roles, status in rows
     ]
@@ -71,7 +81,9 @@ def roster(launch: LaunchSession) -> str:
         launch_id=launch.id,
         course_title=course.title,
         members=members,
-        counts=counts,
+        active=counts.get(Membership.ACTIVE, 0),
+        inactive=counts.get(Membership.INACTIVE, 0),
+        deleted=counts.get(Membership.DELETED, 0),
         total=total,
         page=page,
         pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
@@ -130,14 +142,14 @@ def sync_status(launch: LaunchSession, sync_id: int) -> Response:
 
 def _course_of(launch: LaunchSession) -> Course:
     if launch.course is None:
-        abort(404, description="This launch did not come from a course, so it has no roster.")
+        abort(404, description=_("This launch did not come from a course, so it has no roster."))
     return launch.course
 
 
 def _sync_of(course: Course, sync_id: int) -> RosterSync:
     sync = db.session.get(RosterSync, sync_id)
     if sync is None or sync.course_id != course.id:
-        abort(404, description="There is no such roster sync in this course.")
+        abort(404, description=_("There is no such roster sync in this course."))
     return sync
 
 
@@ -197,39 +209,53 @@ def sync_summary(sync: RosterSync, course: Course, launch: LaunchSession) -> dic
 def _message(sync: RosterSync) -> str:
     if sync.status == RosterSync.QUEUED:
         if sync.created_at < utcnow() - dt.timedelta(minutes=1):
-            return (
+            return _(
                 "Still waiting for the background worker. If this lasts, ask your "
                 "administrator to check that the tool's worker (flask worker) is running."
             )
-        return "Waiting for the background worker to start the sync…"
+        return _("Waiting for the background worker to start the sync…")
     if sync.status == RosterSync.RUNNING:
         now = utcnow()
         silent = sync.silent_since(now, Limits.from_config())
         if silent is not None:
-            return (
-                f"The worker running this sync has shown no sign of life since "
-                f"{clock(silent, now)}. Click Sync now on the roster page to start a "
-                "new sync."
+            return _(
+                "The worker running this sync has shown no sign of life since %(since)s. "
+                "Click Sync now on the roster page to start a new sync.",
+                since=clock(silent, now),
             )
-        return (
-            f"Reading the member list from your LMS: {sync.members_seen:,} members "
-            f"so far ({sync.pages_read:,} pages)…"
+        return _(
+            "Reading the member list from your LMS: %(members)s members so far (%(pages)s pages)…",
+            members=format_decimal(sync.members_seen),
+            pages=format_decimal(sync.pages_read),
         )
     if sync.status == RosterSync.DONE:
-        what = "Changes read" if sync.kind == "incremental" else "Members read"
-        message = (
-            f"Roster synced. {what}: {sync.members_seen:,}; joined: "
-            f"{sync.members_added:,}, updated: {sync.members_updated:,}, left: "
-            f"{sync.members_left:,}."
-        )
+        counts = {
+            "seen": format_decimal(sync.members_seen),
+            "joined": format_decimal(sync.members_added),
+            "updated": format_decimal(sync.members_updated),
+            "left": format_decimal(sync.members_left),
+        }
+        if sync.kind == "incremental":
+            message = _(
+                "Roster synced. Changes read: %(seen)s; joined: %(joined)s, updated: "
+                "%(updated)s, left: %(left)s.",
+                **counts,
+            )
+        else:
+            message = _(
+                "Roster synced. Members read: %(seen)s; joined: %(joined)s, updated: "
+                "%(updated)s, left: %(left)s.",
+                **counts,
+            )
         if sync.members_skipped:
-            message += (
-                f" Skipped {sync.members_skipped:,} unusable "
-                f"{'entry' if sync.members_skipped == 1 else 'entries'} of your "
-                f"LMS's list: {'; '.join(sync.skipped_reasons or [])}."
+            message += " " + ngettext(
+                "Skipped %(num)s unusable entry of your LMS's list: %(reasons)s.",
+                "Skipped %(num)s unusable entries of your LMS's list: %(reasons)s.",
+                sync.members_skipped,
+                reasons="; ".join(sync.skipped_reasons or []),
             )
         return message
-    return f"The sync failed and changed nothing. {sync.error or ''}".strip()
+    return _("The sync failed and changed nothing. %(error)s", error=sync.error or "").strip()
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -237,4 +263,4 @@ def _iso(moment: dt.datetime | None) -> str | None:
 
 
 def _when(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+    return _("%(time)s UTC", time=moment.strftime("%Y-%m-%d %H:%M"))

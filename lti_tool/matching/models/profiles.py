@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.core.time import UTCDateTime, utcnow
@@ -86,7 +87,7 @@ class Profile(db.Model):
         :raise DomainError: the program does not take intake profiles now.
         """
         if not self.program.is_taking_intake:
-            raise DomainError("This program is not taking intake profiles at the moment.")
+            raise DomainError(_("This program is not taking intake profiles at the moment."))
         self.submitted_at = utcnow()
 
 

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.core.time import UTCDateTime, utcnow
@@ -26,7 +27,15 @@ def _require(thing: str, status: str, allowed: tuple[StrEnum, ...], change: str)
     """:raise DomainError: ``status`` is not one of ``allowed``."""
     if status not in allowed:
         names = " or ".join(a.value for a in allowed)
-        raise DomainError(f"A {thing} can {change} only when {names}; this one is {status}.")
+        raise DomainError(
+            _(
+                "A %(thing)s can %(change)s only when %(names)s; this one is %(status)s.",
+                thing=thing,
+                change=change,
+                names=names,
+                status=status,
+            )
+        )
 
 
 class ProgramStatus(StrEnum):
@@ -123,7 +132,7 @@ class Program(db.Model):
     def ensure_editable(self) -> None:
         """:raise DomainError: the program is closed."""
         if self.status == ProgramStatus.CLOSED:
-            raise DomainError("This program is closed: its details can no longer change.")
+            raise DomainError(_("This program is closed: its details can no longer change."))
 
     def ensure_rules_editable(self) -> None:
         """Rules, skills and the seniority source change only before pairs go live.
@@ -132,8 +141,11 @@ class Program(db.Model):
         """
         if self.status not in (ProgramStatus.DRAFT, ProgramStatus.MATCHING):
             raise DomainError(
-                f"This program is {self.status}: its matching rules and skills are fixed.",
-                hint="Create a new program to match people under other rules.",
+                _(
+                    "This program is %(status)s: its matching rules and skills are fixed.",
+                    status=self.status,
+                ),
+                hint=_("Create a new program to match people under other rules."),
             )
 
     def start_matching(self) -> None:
@@ -144,8 +156,8 @@ class Program(db.Model):
         _require("program", self.status, (ProgramStatus.DRAFT,), "start matching")
         if not self.skills:
             raise DomainError(
-                "Add at least one skill to the catalogue before opening the intake.",
-                hint="Learners choose the skills they offer and want from the catalogue.",
+                _("Add at least one skill to the catalogue before opening the intake."),
+                hint=_("Learners choose the skills they offer and want from the catalogue."),
             )
         self.status = ProgramStatus.MATCHING.value
         self.matching_started_at = utcnow()
@@ -160,8 +172,8 @@ class Program(db.Model):
         _require("program", self.status, (ProgramStatus.MATCHING,), "become active")
         if not any(p.status == PairStatus.ACTIVE for p in self.pairs):
             raise DomainError(
-                "Publish the pairs before starting the program.",
-                hint="Review the proposed pairs, lock or veto them, then publish.",
+                _("Publish the pairs before starting the program."),
+                hint=_("Review the proposed pairs, lock or veto them, then publish."),
             )
         self.status = ProgramStatus.ACTIVE.value
         self.activated_at = utcnow()
