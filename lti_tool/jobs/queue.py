@@ -31,6 +31,7 @@ from huey.api import Task, TaskWrapper
 from lti_tool.core.sqlite import secure_file
 from lti_tool.core.transaction import unit_of_work
 from lti_tool.jobs import after_commit
+from lti_tool.jobs.periodic import once_per_site
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +161,7 @@ def init_jobs(app: Flask) -> Jobs:
     huey = make_huey(
         config["QUEUE_URL"], name=config["HUEY_NAME"], immediate=config["HUEY_IMMEDIATE"]
     )
+    once_per_site(huey)  # several workers: each scheduled job runs once, not once per worker
     jobs = Jobs(huey)
     for registered in _REGISTRY.values():
         jobs.tasks[registered.name] = _bind(app, huey, registered)
