@@ -31,7 +31,7 @@ from huey.api import Task, TaskWrapper
 from lti_tool.core.sqlite import secure_file
 from lti_tool.core.transaction import unit_of_work
 from lti_tool.jobs import after_commit
-from lti_tool.jobs.periodic import once_per_site
+from lti_tool.jobs.periodic import once_per_site, worker_name
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +177,8 @@ def run_in_unit(app: Flask, func: Callable[..., Any], args: tuple[Any, ...]) -> 
 
 def _bind(app: Flask, huey: Huey, registered: Job) -> TaskWrapper:
     def run(*args: Any) -> Any:
+        # Which process ran which job (arguments are ids): several workers share a queue.
+        log.info("Running job %s%r in %s", registered.name, args, worker_name())
         return run_in_unit(app, registered.func, args)
 
     run.__module__ = registered.func.__module__
