@@ -73,7 +73,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
                 env,
                 port=port,
                 workers=2,
-                threads=CLASS_SIZE,
+                # The demo LMS is served by the same processes: when one worker takes all the
+                # launches, it still needs threads to answer their fetch of the LMS's JWKS
+                # (else every launch waits for it until the fetch times out, then fails).
+                threads=CLASS_SIZE + 2,
                 log_path=tmp / "server.log",
                 stop_signal=signal.SIGINT,
             ) as server:

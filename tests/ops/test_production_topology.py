@@ -10,6 +10,7 @@ LMS elsewhere would be) through nginx, which says which server answered (``X-Ser
 from __future__ import annotations
 
 import re
+import subprocess
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -21,9 +22,10 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from tests.support.gunicorn import ROOT
 from tests.support.launching import DESIGNER, LEARNER
 from tests.support.lti_browser import LtiBrowser, parse_page
-from tests.support.topology import Site, production_site
+from tests.support.topology import Site, nginx_binary, production_site, self_signed_certificate
 
 
 @pytest.fixture(scope="module")
@@ -196,3 +198,28 @@ def test_nginx_logged_no_errors(site: Site) -> None:
     errors = [line for line in site.nginx.error_log().splitlines() if "[error]" in line]
     assert not errors, errors
     assert Path(site.nginx.prefix / "access.log").exists()
+
+
+def test_the_shipped_nginx_site_is_valid(tmp_path: Path) -> None:
+    """config/nginx/reciprocal.conf passes `nginx -t` (with a test certificate in place)."""
+    binary = nginx_binary()
+    cert, key = self_signed_certificate(tmp_path)
+    site = (ROOT / "config" / "nginx" / "reciprocal.conf").read_text()
+    site = re.sub(r"ssl_certificate\s+\S+;", f"ssl_certificate {cert};", site)
+    site = re.sub(r"ssl_certificate_key\s+\S+;", f"ssl_certificate_key {key};", site)
+    (tmp_path / "site.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\n"
+        "events {}\n"
+        f"http {{ access_log off; include {tmp_path}/site.conf; }}\n"
+    )
+    checked = subprocess.run(
+        [binary, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in site
+    units = ROOT / "config" / "systemd"
+    assert "gunicorn -c config/gunicorn.conf.py" in (units / "reciprocal-web.service").read_text()
+    assert "flask worker" in (units / "reciprocal-worker.service").read_text()
