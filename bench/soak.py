@@ -159,10 +159,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     args = parser.parse_args()
     use_nginx = shutil.which("nginx") is not None or Path("/usr/sbin/nginx").exists()
-    with tempfile.TemporaryDirectory(prefix="reciprocal-soak-") as tmp:
-        with production_site(Path(tmp), use_nginx=use_nginx, threads=args.threads) as site:
-            figures = soak(site, args.seconds, args.browsers, args.warmup)
-            figures["server_errors_logged"] = site.logs().count("Traceback")
+    with (
+        tempfile.TemporaryDirectory(prefix="reciprocal-soak-") as tmp,
+        production_site(Path(tmp), use_nginx=use_nginx, threads=args.threads) as site,
+    ):
+        figures = soak(site, args.seconds, args.browsers, args.warmup)
+        figures["server_errors_logged"] = site.logs().count("Traceback")
     print(json.dumps(figures))
 
 

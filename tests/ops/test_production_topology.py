@@ -25,7 +25,9 @@ import sqlalchemy as sa
 from tests.support.gunicorn import ROOT
 from tests.support.launching import DESIGNER, LEARNER
 from tests.support.lti_browser import LtiBrowser, parse_page
-from tests.support.topology import Site, nginx_binary, production_site, self_signed_certificate
+from tests.support.nginx import self_signed_certificate
+from tests.support.services import nginx_binary
+from tests.support.topology import Site, production_site
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +50,9 @@ class Recorder:
             self.answers.append(response)
 
 
-def launch(site: Site, user: str, recorder: Recorder | None = None, **options: object):
+def launch(
+    site: Site, user: str, recorder: Recorder | None = None, **options: object
+) -> tuple[requests.Response, Recorder]:
     recorder = recorder or Recorder(site)
     browser = LtiBrowser(site.lms_url, session=recorder.session, timeout=30)
     page = browser.launch("spec", user, client_id=site.client_id, **options)
