@@ -10,8 +10,8 @@ SMTP_PORT ?= 8025
 export FLASK_APP := lti_tool
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test setup migrate seed lint test-sqlite test-postgres browser services bench clean \
-	translations compile-translations
+.PHONY: run test setup migrate seed lint test-sqlite test-postgres browser nginx services bench soak \
+	clean translations compile-translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,12 @@ browser:
 	  echo "Installing Debian's chromium for the browser tests..."; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation; }
 
+# Debian's nginx for the HTTPS proxy and two-server tests (each test runs its own, unprivileged).
+nginx:
+	@test -x /usr/sbin/nginx || { \
+	  echo "Installing Debian's nginx for the proxy tests..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; }
+
 # PostgreSQL and Redis are expected on loopback; start them if they are down.
 services:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
@@ -79,16 +85,19 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-test-sqlite: setup browser
+test-sqlite: setup browser nginx services
 	$(BIN)/pytest
 
-test-postgres: setup browser services
+test-postgres: setup browser nginx services
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
 
 test: lint test-sqlite test-postgres
 
 bench: setup
 	$(BIN)/python bench/launch.py
+
+soak: setup nginx services
+	$(BIN)/python bench/soak.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

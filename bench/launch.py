@@ -37,7 +37,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from serving import BIN, ROOT, free_port, gunicorn, wait_until_up
+from serving import BIN, ROOT, free_port, gunicorn
 
 ISSUER = "https://bench-platform.example"
 CLIENT_ID = "bench-client"
@@ -191,7 +191,6 @@ def _reciprocal(tmp: Path, db_url: str, base: str, port: int, jwks_url: str, wor
             flask + args, env={**os.environ, **env}, cwd=ROOT, check=True, capture_output=True
         )
     with gunicorn("lti_tool:create_app()", port, env, workers):
-        wait_until_up(base + "/.well-known/jwks.json")
         yield {"login": base + "/lti/login", "launch": base + "/lti/launch"}
 
 
@@ -229,8 +228,7 @@ def baseline_tool(tmp: Path, jwks_url: str, workers: int, db_kind: str):
     }
     (tmp / "tool.json").write_text(json.dumps(conf))
     env = {"BASELINE_TOOL_CONF": str(tmp / "tool.json"), "BASELINE_CACHE_DIR": str(tmp / "cache")}
-    with gunicorn("bench.pylti1p3_baseline.app:app", port, env, workers, ROOT):
-        wait_until_up(base + "/")
+    with gunicorn("bench.pylti1p3_baseline.app:app", port, env, workers, ROOT, ready_path="/"):
         yield {"login": base + "/login/", "launch": base + "/launch/"}
 
 

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from serving import BIN, ROOT, free_port, gunicorn, wait_until_up
+from serving import BIN, ROOT, free_port, gunicorn
 
 sys.path.insert(0, str(ROOT))
 CONTEXT_ID = "BENCH-ROSTER"
@@ -69,7 +69,6 @@ def demo_lms_and_tool(tmp: Path, members: int, page_size: int):
     flask(env, "keys", "ensure")
     flask(env, "demo", "seed", "--tool-url", tool_url, "--lms-url", lms_url)
     with gunicorn("lti_tool:create_app()", port, env):
-        wait_until_up(f"{tool_url}/.well-known/jwks.json")
         flask(
             env,
             "demo",

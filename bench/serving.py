@@ -1,64 +1,47 @@
 """What the benchmarks share: a free loopback port, waiting for a server, and gunicorn run
-with the tool's production settings (config/gunicorn.conf.py) and no access log."""
+with the tool's production settings (config/gunicorn.conf.py) and no access log — the same
+helper the tests use (``tests/support/gunicorn.py``)."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import requests
-
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+if str(ROOT) not in sys.path:  # run as `python bench/<name>.py`
+    sys.path.insert(0, str(ROOT))
 
+from tests.support.gunicorn import (  # noqa: E402
+    BIN,
+    Served,
+    free_port,
+    gunicorn_served,
+    wait_until_up,
+)
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
+__all__ = ["BIN", "ROOT", "Served", "free_port", "gunicorn", "gunicorn_served", "wait_until_up"]
 
 
 @contextmanager
 def gunicorn(
-    app: str, port: int, env: dict[str, str], workers: int = 2, cwd: Path = ROOT
-) -> Iterator[subprocess.Popen]:
-    """``app`` under gunicorn on 127.0.0.1:``port`` with ``workers`` threaded workers."""
-    process = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "-c",
-            str(ROOT / "config" / "gunicorn.conf.py"),
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            app,
-        ],
-        env={**os.environ, "GUNICORN_ACCESS_LOG": "", "TOOL_URL": "", "LMS_URL": "", **env},
+    app: str,
+    port: int,
+    env: dict[str, str],
+    workers: int = 2,
+    cwd: Path = ROOT,
+    ready_path: str = "/healthz",
+) -> Iterator[Served]:
+    """``app`` under gunicorn on 127.0.0.1:``port`` with ``workers`` threaded workers, once it
+    answers ``ready_path`` (with any status)."""
+    with gunicorn_served(
+        env,
+        app=app,
+        port=port,
+        workers=workers,
         cwd=cwd,
-    )
-    try:
-        yield process
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+        ready_path=ready_path,
+        ready_any_status=True,
+    ) as served:
+        yield served

@@ -23,6 +23,11 @@ worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))  # more threads lose to the GIL
 timeout = 60
 graceful_timeout = 20
+# Idle keep-alive connections stay open longer than a proxy keeps its idle upstream ones
+# (nginx: keepalive_timeout 60 s in config/nginx/reciprocal.conf), so the proxy closes them,
+# never gunicorn in the instant the proxy sends the next request on one (a reset, or a 502
+# for a POST the proxy cannot retry). gunicorn's own default is 2 s.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log
 errorlog = "-"
 # The path without its query string: Dynamic Registration puts a registration token there.

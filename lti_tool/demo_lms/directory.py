@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from lti_tool.core.upsert import insert_or_get
 from lti_tool.demo_lms.flavours import Flavour
 from lti_tool.demo_lms.models import (
     DemoCourse,
@@ -132,3 +133,19 @@ def set_setting(key: str, value: str) -> None:
         db.session.add(DemoSetting(key=key, value=value))
     else:
         row.value = value
+
+
+def count_request(name: str) -> None:
+    """Add one to the counter ``name`` (a setting holding a number), for every server process
+    at once: tests read how often the tool called an endpoint (``jwks_counter_key``)."""
+    insert_or_get(DemoSetting, {"key": name}, {"value": "0"})
+    db.session.execute(
+        sa.update(DemoSetting)
+        .where(DemoSetting.key == name)
+        .values(value=sa.cast(sa.cast(DemoSetting.value, sa.Integer) + 1, sa.String)),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def jwks_counter_key(flavour: str) -> str:
+    return f"jwks_requests:{flavour}"

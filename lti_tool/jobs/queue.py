@@ -32,6 +32,7 @@ from huey.api import Task, TaskWrapper
 from lti_tool.core.sqlite import secure_file
 from lti_tool.core.transaction import unit_of_work
 from lti_tool.jobs import after_commit, ledger
+from lti_tool.jobs.periodic import once_per_site, worker_name
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +183,7 @@ def init_jobs(app: Flask) -> Jobs:
     huey = make_huey(
         config["QUEUE_URL"], name=config["HUEY_NAME"], immediate=config["HUEY_IMMEDIATE"]
     )
+    once_per_site(huey)  # several workers: each scheduled job runs once, not once per worker
     jobs = Jobs(huey)
     for registered in _REGISTRY.values():
         jobs.tasks[registered.name] = _bind(app, huey, registered)
@@ -197,6 +199,8 @@ def run_in_unit(app: Flask, func: Callable[..., Any], args: tuple[Any, ...]) -> 
 
 def _bind(app: Flask, huey: Huey, registered: Job) -> TaskWrapper:
     def run(*args: Any, ledger_id: int | None = None) -> Any:
+        # Which process ran which job (arguments are ids): several workers share a queue.
+        log.info("Running job %s%r in %s", registered.name, args, worker_name())
         if ledger_id is not None:
             return ledger.run_recorded(app, registered.func, args, ledger_id)
         return run_in_unit(app, registered.func, args)

@@ -6,10 +6,13 @@ A platform's JWKS is cached in its row (shared by every worker) for as long as i
 - An id_token with a ``kid`` the cache does not know triggers one fresh fetch (the platform may
   have rotated its key); a kid still unknown after that is remembered for a minute (in a
   bounded cache) so forged tokens cannot make the tool hammer the platform.
-- Once the cache has expired, one launch per process refreshes it (single-flight); launches
-  meanwhile keep using the expired keys. If the platform's key set cannot be fetched, known
-  kids are still accepted for ``PLATFORM_JWKS_STALE_IF_ERROR_SECONDS`` past expiry
-  (stale-if-error) and the endpoint is retried with exponential back-off, not on every launch.
+- Once the cache has expired, one launch of the whole site refreshes it (single-flight): one
+  thread per process gets to try, and on PostgreSQL it then locks the platform's row, so a
+  launch of another process (or server) that needs the keys waits for that fetch's commit and
+  takes its result instead of fetching again. Launches meanwhile keep using the expired
+  keys. If the platform's key set cannot be fetched, known kids are still accepted for
+  ``PLATFORM_JWKS_STALE_IF_ERROR_SECONDS`` past expiry (stale-if-error) and the endpoint is
+  retried with exponential back-off, not on every launch.
   Only kids the tool has never seen are refused during such an outage.
 """
 
@@ -24,6 +27,7 @@ from dataclasses import dataclass, field
 
 import jwt
 import requests
+import sqlalchemy as sa
 from cachetools import TTLCache
 from flask import current_app
 from flask_babel import gettext as _
@@ -34,6 +38,7 @@ from lti_tool.core.http import http_session, http_timeout
 from lti_tool.core.metrics import outbound_call
 from lti_tool.core.time import utcnow
 from lti_tool.errors import LaunchError
+from lti_tool.extensions import db
 from lti_tool.platforms.models import Platform
 
 log = logging.getLogger(__name__)
@@ -173,6 +178,12 @@ def _refresh_key_set(platform: Platform, refresh: _Refresh, *, wait: bool) -> _K
             return refresh.latest if refresh.failures == 0 else None
         if time.monotonic() < refresh.retry_at:
             return None
+        shared = _fetched_elsewhere(platform, wait=wait)
+        if shared is _BUSY:
+            return None
+        if shared is not None:
+            refresh.latest = shared
+            return shared
         refresh.attempts += 1
         try:
             fetched = _fetch(platform)
@@ -196,6 +207,32 @@ def _refresh_key_set(platform: Platform, refresh: _Refresh, *, wait: bool) -> _K
     platform.jwks_json = fetched.document
     platform.jwks_expires_at = fetched.expires_at
     return fetched
+
+
+_BUSY = _KeySet({}, dt.datetime.min)  # another launch of the site is fetching right now
+
+
+def _fetched_elsewhere(platform: Platform, *, wait: bool) -> _KeySet | None:
+    """Claim the site's fetch of this platform's key set: lock the platform's row (PostgreSQL;
+    held until this launch commits), then re-read its cached key set. Returns that key set
+    when another process stored a fresh one since this launch loaded the row, ``_BUSY`` when
+    another launch holds the claim and ``wait`` is off, ``None`` when this launch must fetch.
+    SQLite has no row locks (its writers take turns): it only re-reads."""
+    query = sa.select(Platform.jwks_json, Platform.jwks_expires_at).where(
+        Platform.id == platform.id
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        # NO KEY UPDATE: launches inserting rows that point to the platform are not held up.
+        query = query.with_for_update(key_share=True, skip_locked=not wait)
+    row = db.session.execute(query).first()
+    if row is None:
+        return None if wait else _BUSY
+    document, expires_at = row
+    if document is None or expires_at is None or expires_at <= utcnow():
+        return None
+    if expires_at == platform.jwks_expires_at and document == platform.jwks_json:
+        return None  # the one this launch already had: it is not fresh enough
+    return _KeySet(document, expires_at)
 
 
 def _fetch(platform: Platform) -> _KeySet:

@@ -5,13 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-import os
 import re
-import signal
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,12 +20,10 @@ from lti_tool.demo_lms.registration import register_tool
 from lti_tool.demo_lms.seed import seed_demo
 from lti_tool.extensions import db
 from lti_tool.platforms.invites import invite_url, mint_invite
+from tests.support.gunicorn import free_port, gunicorn_served
 from tests.support.launching import LEARNER, Platform
 from tests.support.live_server import LiveServer
 from tests.support.lti_browser import LtiBrowser
-
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 
 
 def launch_id_of(url: str) -> str:
@@ -122,34 +115,13 @@ def test_a_traceback_keeps_its_lines_but_not_a_forged_one() -> None:
 # -- gunicorn with the project's configuration ------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} did not come up")
-
-
 def test_gunicorn_logs_show_no_launch_id(tmp_path: Path) -> None:
     port = free_port()
     tool, lms = f"http://127.0.0.1:{port}", f"http://localhost:{port}"
     env = {
-        **os.environ,
         "RECIPROCAL_ENV": "development",
-        "FLASK_APP": "lti_tool",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'tool.sqlite3'}",
         "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite3'}",
-        "TOOL_URL": "",
-        "LMS_URL": "",
         "GUNICORN_ACCESS_LOG": "-",
         "LOG_LEVEL": "INFO",
     }
@@ -162,41 +134,23 @@ def test_gunicorn_logs_show_no_launch_id(tmp_path: Path) -> None:
         )
         db.session.commit()
         db.engine.dispose()
-    out, err = tmp_path / "stdout.log", tmp_path / "stderr.log"
-    with out.open("w") as stdout, err.open("w") as stderr:
-        server = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "-c",
-                str(ROOT / "config" / "gunicorn.conf.py"),
-                "--workers",
-                "1",
-                "--threads",
-                "4",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "info",
-                "lti_tool:create_app()",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=stdout,
-            stderr=stderr,
-        )
-        try:
-            wait_until_up(f"{lms}/healthz")
-            registration = register_tool(lms, "spec", register_url)
-            page = LtiBrowser(lms).launch("spec", LEARNER, client_id=registration.client_id)
-            assert page.status_code == 200, page.text[:500]
-            launch_id = launch_id_of(page.url)
-            assert requests.get(page.url, timeout=10).status_code == 200
-            # A path with a newline (%0A decodes to one in PATH_INFO) and an unknown route.
-            requests.get(f"{tool}/s/{launch_id}/x%0AFORGED%20line", timeout=10)
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
-    logged = out.read_text() + err.read_text()
+    with gunicorn_served(
+        env,
+        port=port,
+        workers=1,
+        threads=4,
+        log_path=tmp_path / "server.log",
+        log_level="info",
+        ready_host="localhost",
+    ) as server:
+        registration = register_tool(lms, "spec", register_url)
+        page = LtiBrowser(lms).launch("spec", LEARNER, client_id=registration.client_id)
+        assert page.status_code == 200, page.text[:500]
+        launch_id = launch_id_of(page.url)
+        assert requests.get(page.url, timeout=10).status_code == 200
+        # A path with a newline (%0A decodes to one in PATH_INFO) and an unknown route.
+        requests.get(f"{tool}/s/{launch_id}/x%0AFORGED%20line", timeout=10)
+    logged = server.logged()
     assert '"GET /s/…/ HTTP/1.1" 200' in logged, logged[-3000:]
     assert launch_id not in logged
     assert '"GET /s/…/x\\nFORGED line HTTP/1.1" 404' in logged

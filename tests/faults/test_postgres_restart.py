@@ -29,7 +29,7 @@ from lti_tool.demo_lms.registration import register_tool
 from lti_tool.demo_lms.seed import seed_demo
 from lti_tool.extensions import db
 from lti_tool.platforms.invites import invite_url, mint_invite
-from tests.ops.test_gunicorn import wait_until_up
+from tests.support.gunicorn import wait_until_up
 from tests.support.launching import LEARNER
 from tests.support.lti_browser import LtiBrowser
 from tests.support.private_services import PrivatePostgres, free_port, private_postgres

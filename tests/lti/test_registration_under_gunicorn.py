@@ -3,12 +3,7 @@ answers, against gunicorn with its production settings (2 workers × 2 threads).
 
 from __future__ import annotations
 
-import os
 import secrets
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,29 +12,20 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support.gunicorn import free_port, gunicorn_served
 from tests.support.hostile import HangingHost
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def gunicorn_tool(database_url: str) -> Iterator[str]:
     port = free_port()
     env = {
-        **os.environ,
         "RECIPROCAL_ENV": "production",
         "SECRET_KEY": secrets.token_hex(16),
         "DATABASE_URL": database_url,
         "LOG_LEVEL": "WARNING",
-        "GUNICORN_ACCESS_LOG": "",
-        "TOOL_URL": "",
-        "LMS_URL": "",
         "TOOL_BASE_URL": f"http://127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
         "GUNICORN_THREADS": "2",
@@ -48,36 +34,8 @@ def gunicorn_tool(database_url: str) -> Iterator[str]:
         # Registrations reach the hanging host without an invite (they would wait for approval).
         "OPEN_REGISTRATION": "true",
     }
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "-c",
-            str(ROOT / "config" / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "lti_tool:create_app()",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"{base}/admin/login", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("gunicorn did not come up")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+    with gunicorn_served(env, port=port, ready_path="/admin/login") as server:
+        yield server.url
 
 
 def test_six_hanging_registrations_leave_the_server_answering(gunicorn_tool: str) -> None:

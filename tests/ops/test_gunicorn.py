@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -28,12 +25,12 @@ from lti_tool.demo_lms.registration import RegistrationResult, register_tool
 from lti_tool.demo_lms.seed import seed_demo
 from lti_tool.extensions import db
 from lti_tool.platforms.invites import invite_url, mint_invite
-from tests.ops.support import METRICS_TOKEN, closed_port, scrape, value
+from tests.ops.support import METRICS_TOKEN, scrape, value
+from tests.support.gunicorn import Served as GunicornServed
+from tests.support.gunicorn import free_port, gunicorn_served
 from tests.support.launching import LEARNER
 from tests.support.lti_browser import LtiBrowser
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 LAUNCHES = 8
 
 
@@ -43,43 +40,24 @@ class Served:
     lms: str
     registration: RegistrationResult
     metrics_dir: Path
-    logs: list[Path]
-    process: subprocess.Popen
+    server: GunicornServed
 
     def logged(self) -> str:
-        return "".join(path.read_text() for path in self.logs)
-
-
-def wait_until_up(url: str, timeout: float = 30) -> None:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{url} did not come up")
+        return self.server.logged()
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     tmp = tmp_path_factory.mktemp("gunicorn")
-    port = closed_port()
+    port = free_port()
     tool, lms = f"http://127.0.0.1:{port}", f"http://localhost:{port}"
     metrics_dir = tmp / "prometheus"
     metrics_dir.mkdir()
     (metrics_dir / "counter_99999.db").write_bytes(b"left over from an earlier run")
     env = {
-        **os.environ,
         "RECIPROCAL_ENV": "development",
-        "FLASK_APP": "lti_tool",
         "DATABASE_URL": f"sqlite:///{tmp / 'tool.sqlite3'}",
         "QUEUE_URL": f"sqlite:///{tmp / 'queue.sqlite3'}",
-        "TOOL_URL": "",
-        "LMS_URL": "",
         "GUNICORN_ACCESS_LOG": "-",
         "LOG_LEVEL": "INFO",
         "LOG_FORMAT": "json",
@@ -96,35 +74,17 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         )
         db.session.commit()
         db.engine.dispose()
-    logs = [tmp / "stdout.log", tmp / "stderr.log"]
-    with logs[0].open("w") as stdout, logs[1].open("w") as stderr:
-        process = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "-c",
-                str(ROOT / "config" / "gunicorn.conf.py"),
-                "--workers",
-                "2",
-                "--threads",
-                "4",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "info",
-                "lti_tool:create_app()",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=stdout,
-            stderr=stderr,
-        )
-        try:
-            wait_until_up(f"{tool}/healthz")
-            registration = register_tool(lms, "spec", register_url)
-            yield Served(tool, lms, registration, metrics_dir, logs, process)
-        finally:
-            process.send_signal(signal.SIGINT)  # quick shutdown
-            process.wait(timeout=30)
+    with gunicorn_served(
+        env,
+        port=port,
+        workers=2,
+        threads=4,
+        log_path=tmp / "server.log",
+        log_level="info",
+        stop_signal=signal.SIGINT,  # quick shutdown
+    ) as server:
+        registration = register_tool(lms, "spec", register_url)
+        yield Served(tool, lms, registration, metrics_dir, server)
 
 
 def _launch(served: Served) -> str:

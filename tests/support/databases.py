@@ -17,8 +17,10 @@ import sqlalchemy as sa
 
 
 @contextmanager
-def throwaway_database(tmp_dir: Path) -> Iterator[str]:
-    base_url = os.environ.get("TEST_DATABASE_URL")
+def throwaway_database(tmp_dir: Path, base_url: str | None = None) -> Iterator[str]:
+    """A database for this run: on ``base_url``'s server (``TEST_DATABASE_URL`` by default),
+    or a SQLite file in ``tmp_dir``."""
+    base_url = base_url or os.environ.get("TEST_DATABASE_URL")
     if not base_url or base_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_dir / 'test.sqlite3'}"
         return

@@ -10,8 +10,10 @@ from sqlalchemy.exc import IntegrityError
 
 from lti_tool.demo_lms import urls
 from lti_tool.demo_lms.directory import (
+    count_request,
     find_registration,
     get_setting,
+    jwks_counter_key,
     list_registrations,
 )
 from lti_tool.demo_lms.dynamic_registration import (
@@ -61,8 +63,11 @@ def openid_configuration(flavour_name: str) -> Response:
 
 
 def jwks(flavour_name: str) -> Response:
-    """The flavour's public keys (current and retired) with a cache lifetime."""
-    response = jsonify(published_jwks(get_flavour(flavour_name).name))
+    """The flavour's public keys (current and retired) with a cache lifetime; each request is
+    counted (``GET /<flavour>/admin/api/jwks-requests``)."""
+    flavour = get_flavour(flavour_name)
+    count_request(jwks_counter_key(flavour.name))
+    response = jsonify(published_jwks(flavour.name))
     response.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE_SECONDS}"
     return response
 
@@ -124,6 +129,15 @@ def api_mint_token(flavour_name: str) -> Response:
         openid_configuration=u.openid_configuration,
         issuer=u.issuer,
     ), 201
+
+
+@bp.get("/<flavour_name>/admin/api/jwks-requests")
+def api_jwks_requests(flavour_name: str) -> Response:
+    """How many times the flavour's JWKS was fetched, by anyone, since the LMS was seeded:
+    ``{"jwks_requests": 3}`` (a tool with a site-wide key cache fetches it once per max-age)."""
+    flavour = get_flavour(flavour_name)
+    count = int(get_setting(jwks_counter_key(flavour.name), "0") or 0)
+    return jsonify(flavour=flavour.name, jwks_requests=count)
 
 
 @bp.get("/<flavour_name>/admin/api/registrations")
