@@ -18,7 +18,12 @@ Each entry runs at most once to completion:
   sweeper hands it back (pending, no claim) and sends it again. Should the first worker turn
   out to be alive, its finish finds another claim and its unit rolls back: nothing twice.
 - a job that raises gives its claim back (pending) for the queue's retry or the sweeper, until
-  ``JOB_LEDGER_MAX_ATTEMPTS`` runs have failed: then the entry is failed, with the error.
+  ``JOB_LEDGER_MAX_ATTEMPTS`` runs have failed: then the entry is failed, with the error. A job
+  whose workers keep dying is failed the same way, after as many claims.
+
+While it runs, a job can ask for its claim (``current_claim``): a tracked job (``tracked.py``)
+that finds its row still "running" under a claim of its own knows the worker that started it
+lost its lease, and takes the row over (``TrackedJob.start``).
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ import logging
 import secrets
 import threading
 from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -77,6 +84,37 @@ class LedgerEntry(db.Model):
 TABLE = LedgerEntry.__table__
 
 
+@dataclass(frozen=True)
+class Claim:
+    """The ledger entry a running job holds: ``attempt`` 1 is its first claim."""
+
+    entry_id: int
+    token: str
+    attempt: int
+
+
+_current_claim: ContextVar[Claim | None] = ContextVar("ledger_claim", default=None)
+
+
+def current_claim() -> Claim | None:
+    """The claim of the durable job running here; None outside one (a direct call)."""
+    return _current_claim.get()
+
+
+LIVE = (EntryStatus.PENDING.value, EntryStatus.RUNNING.value)
+
+
+def live_args(job_name: str) -> set[tuple[Any, ...]]:
+    """The arguments of every entry of ``job_name`` the ledger will still run (pending or
+    running): it sends them, or hands them on when their worker dies."""
+    rows = db.session.scalars(
+        sa.select(LedgerEntry.args).where(
+            LedgerEntry.job_name == job_name, LedgerEntry.status.in_(LIVE)
+        )
+    )
+    return {tuple(args) for args in rows}
+
+
 class ClaimLost(Exception):
     """The entry was handed to another worker while this one ran it (its lease ran out)."""
 
@@ -91,13 +129,13 @@ def record(job_name: str, args: tuple[Any, ...]) -> int:
     return entry.id
 
 
-def claim(entry_id: int) -> str | None:
+def claim(entry_id: int) -> Claim | None:
     """Claim a pending entry for this worker on a connection of its own, committed at once;
-    the claim token, or None when the entry is not pending (done, failed, claimed)."""
+    None when the entry is not pending (done, failed, claimed)."""
     token = secrets.token_hex(16)
     now = utcnow()
     with db.engine.begin() as connection:
-        claimed = connection.execute(
+        attempts = connection.execute(
             sa.update(TABLE)
             .where(TABLE.c.id == entry_id, TABLE.c.status == EntryStatus.PENDING.value)
             .values(
@@ -107,8 +145,9 @@ def claim(entry_id: int) -> str | None:
                 heartbeat_at=now,
                 attempts=TABLE.c.attempts + 1,
             )
-        ).rowcount
-    return token if claimed == 1 else None
+            .returning(TABLE.c.attempts)
+        ).scalar_one_or_none()
+    return Claim(entry_id, token, attempts) if attempts is not None else None
 
 
 def finish(entry_id: int, token: str) -> None:
@@ -199,7 +238,8 @@ def requeue_lost(send: Send, now: dt.datetime | None = None) -> list[LedgerEntry
     the message until the commit):
 
     - running entries whose heartbeat is older than ``JOB_LEDGER_LEASE_SECONDS`` (the worker
-      died): handed back, pending with no claim, and sent at once;
+      died): handed back, pending with no claim, and sent at once — or failed, when they
+      have used up ``JOB_LEDGER_MAX_ATTEMPTS`` claims (a job that kills its worker);
     - pending entries not sent for ``JOB_LEDGER_GRACE_SECONDS`` (the send failed, or its
       message went missing).
 
@@ -209,6 +249,7 @@ def requeue_lost(send: Send, now: dt.datetime | None = None) -> list[LedgerEntry
     now = now or utcnow()
     lease = dt.timedelta(seconds=config["JOB_LEDGER_LEASE_SECONDS"])
     grace = dt.timedelta(seconds=config["JOB_LEDGER_GRACE_SECONDS"])
+    max_attempts = config["JOB_LEDGER_MAX_ATTEMPTS"]
     abandoned = db.session.execute(
         sa.update(LedgerEntry)
         .where(
@@ -216,10 +257,20 @@ def requeue_lost(send: Send, now: dt.datetime | None = None) -> list[LedgerEntry
             sa.func.coalesce(LedgerEntry.heartbeat_at, LedgerEntry.claimed_at) < now - lease,
         )
         .values(
-            status=EntryStatus.PENDING.value,
+            status=sa.case(
+                (LedgerEntry.attempts >= max_attempts, EntryStatus.FAILED.value),
+                else_=EntryStatus.PENDING.value,
+            ),
+            finished_at=sa.case((LedgerEntry.attempts >= max_attempts, now), else_=None),
             claim_token=None,
             last_sent_at=None,
-            error="Its worker stopped while running it (no heartbeat); sent again.",
+            error=sa.case(
+                (
+                    LedgerEntry.attempts >= max_attempts,
+                    f"Its worker stopped while running it, {max_attempts} times; given up.",
+                ),
+                else_="Its worker stopped while running it (no heartbeat); sent again.",
+            ),
         )
         .returning(LedgerEntry.id)
         .execution_options(synchronize_session=False)
@@ -269,12 +320,14 @@ def run_recorded(app: Flask, func: Callable[..., Any], args: tuple[Any, ...], en
     also marks the entry done, give the claim back if it raises. A message whose entry is
     not pending (a duplicate, or one already run) runs nothing."""
     with app.app_context():
-        token = claim(entry_id)
-        if token is None:
+        held = claim(entry_id)
+        if held is None:
             log.info("Job ledger entry %s is not pending (run already); skipped", entry_id)
             return None
+        token = held.token
         beat_every = max(app.config["JOB_LEDGER_LEASE_SECONDS"] / 4, 0.2)
         heartbeat = Heartbeat(entry_id, token, beat_every).start()
+        claim_set = _current_claim.set(held)
         try:
             with app.app_context(), unit_of_work():
                 result = func(*args)
@@ -294,4 +347,5 @@ def run_recorded(app: Flask, func: Callable[..., Any], args: tuple[Any, ...], en
                 log.exception("Could not give back job ledger entry %s", entry_id)
             raise
         finally:
+            _current_claim.reset(claim_set)
             heartbeat.stop()

@@ -2,11 +2,17 @@
 
 A roster sync and a matching run are both a ``TrackedJob``: queued → running → done or
 failed, with progress, an error in words, and a heartbeat. The worker running a job writes
-``heartbeat_at`` as the job progresses and, from a side thread (``keep_alive``), at least
-every ``JOB_HEARTBEAT_SECONDS`` while it lives. A job is *lost* when it sat queued longer
+``heartbeat_at`` as the job progresses and, from a side thread (``pulse.keep_alive``), at
+least every ``JOB_HEARTBEAT_SECONDS`` while it lives. A job is *lost* when it sat queued longer
 than ``JOB_QUEUED_LOST_SECONDS`` (its job was never sent, or no worker runs), or when it is
 running with no heartbeat for ``JOB_HEARTBEAT_LOST_SECONDS`` (its worker was killed). A lost
 job is marked failed with a sentence saying what happened, so a new request replaces it.
+
+A job run through the job ledger (``run_by`` names its durable job) is not lost when its
+worker dies: the ledger hands the job to another worker once the lease runs out, and that
+worker, holding the ledger's claim, takes the "running" row over (``start``). The sweep leaves
+such a row alone while the ledger still means to run it; a designer's new request still
+replaces it at once (the handed-on job then finds its row failed and does nothing).
 
 A job declared lost whose worker turns out to be alive after all can never overwrite the
 failure or apply its result beside the new job: its next beat or its finish raises one of
@@ -19,9 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
@@ -34,6 +38,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from lti_tool.core.time import UTCDateTime, utcnow
 from lti_tool.errors import DomainError
 from lti_tool.extensions import db
+from lti_tool.jobs.ledger import current_claim, live_args
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +89,8 @@ class TrackedJob:
     """
 
     job_noun: ClassVar[str] = "job"
+    # The durable job (``@job(durable=True)``) that runs a row, given its id; None if none.
+    run_by: ClassVar[str | None] = None
 
     QUEUED: ClassVar[str] = JobStatus.QUEUED.value
     RUNNING: ClassVar[str] = JobStatus.RUNNING.value
@@ -115,14 +122,26 @@ class TrackedJob:
 
     # -- state changes ---------------------------------------------------------------------
 
-    def start(self, now: dt.datetime | None = None) -> None:
-        """queued → running; the first heartbeat.
+    @property
+    def may_start(self) -> bool:
+        """Queued; or running while this worker holds the job's ledger claim, so the worker
+        that started it lost its claim (killed): this one starts it over."""
+        return self.status == JobStatus.QUEUED or (
+            self.status == JobStatus.RUNNING and current_claim() is not None
+        )
 
-        :raise DomainError: the job is not waiting in the queue.
+    def start(self, now: dt.datetime | None = None) -> None:
+        """queued → running (or running again, taken over: see ``may_start``); the first
+        heartbeat.
+
+        :raise DomainError: the job may not start.
         """
-        if self.status != JobStatus.QUEUED:
+        if not self.may_start:
             raise DomainError(f"This {self.job_noun} is {self.status}, not waiting to start.")
         now = now or utcnow()
+        if self.status == JobStatus.RUNNING:
+            log.warning("%s %s: its worker stopped; taken over", type(self).__name__, self.id)
+            self.progress_done, self.progress_total, self.phase = 0, None, None
         self.status = JobStatus.RUNNING.value
         self.started_at = self.heartbeat_at = now
         self.error = None
@@ -265,7 +284,8 @@ def pending_unless_lost(
 def reap_lost(
     model: type[Job], now: dt.datetime | None = None, *, limits: Limits | None = None
 ) -> list[Job]:
-    """Mark every lost job of ``model`` failed, saying why; the jobs marked."""
+    """Mark every lost job of ``model`` failed, saying why; the jobs marked. A running job
+    the job ledger will hand to another worker is not lost."""
     now = now or utcnow()
     limits = limits or Limits.from_config()
     candidates = db.session.scalars(
@@ -280,8 +300,11 @@ def reap_lost(
             )
         )
     ).all()
+    handed_on = live_args(model.run_by) if model.run_by else set()
     reaped = []
     for job in candidates:
+        if job.status == JobStatus.RUNNING and (job.id,) in handed_on:
+            continue  # its worker died, and the job ledger hands it to another
         reason = job.lost_reason(now, limits)
         if reason and declare_lost(job, f"{reason}.", now):
             log.warning("%s %s was lost: %s", model.__name__, job.id, reason)
@@ -298,83 +321,3 @@ def tracked_models() -> list[type[TrackedJob]]:
         if hasattr(cls, "__table__"):
             found.append(cls)
     return sorted(found, key=lambda cls: cls.__name__)
-
-
-class Pulse:
-    """The side thread behind ``keep_alive``: writes the heartbeat every ``interval`` seconds,
-    and progress reported with ``report`` as soon as it can."""
-
-    def __init__(self, job: TrackedJob, interval: float) -> None:
-        self.table = type(job).__table__
-        self.label = f"{type(job).__name__} {job.id}"
-        self.job_id, self.interval, self.engine = job.id, interval, db.engine
-        self.progress: dict[str, Any] = {}
-        self.lock = threading.Lock()
-        self.wake, self.stopped = threading.Event(), threading.Event()
-        self.thread = threading.Thread(
-            target=self._run, daemon=True, name=f"heartbeat-{self.table.name}-{job.id}"
-        )
-
-    def report(
-        self,
-        *,
-        done: int | None = None,
-        total: int | None = None,
-        phase: str | None = None,
-        **columns: Any,
-    ) -> None:
-        """Progress for the row, written by the thread right away (not in the job's
-        transaction, which may hold the job's results until it commits); ``columns`` are
-        further progress columns of the job's own table (a sync's ``pages_read``)."""
-        values = {
-            "progress_done": done,
-            "progress_total": total,
-            "phase": phase[:200] if phase is not None else None,
-            **columns,
-        }
-        with self.lock:
-            self.progress.update({k: v for k, v in values.items() if v is not None})
-        self.wake.set()
-
-    def _run(self) -> None:
-        while True:
-            self.wake.wait(self.interval)
-            self.wake.clear()
-            if self.stopped.is_set():
-                return
-            with self.lock:
-                values, self.progress = {**self.progress, "heartbeat_at": utcnow()}, {}
-            try:
-                with self.engine.begin() as connection:
-                    touched = connection.execute(
-                        sa.update(self.table)
-                        .where(
-                            self.table.c.id == self.job_id,
-                            self.table.c.status == JobStatus.RUNNING.value,
-                        )
-                        .values(**values)
-                    ).rowcount
-            except Exception:  # the next beat may succeed; the job itself carries on
-                log.exception("Heartbeat of %s failed", self.label)
-                continue
-            if not touched:
-                return  # finished, or declared lost: nothing to keep alive
-
-
-@contextmanager
-def keep_alive(job: TrackedJob, *, every: dt.timedelta | None = None) -> Iterator[Pulse]:
-    """While the block runs, a side thread refreshes the job's heartbeat every ``every``
-    (``JOB_HEARTBEAT_SECONDS``) through its own connection, so a long phase — one page that
-    takes its time, a big solve, the final writes — keeps the job alive.
-
-    The thread only touches a row that is still running and leaves ``row_version`` alone:
-    it never hides a lost declaration or trips the job's own writes. It is never waited
-    for, because on SQLite it may queue behind this very job's open write transaction.
-    """
-    pulse = Pulse(job, (every or Limits.from_config().beat_every).total_seconds())
-    pulse.thread.start()
-    try:
-        yield pulse
-    finally:
-        pulse.stopped.set()
-        pulse.wake.set()

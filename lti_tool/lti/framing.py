@@ -35,7 +35,7 @@ from flask import current_app, g, has_request_context, request
 
 from lti_tool.core.lti_spec import CLAIM, DL_CLAIM
 from lti_tool.extensions import db
-from lti_tool.platforms.models import Platform
+from lti_tool.platforms.models import Platform, PlatformStatus
 from lti_tool.roster.launches import LaunchSession
 
 log = logging.getLogger(__name__)
@@ -122,7 +122,7 @@ def record_launch_origins(platform: Platform, claims: Mapping[str, Any]) -> None
 
 
 class _AllPlatforms:
-    """Every registered platform's origins, shared by the process's threads."""
+    """Every approved, enabled platform's origins, shared by the process's threads."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -147,7 +147,7 @@ class _AllPlatforms:
             table.c.auth_token_url,
             table.c.key_set_url,
             table.c.frame_origins,
-        )
+        ).where(table.c.status == PlatformStatus.ACTIVE)  # not pending, rejected or disabled
         try:
             # Its own connection: the request's session may be in a failed transaction.
             with db.engine.connect() as connection:

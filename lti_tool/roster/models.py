@@ -110,6 +110,7 @@ class RosterSync(TrackedJob, db.Model):
     __table_args__ = (sa.Index(None, "course_id", "created_at"), sa.Index(None, "status"))
 
     job_noun = "sync"
+    run_by = "lti_tool.roster.tasks.run_roster_sync"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"))

@@ -4,9 +4,10 @@ A sync is a ``RosterSync`` row first (so a page can show it queued), then a job 
 the commit. The job is one unit of work (the roster changes together with "done"). Beside it,
 in separate units the progress page sees while the job runs: "running", and — after the
 job's own work is discarded — "failed" with the reason; progress and the heartbeat are
-written by the tracked job's side thread (``lti_tool.jobs.tracked.keep_alive``). A sync whose
-worker stopped is declared lost and replaced; if its worker was alive after all, its finish
-is refused and its work discarded.
+written by the tracked job's side thread (``lti_tool.jobs.pulse.keep_alive``). A sync whose
+worker was killed is handed to another worker by the job ledger, which takes it over and runs
+it again (``TrackedJob.may_start``); one a designer replaces meanwhile is not run again. If the
+first worker was alive after all, its finish is refused and its work discarded.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from lti_tool.core.transaction import discard, separate_unit
 from lti_tool.errors import PlatformServiceError
 from lti_tool.extensions import db
 from lti_tool.jobs import job, periodic_job
-from lti_tool.jobs.tracked import REFUSED, Pulse, keep_alive, pending_unless_lost
+from lti_tool.jobs.pulse import Pulse, keep_alive
+from lti_tool.jobs.tracked import REFUSED, pending_unless_lost
 from lti_tool.roster.models import Course, Person, RosterSync
 from lti_tool.roster.sync import (
     FULL,
@@ -47,7 +49,7 @@ UNEXPECTED = "The sync hit an unexpected problem, which has been logged. Try aga
 def run_roster_sync(sync_id: int) -> None:
     """Run a queued RosterSync: read the platform's list, apply it, record the outcome."""
     sync = db.session.get(RosterSync, sync_id)
-    if sync is None or sync.status != RosterSync.QUEUED:
+    if sync is None or not sync.may_start:  # done, failed, replaced; or a direct double call
         log.info(
             "Roster sync %s is gone or already %s; skipped",
             sync_id,
@@ -59,6 +61,7 @@ def run_roster_sync(sync_id: int) -> None:
     with separate_unit():  # the progress page sees "running" at once
         db.session.get(RosterSync, sync_id).start(INCREMENTAL if differences_url else FULL)
     db.session.refresh(sync)
+    version = sync.row_version  # changes only if another worker takes the sync over
     try:
         with keep_alive(sync) as pulse:
             outcome = sync_memberships(
@@ -88,9 +91,9 @@ def run_roster_sync(sync_id: int) -> None:
         )
         return
     except PlatformServiceError as exc:
-        _record_failure(sync_id, exc.message)
+        _record_failure(sync_id, version, exc.message)
     except Exception:
-        _record_failure(sync_id, UNEXPECTED)
+        _record_failure(sync_id, version, UNEXPECTED)
         raise
     else:
         log.info(
@@ -106,13 +109,13 @@ def run_roster_sync(sync_id: int) -> None:
         )
 
 
-def _record_failure(sync_id: int, message: str) -> None:
+def _record_failure(sync_id: int, version: int, message: str) -> None:
     discard()  # nothing of the roster is applied
     try:
         with separate_unit():  # the failure stands even when the job then raises
             sync = db.session.get(RosterSync, sync_id)
-            if sync is not None and not sync.is_finished:
-                sync.fail(message)
+            if sync is not None and sync.row_version == version and not sync.is_finished:
+                sync.fail(message)  # not when another worker took the sync over
     except REFUSED:  # declared lost meanwhile; that verdict stands
         pass
     log.warning("Roster sync %s failed: %s", sync_id, message)

@@ -226,3 +226,42 @@ def test_platform_rows_record_new_origins_once(spec: Platform, app: Flask) -> No
     spec.launch(LEARNER)
     with app.app_context():
         assert db.session.scalars(sa.select(PlatformRow.frame_origins)).all() == before
+
+
+def test_platform_less_pages_may_be_framed_by_approved_enabled_platforms_only(
+    app: Flask, live_server: LiveServer
+) -> None:
+    """Open registration lets anyone add a pending platform: it must not gain framing."""
+    from lti_tool.lti import framing
+    from lti_tool.platforms.models import PlatformStatus
+
+    hosts = {status: f"https://{status.value}.framing-test.example" for status in PlatformStatus}
+    with app.app_context():
+        for status, host in hosts.items():
+            added = add_platform(
+                PlatformValues(
+                    name=f"Framing {status.value}",
+                    issuer=host,
+                    client_id=f"framing-{status.value}",
+                    auth_login_url=f"{host}/auth",
+                    auth_token_url=f"{host}/token",
+                    key_set_url=f"{host}/jwks",
+                ),
+                actor="test",
+                status=PlatformStatus.PENDING if status != PlatformStatus.ACTIVE else status,
+            )
+            added.status = status.value
+        db.session.commit()
+    framing._ALL_PLATFORMS.expires = 0.0  # a platform's approval reaches it within a minute
+    try:
+        framers = frame_ancestors(requests.get(f"{live_server.tool_url}/lti/register", timeout=10))
+        assert hosts[PlatformStatus.ACTIVE] in framers
+        for status in (PlatformStatus.PENDING, PlatformStatus.REJECTED, PlatformStatus.DISABLED):
+            assert hosts[status] not in framers, status
+    finally:
+        with app.app_context():
+            db.session.execute(
+                sa.delete(PlatformRow).where(PlatformRow.issuer.in_(list(hosts.values())))
+            )
+            db.session.commit()
+        framing._ALL_PLATFORMS.expires = 0.0

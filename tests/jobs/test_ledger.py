@@ -156,8 +156,9 @@ def test_a_job_whose_worker_died_is_handed_to_another_and_the_first_keeps_nothin
     entry_id = ask(app, mine)
     get_huey(app).flush()  # worker A took the message…
     with app.app_context():
-        token_a = claim(entry_id)  # …claimed the entry, and went silent
-        assert token_a and claim(entry_id) is None  # nobody else can claim it now
+        claim_a = claim(entry_id)  # …claimed the entry, and went silent
+        assert claim_a and claim_a.attempt == 1
+        assert claim(entry_id) is None  # nobody else can claim it now
         db.session.execute(
             sa.update(LedgerEntry)
             .where(LedgerEntry.id == entry_id)
@@ -172,7 +173,7 @@ def test_a_job_whose_worker_died_is_handed_to_another_and_the_first_keeps_nothin
     # Worker A was alive after all: its finish is refused, and its unit rolls back.
     with pytest.raises(ClaimLost), app.app_context(), unit_of_work():
         count_once.func(mine)
-        finish(entry_id, token_a)
+        finish(entry_id, claim_a.token)
     assert counted(app, mine) == 1
 
 

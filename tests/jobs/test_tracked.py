@@ -20,12 +20,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from lti_tool.core.time import utcnow
 from lti_tool.extensions import db
+from lti_tool.jobs.pulse import keep_alive
 from lti_tool.jobs.tasks import reap_lost_jobs
 from lti_tool.jobs.tracked import (
     JobLost,
     Limits,
     TrackedJob,
-    keep_alive,
     pending_unless_lost,
     tracked_models,
 )

@@ -37,6 +37,7 @@ class MatchingRun(TrackedJob, db.Model):
     __table_args__ = (sa.Index(None, "program_id", "created_at"), sa.Index(None, "status"))
 
     job_noun = "matching run"
+    run_by = "lti_tool.matching.tasks.run_matching_job"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[int] = mapped_column(sa.ForeignKey("programs.id", ondelete="CASCADE"))
