@@ -83,6 +83,7 @@ DAY_PATTERNS = {"en": "d MMMM y", "de": "d. MMMM y"}
 MOMENT_PATTERNS = {"en": "d MMMM y 'at' HH:mm", "de": "d. MMMM y 'um' HH:mm 'Uhr'"}
 # A meeting time in its own zone: "Monday 7 September 2026, 14:00" ("Montag, 7. September …").
 WEEKDAY_MOMENT_PATTERNS = {"en": "EEEE d MMMM y, HH:mm", "de": "EEEE, d. MMMM y, HH:mm"}
+DAY_TIME_PATTERNS = {"en": "d MMMM y, HH:mm", "de": "d. MMMM y, HH:mm"}
 WEEKDAY_PATTERNS = {"en": "EEEE d MMMM y", "de": "EEEE, d. MMMM y"}
 
 
@@ -111,6 +112,13 @@ def format_weekday_moment(value: dt.datetime) -> str:
     """A weekday, day and time in ``value``'s own time zone, for the page's (or mail's) locale."""
     language = current_language()
     pattern = WEEKDAY_MOMENT_PATTERNS.get(language, WEEKDAY_MOMENT_PATTERNS[DEFAULT_LOCALE])
+    return babel_format_datetime(value, pattern, locale=language)
+
+
+def format_day_time(value: dt.datetime) -> str:
+    """A day and time in ``value``'s own time zone ("1 September 2026, 14:05")."""
+    language = current_language()
+    pattern = DAY_TIME_PATTERNS.get(language, DAY_TIME_PATTERNS[DEFAULT_LOCALE])
     return babel_format_datetime(value, pattern, locale=language)
 
 
