@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -16,7 +17,9 @@ from babel.messages.pofile import read_po
 from flask import Flask
 
 from lti_tool.core.i18n import supported_locale
-from tests.matching.test_pair_pages import course_of, fill_profiles, new_program
+from lti_tool.core.time import utcnow
+from tests.learning.pages_support import start_program
+from tests.matching.test_pair_pages import course_of, fill_profiles, followed, new_program
 from tests.matching.test_programs import (  # noqa: F401  (forget_programs is a fixture)
     InTool,
     enter,
@@ -37,13 +40,18 @@ LEARNER_TEMPLATES = (
     "home/learner.html",
     "matching/intake.html",
     "matching/partner.html",
+    "learning/steps/learner.html",
+    "learning/_learner_path.html",
+    "learning/_partner_card.html",
+    "learning/_partner_contact.html",
+    "learning/_state.html",
+    "learning/_zone_note.html",
+    "learning/mail/message.html",
 )
 # Templates whose text is not marked yet: this list may only shrink. The demo LMS plays a
 # foreign platform and stays English.
 NOT_YET_MARKED = {
-    "home/designer.html",
     "matching/program.html",
-    "matching/pairs/_tabs.html",
     "matching/pairs/people.html",
     "matching/pairs/publish.html",
     "matching/pairs/review.html",
@@ -107,6 +115,31 @@ def test_german_launch_shows_german_intake_and_home(
     assert f"Gespeichert am {format_date(today, 'd. MMMM y', locale='de')}" in home.text
     assert "Hallo, Amara Okafor" in home.text
     assert "Zuordnung läuft" in home.text  # the program's phase badge
+
+
+@pytest.mark.usefixtures("forget_programs")
+def test_german_launch_shows_a_german_step_page(app: Flask, spec: Platform) -> None:
+    running, _designer = start_program(app, spec)
+    mentor = launch_in(spec, "de", "amara.okafor")
+    agreement = f"steps/{running.step('Our mentoring agreement')}"
+
+    page = mentor.get(agreement)
+    assert page.status_code == 200, page.text[:500]
+    assert '<html lang="de">' in page.text
+    assert (
+        "Version 1 unterschreiben" in page.text and "Noch hat niemand unterschrieben." in page.text
+    )
+    assert "Datum und Uhrzeit werden in Ihrer Zeitzone angezeigt" in page.text
+    assert "Sign version" not in page.text and "Nobody has signed" not in page.text
+
+    signed = followed(mentor, mentor.post(f"{agreement}/sign", allow_redirects=False))
+    assert "Sie haben die Vereinbarung unterschrieben." in signed
+    assert "Sie ist vollständig, sobald auch Thomas Becker unterschreibt." in signed
+    today = utcnow().astimezone(ZoneInfo("Europe/London")).date()  # her profile's zone
+    assert f"{format_date(today, 'd. MMMM y', locale='de')}, " in signed
+
+    english = launch_in(spec, "en", "thomas.becker").get(agreement)
+    assert "Amara Okafor signed version 1 and waits for your signature." in english.text
 
 
 def test_english_launch_is_english(app: Flask, spec: Platform, open_program: int) -> None:

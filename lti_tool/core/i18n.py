@@ -18,10 +18,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from babel.dates import format_date as babel_format_date
-from flask import Flask, g, has_request_context, request
+from babel.dates import format_datetime as babel_format_datetime
+from flask import Flask, g, has_app_context, has_request_context, request
 from flask_babel import (
     Babel,
-    format_date,
     format_datetime,
     format_decimal,
     get_locale,
@@ -81,11 +81,15 @@ def select_locale() -> str:
 # A day as the house writes it: "1 September 2026", "1. September 2026".
 DAY_PATTERNS = {"en": "d MMMM y", "de": "d. MMMM y"}
 MOMENT_PATTERNS = {"en": "d MMMM y 'at' HH:mm", "de": "d. MMMM y 'um' HH:mm 'Uhr'"}
+# A meeting time in its own zone: "Monday 7 September 2026, 14:00" ("Montag, 7. September …").
+WEEKDAY_MOMENT_PATTERNS = {"en": "EEEE d MMMM y, HH:mm", "de": "EEEE, d. MMMM y, HH:mm"}
+DAY_TIME_PATTERNS = {"en": "d MMMM y, HH:mm", "de": "d. MMMM y, HH:mm"}
+WEEKDAY_PATTERNS = {"en": "EEEE d MMMM y", "de": "EEEE, d. MMMM y"}
 
 
 def current_language() -> str:
-    """The language this request speaks (English outside a request)."""
-    if not has_request_context():
+    """The language this request (or ``force_locale`` block) speaks; English otherwise."""
+    if not has_app_context():
         return DEFAULT_LOCALE
     locale = get_locale()
     return locale.language if locale is not None else DEFAULT_LOCALE
@@ -96,15 +100,33 @@ def format_day(value: dt.date | dt.datetime) -> str:
     if isinstance(value, dt.datetime):
         value = value.astimezone(dt.UTC).date() if value.tzinfo else value.date()
     language = current_language()
-    pattern = DAY_PATTERNS.get(language, "long")
-    if not has_request_context():
-        return babel_format_date(value, pattern, locale=DEFAULT_LOCALE)
-    return format_date(value, pattern)
+    return babel_format_date(value, DAY_PATTERNS.get(language, "long"), locale=language)
 
 
 def format_moment(value: dt.datetime) -> str:
     """A day and time in UTC for the page's locale ("1 September 2026 at 14:05")."""
     return format_datetime(value, MOMENT_PATTERNS.get(current_language(), "medium"))
+
+
+def format_weekday_moment(value: dt.datetime) -> str:
+    """A weekday, day and time in ``value``'s own time zone, for the page's (or mail's) locale."""
+    language = current_language()
+    pattern = WEEKDAY_MOMENT_PATTERNS.get(language, WEEKDAY_MOMENT_PATTERNS[DEFAULT_LOCALE])
+    return babel_format_datetime(value, pattern, locale=language)
+
+
+def format_day_time(value: dt.datetime) -> str:
+    """A day and time in ``value``'s own time zone ("1 September 2026, 14:05")."""
+    language = current_language()
+    pattern = DAY_TIME_PATTERNS.get(language, DAY_TIME_PATTERNS[DEFAULT_LOCALE])
+    return babel_format_datetime(value, pattern, locale=language)
+
+
+def format_weekday(value: dt.date) -> str:
+    """A weekday and day ("Monday 7 September 2026") for the page's (or mail's) locale."""
+    language = current_language()
+    pattern = WEEKDAY_PATTERNS.get(language, WEEKDAY_PATTERNS[DEFAULT_LOCALE])
+    return babel_format_date(value, pattern, locale=language)
 
 
 def translate(message: str) -> str:
@@ -128,4 +150,5 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.filters["translated"] = translated
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["moment"] = format_moment
+    app.jinja_env.filters["weekday_moment"] = format_weekday_moment
     app.context_processor(lambda: {"page_language": current_language})

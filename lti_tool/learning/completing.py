@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from lti_tool.core.time import utcnow
 from lti_tool.errors import DomainError, NotFoundError
@@ -30,7 +31,7 @@ def role_in(pair: Pair, person_id: int) -> str:
         return MENTOR
     if person_id == pair.mentee_id:
         return MENTEE
-    raise NotFoundError("This step belongs to another pair.")
+    raise NotFoundError(_("This step belongs to another pair."))
 
 
 def partner_of(pair: Pair, person_id: int) -> int:
@@ -46,10 +47,10 @@ def check_taking(step: Step, pair: Pair, person_id: int, kind: StepKind | None =
         person's role.
     """
     if step.path.program_id != pair.program_id:
-        raise NotFoundError("This step is not part of your program's path.")
+        raise NotFoundError(_("This step is not part of your program's path."))
     role = role_in(pair, person_id)
     if pair.status != PairStatus.ACTIVE:
-        raise DomainError("This pair is not active: its steps can no longer be completed.")
+        raise DomainError(_("This pair is not active: its steps can no longer be completed."))
     if kind is not None and step.kind != kind:
         raise DomainError(f"“{step.title}” is a {step.kind}, not a {kind}.")
     if not step.is_for(role):

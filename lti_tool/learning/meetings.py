@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from lti_tool.core.time import utcnow
 from lti_tool.errors import DomainError, NotFoundError, ValidationError
@@ -75,14 +76,16 @@ def meeting_view(meeting: MeetingLog, viewer_id: int | None) -> MeetingView:
 
 def _clean(values: MeetingValues, today: dt.date) -> MeetingValues:
     if values.met_on > today:
-        raise ValidationError("Log a meeting once it has taken place: the date is in the future.")
+        raise ValidationError(
+            _("Log a meeting once it has taken place: the date is in the future.")
+        )
     if not 1 <= values.duration_minutes <= MAX_MINUTES:
-        raise ValidationError(f"The meeting's length is 1 to {MAX_MINUTES} minutes.")
+        raise ValidationError(_("The meeting's length is 1 to %(n)d minutes.", n=MAX_MINUTES))
     topics = tuple(dict.fromkeys(t.strip()[:300] for t in values.topics if t.strip()))
     if len(topics) > MAX_TOPICS:
-        raise ValidationError(f"List at most {MAX_TOPICS} topics.")
+        raise ValidationError(_("List at most %(n)d topics.", n=MAX_TOPICS))
     if max(len(values.shared_notes), len(values.private_notes)) > NOTES_LIMIT:
-        raise ValidationError(f"Notes are limited to {NOTES_LIMIT} characters.")
+        raise ValidationError(_("Notes are limited to %(n)d characters.", n=NOTES_LIMIT))
     return MeetingValues(
         values.met_on,
         values.duration_minutes,
@@ -116,7 +119,7 @@ def log_meeting(
     values = _clean(values, today or utcnow().date())
     for earlier in pair_meetings(pair.id, step.id):
         if earlier.status == MeetingStatus.CONFIRMED:
-            raise DomainError("This meeting is already logged and confirmed.")
+            raise DomainError(_("This meeting is already logged and confirmed."))
         if earlier.status == MeetingStatus.LOGGED:
             raise DomainError(
                 "This meeting is already logged and waits for confirmation.",
@@ -142,7 +145,7 @@ def get_meeting(pair: Pair, meeting_id: int) -> MeetingLog:
     """:raise NotFoundError: no such meeting in ``pair``."""
     meeting = db.session.get(MeetingLog, meeting_id)
     if meeting is None or meeting.pair_id != pair.id:
-        raise NotFoundError("This meeting log is not one of your pair's.")
+        raise NotFoundError(_("This meeting log is not one of your pair's."))
     return meeting
 
 
@@ -172,6 +175,6 @@ def decline_meeting(meeting: MeetingLog, pair: Pair, person_id: int, reason: str
 
 def _check_response(meeting: MeetingLog, pair: Pair, person_id: int) -> None:
     if meeting.pair_id != pair.id:
-        raise NotFoundError("This meeting log is not one of your pair's.")
+        raise NotFoundError(_("This meeting log is not one of your pair's."))
     role_in(pair, person_id)
     check_taking(meeting.step, pair, person_id, StepKind.MEETING)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from lti_tool.errors import ValidationError
 from lti_tool.extensions import db
@@ -33,7 +34,7 @@ def write_reflection(
     check_taking(step, pair, person_id, StepKind.REFLECTION)
     text = text.strip()
     if not text:
-        raise ValidationError("Write your reflection before saving it.")
+        raise ValidationError(_("Write your reflection before saving it."))
     if len(text) > TEXT_LIMIT:
         raise ValidationError(f"A reflection is limited to {TEXT_LIMIT} characters.")
     reflection = db.session.scalars(

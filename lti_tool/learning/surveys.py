@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from lti_tool.errors import DomainError, ValidationError
 from lti_tool.extensions import db
@@ -38,7 +39,7 @@ def answer_survey(
         .where(SurveyResponse.step_id == step.id, SurveyResponse.person_id == person_id)
     )
     if exists:
-        raise DomainError("You have already answered this survey.")
+        raise DomainError(_("You have already answered this survey."))
     questions = {q.id: q for q in step.questions}
     unknown = set(answers) - set(questions)
     if unknown:
@@ -53,20 +54,27 @@ def answer_survey(
             value = value.strip() or None
         if value is None:
             if question.is_required:
-                raise ValidationError(f"Answer question {number}: “{question.prompt}”.")
+                raise ValidationError(
+                    _("Answer question %(n)d: “%(prompt)s”.", n=number, prompt=question.prompt)
+                )
             continue
         if question.kind == QuestionKind.LIKERT:
             if isinstance(value, str) and value.isdigit():
                 value = int(value)
             if not isinstance(value, int) or not LIKERT_MIN <= value <= LIKERT_MAX:
                 raise ValidationError(
-                    f"Question {number} is answered from {LIKERT_MIN} to {LIKERT_MAX}."
+                    _(
+                        "Question %(n)d is answered from %(low)d to %(high)d.",
+                        n=number,
+                        low=LIKERT_MIN,
+                        high=LIKERT_MAX,
+                    )
                 )
             response.answers.append(SurveyAnswer(question_id=question_id, likert=value))
         else:
             text = str(value)
             if len(text) > TEXT_LIMIT:
-                raise ValidationError(f"Answers are limited to {TEXT_LIMIT} characters.")
+                raise ValidationError(_("Answers are limited to %(n)d characters.", n=TEXT_LIMIT))
             response.answers.append(SurveyAnswer(question_id=question_id, text=text))
     db.session.add(response)
     db.session.flush()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from lti_tool.core.upsert import insert_or_get
 from lti_tool.errors import ValidationError
@@ -81,7 +82,7 @@ def record_browser_zone(person_id: int, name: str) -> ViewerZone:
     """
     zone = current_zone(name.strip()) if name else None
     if zone is None:
-        raise ValidationError("That is not a time zone this tool knows.")
+        raise ValidationError(_("That is not a time zone this tool knows."))
     stored = insert_or_get(ViewerTimeZone, {"person_id": person_id}, {"time_zone": zone})
     stored.time_zone = zone
     db.session.flush()

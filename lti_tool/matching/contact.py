@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from lti_tool.core.time import utcnow
@@ -82,7 +83,7 @@ def get_own_pair(course_id: int, person_id: int, pair_id: int) -> Pair:
     """:raise NotFoundError: not an active pair of ``person_id`` in ``course_id``."""
     pair = next((p for p in _active_pairs(course_id, person_id) if p.id == pair_id), None)
     if pair is None:
-        raise NotFoundError("This pair is not yours.")
+        raise NotFoundError(_("This pair is not yours."))
     return pair
 
 
@@ -162,17 +163,19 @@ def propose_meeting_time(
     :raise ValidationError: an unknown time zone, a time in the past, a length out of range.
     """
     if person_id not in (pair.mentor_id, pair.mentee_id):
-        raise NotFoundError("This pair is not yours.")
+        raise NotFoundError(_("This pair is not yours."))
     if pair.status != PairStatus.ACTIVE:
-        raise DomainError("This pair has ended: its partners no longer plan meetings here.")
+        raise DomainError(_("This pair has ended: its partners no longer plan meetings here."))
     zone_name = current_zone(values.time_zone)
     if zone_name is None:
-        raise ValidationError("Choose a time zone from the list.")
+        raise ValidationError(_("Choose a time zone from the list."))
     if not MIN_MINUTES <= values.duration_minutes <= MAX_MINUTES:
-        raise ValidationError(f"A meeting lasts {MIN_MINUTES} to {MAX_MINUTES} minutes.")
+        raise ValidationError(
+            _("A meeting lasts %(low)d to %(high)d minutes.", low=MIN_MINUTES, high=MAX_MINUTES)
+        )
     starts = dt.datetime.combine(values.on, values.at, tzinfo=ZoneInfo(zone_name))
     if starts.astimezone(dt.UTC) <= (now or utcnow()):
-        raise ValidationError("Propose a time in the future.")
+        raise ValidationError(_("Propose a time in the future."))
     proposal = MeetingProposal(
         pair_id=pair.id,
         proposed_by_id=person_id,
@@ -193,7 +196,7 @@ def get_own_proposal(course_id: int, person_id: int, proposal_id: int) -> Meetin
     """
     proposal = db.session.get(MeetingProposal, proposal_id)
     if proposal is None:
-        raise NotFoundError("There is no such meeting proposal.")
+        raise NotFoundError(_("There is no such meeting proposal."))
     get_own_pair(course_id, person_id, proposal.pair_id)
     return proposal
 
@@ -219,7 +222,7 @@ def set_email_notifications(course_id: int, person_id: int, wanted: bool) -> Non
         )
     ).one_or_none()
     if membership is None:
-        raise NotFoundError("You are not a member of this course.")
+        raise NotFoundError(_("You are not a member of this course."))
     membership.is_notified_by_email = wanted
     db.session.flush()
 

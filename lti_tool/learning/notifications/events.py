@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from lti_tool.core.i18n import format_day, format_weekday_moment
 from lti_tool.extensions import db
 from lti_tool.learning.models import AgreementSignature, MeetingLog, Step
-from lti_tool.learning.notifications.outbox import Message, queue_email
+from lti_tool.learning.notifications.outbox import Message, in_language_of, queue_email
 from lti_tool.matching.calendar import ics_file_name, proposal_ics
 from lti_tool.matching.models import MeetingProposal, Pair, Program
 from lti_tool.matching.programs import person_label
@@ -39,67 +40,74 @@ def on_pairs_published(program_id: int, *, pair_ids: list[int], **_kw: object) -
     """Each partner of a newly published pair hears who their partner is."""
     for pair in _pairs(pair_ids):
         for person, partner, is_mentor in _sides(pair):
-            role = (
-                _("You are %(name)s's mentor.", name=person_label(partner))
-                if is_mentor
-                else _("%(name)s is your mentor.", name=person_label(partner))
-            )
-            queue_email(
-                f"pairs-published:pair {pair.id}:person {person.id}",
-                "pairs-published",
-                person,
-                pair.program.course_id,
-                Message(
-                    subject=_("Your mentoring partner in %(program)s", program=pair.program.title),
-                    paragraphs=[
-                        _(
-                            "The pairs of %(program)s are published: your partner is %(name)s.",
-                            program=pair.program.title,
-                            name=person_label(partner),
+            with in_language_of(person):
+                role = (
+                    _("You are %(name)s's mentor.", name=person_label(partner))
+                    if is_mentor
+                    else _("%(name)s is your mentor.", name=person_label(partner))
+                )
+                queue_email(
+                    f"pairs-published:pair {pair.id}:person {person.id}",
+                    "pairs-published",
+                    person,
+                    pair.program.course_id,
+                    Message(
+                        subject=_(
+                            "Your mentoring partner in %(program)s", program=pair.program.title
                         ),
-                        role + " " + _("Learning flows both ways: each of you brings experience."),
-                        _(
-                            "Open Reciprocal to see why you were matched, your partner's email "
-                            "and to propose a first meeting time."
-                        ),
-                    ],
-                    action=_("Meet your partner"),
-                ),
-            )
+                        paragraphs=[
+                            _(
+                                "The pairs of %(program)s are published: your partner is %(name)s.",
+                                program=pair.program.title,
+                                name=person_label(partner),
+                            ),
+                            role
+                            + " "
+                            + _("Learning flows both ways: each of you brings experience."),
+                            _(
+                                "Open Reciprocal to see why you were matched, your partner's email "
+                                "and to propose a first meeting time."
+                            ),
+                        ],
+                        action=_("Meet your partner"),
+                    ),
+                )
 
 
 def on_pair_ended(pair_id: int, *, reason: str, rematch: bool, **_kw: object) -> None:
     """Both partners of a pair the designer ended hear why, and what happens next."""
     for pair in _pairs([pair_id]):
         for person, partner, _is_mentor in _sides(pair):
-            next_step = (
-                _(
-                    "The program's designer is finding you a new partner: you hear when the "
-                    "new pairs are published."
+            with in_language_of(person):
+                next_step = (
+                    _(
+                        "The program's designer is finding you a new partner: you hear when the "
+                        "new pairs are published."
+                    )
+                    if rematch
+                    else _("The program's designer will be in touch about what happens next.")
                 )
-                if rematch
-                else _("The program's designer will be in touch about what happens next.")
-            )
-            queue_email(
-                f"pair-ended:pair {pair.id}:person {person.id}",
-                "pair-ended",
-                person,
-                pair.program.course_id,
-                Message(
-                    subject=_(
-                        "Your mentoring pair in %(program)s has ended", program=pair.program.title
-                    ),
-                    paragraphs=[
-                        _(
-                            "Your pair with %(name)s in %(program)s has ended.",
-                            name=person_label(partner),
+                queue_email(
+                    f"pair-ended:pair {pair.id}:person {person.id}",
+                    "pair-ended",
+                    person,
+                    pair.program.course_id,
+                    Message(
+                        subject=_(
+                            "Your mentoring pair in %(program)s has ended",
                             program=pair.program.title,
                         ),
-                        _("The designer's reason: %(reason)s", reason=reason),
-                        next_step,
-                    ],
-                ),
-            )
+                        paragraphs=[
+                            _(
+                                "Your pair with %(name)s in %(program)s has ended.",
+                                name=person_label(partner),
+                                program=pair.program.title,
+                            ),
+                            _("The designer's reason: %(reason)s", reason=reason),
+                            next_step,
+                        ],
+                    ),
+                )
 
 
 def on_meeting_time_proposed(proposal_id: int, **_kw: object) -> None:
@@ -114,27 +122,28 @@ def on_meeting_time_proposed(proposal_id: int, **_kw: object) -> None:
         else (pair.mentee, pair.mentor)
     )
     starts = proposal.starts_at.astimezone(ZoneInfo(proposal.time_zone))
-    queue_email(
-        f"meeting-time:proposal {proposal.id}:person {partner.id}",
-        "meeting-time",
-        partner,
-        pair.program.course_id,
-        Message(
-            subject=_("%(name)s proposes a meeting time", name=person_label(proposer)),
-            paragraphs=[
-                _(
-                    "%(name)s proposes to meet on %(when)s (%(zone)s) for %(minutes)s minutes.",
-                    name=person_label(proposer),
-                    when=starts.strftime("%A %d %B %Y, %H:%M"),
-                    zone=proposal.time_zone,
-                    minutes=proposal.duration_minutes,
-                ),
-                _("The calendar file attached adds it to your calendar."),
-            ],
-            ics=proposal_ics(proposal).decode(),
-            ics_name=ics_file_name(proposal),
-        ),
-    )
+    with in_language_of(partner):
+        queue_email(
+            f"meeting-time:proposal {proposal.id}:person {partner.id}",
+            "meeting-time",
+            partner,
+            pair.program.course_id,
+            Message(
+                subject=_("%(name)s proposes a meeting time", name=person_label(proposer)),
+                paragraphs=[
+                    _(
+                        "%(name)s proposes to meet on %(when)s (%(zone)s) for %(minutes)s minutes.",
+                        name=person_label(proposer),
+                        when=format_weekday_moment(starts),
+                        zone=proposal.time_zone,
+                        minutes=proposal.duration_minutes,
+                    ),
+                    _("The calendar file attached adds it to your calendar."),
+                ],
+                ics=proposal_ics(proposal).decode(),
+                ics_name=ics_file_name(proposal),
+            ),
+        )
 
 
 def _step_context(step: Step, pair: Pair) -> tuple[Program, Person, Person]:
@@ -158,47 +167,49 @@ def agreement_waiting(step: Step, pair: Pair, signer_id: int) -> None:
     )
     if signed:
         return
-    queue_email(
-        f"agreement:pair {pair.id}:step {step.id}:v{step.version}:person {partner.id}",
-        "agreement-waiting",
-        partner,
-        program.course_id,
-        Message(
-            subject=_("“%(title)s” waits for your signature", title=step.title),
-            paragraphs=[
-                _(
-                    "%(name)s signed “%(title)s” in %(program)s. It is complete once you sign "
-                    "it too.",
-                    name=person_label(signer),
-                    title=step.title,
-                    program=program.title,
-                )
-            ],
-            action=_("Read and sign the agreement"),
-        ),
-    )
+    with in_language_of(partner):
+        queue_email(
+            f"agreement:pair {pair.id}:step {step.id}:v{step.version}:person {partner.id}",
+            "agreement-waiting",
+            partner,
+            program.course_id,
+            Message(
+                subject=_("“%(title)s” waits for your signature", title=step.title),
+                paragraphs=[
+                    _(
+                        "%(name)s signed “%(title)s” in %(program)s. It is complete once you sign "
+                        "it too.",
+                        name=person_label(signer),
+                        title=step.title,
+                        program=program.title,
+                    )
+                ],
+                action=_("Read and sign the agreement"),
+            ),
+        )
 
 
 def meeting_waiting(meeting: MeetingLog, pair: Pair) -> None:
     """The partner who did not log ``meeting`` is asked to confirm it."""
     program, mentor, mentee = _step_context(meeting.step, pair)
     logger, partner = (mentor, mentee) if meeting.logged_by_id == mentor.id else (mentee, mentor)
-    queue_email(
-        f"meeting:log {meeting.id}:person {partner.id}",
-        "meeting-waiting",
-        partner,
-        program.course_id,
-        Message(
-            subject=_("Confirm your meeting with %(name)s", name=person_label(logger)),
-            paragraphs=[
-                _(
-                    "%(name)s logged your meeting of %(date)s for “%(title)s”. The step is "
-                    "complete for both of you once you confirm it (or decline it, saying why).",
-                    name=person_label(logger),
-                    date=meeting.met_on.isoformat(),
-                    title=meeting.step.title,
-                )
-            ],
-            action=_("Confirm the meeting"),
-        ),
-    )
+    with in_language_of(partner):
+        queue_email(
+            f"meeting:log {meeting.id}:person {partner.id}",
+            "meeting-waiting",
+            partner,
+            program.course_id,
+            Message(
+                subject=_("Confirm your meeting with %(name)s", name=person_label(logger)),
+                paragraphs=[
+                    _(
+                        "%(name)s logged your meeting of %(date)s for “%(title)s”. The step is "
+                        "complete for both of you once you confirm it (or decline it, saying why).",
+                        name=person_label(logger),
+                        date=format_day(meeting.met_on),
+                        title=meeting.step.title,
+                    )
+                ],
+                action=_("Confirm the meeting"),
+            ),
+        )

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app, render_template
+from flask_babel import force_locale
 
+from lti_tool.core.i18n import DEFAULT_LOCALE, launch_locale
 from lti_tool.core.lti_spec import CLAIM
 from lti_tool.core.upsert import insert_or_get
 from lti_tool.extensions import db
@@ -46,6 +50,25 @@ def course_link(course_id: int | None) -> str | None:
     )
     url = ((claims or {}).get(CLAIM + "launch_presentation") or {}).get("return_url")
     return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
+
+
+def recipient_language(person_id: int) -> str:
+    """The language of ``person``'s latest launch (``launch_presentation.locale``), when the
+    tool speaks it; else English."""
+    claims = db.session.scalar(
+        sa.select(LaunchSession.claims)
+        .where(LaunchSession.person_id == person_id)
+        .order_by(LaunchSession.created_at.desc())
+        .limit(1)
+    )
+    return launch_locale(claims) or DEFAULT_LOCALE
+
+
+@contextmanager
+def in_language_of(person: Person) -> Iterator[None]:
+    """Strings, dates and mail templates inside speak the recipient's language."""
+    with force_locale(recipient_language(person.id)):
+        yield
 
 
 def wants_email(course_id: int | None, person_id: int) -> bool:

@@ -8,10 +8,16 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from lti_tool.core.i18n import format_day, format_weekday
 from lti_tool.core.time import utcnow
 from lti_tool.extensions import db
 from lti_tool.learning.models import Completion, Path, Step, StepKind
-from lti_tool.learning.notifications.outbox import Message, mail_enabled, queue_email
+from lti_tool.learning.notifications.outbox import (
+    Message,
+    in_language_of,
+    mail_enabled,
+    queue_email,
+)
 from lti_tool.matching.models import Pair, PairStatus, Program, ProgramStatus
 
 REMIND_DAYS = 3
@@ -64,27 +70,28 @@ def _remind(program: Program, steps: list[Step]) -> int:
             for person, role in ((pair.mentor, "mentor"), (pair.mentee, "mentee")):
                 if not step.is_for(role) or (step.id, person.id) in done:
                     continue
-                row = queue_email(
-                    f"step-due:step {step.id}:person {person.id}",
-                    "step-due",
-                    person,
-                    program.course_id,
-                    Message(
-                        subject=_(
-                            "“%(title)s” is due on %(date)s",
-                            title=step.title,
-                            date=due_on.isoformat(),
-                        ),
-                        paragraphs=[
-                            _(
-                                "A reminder: “%(title)s” in %(program)s is due on %(date)s.",
+                with in_language_of(person):
+                    row = queue_email(
+                        f"step-due:step {step.id}:person {person.id}",
+                        "step-due",
+                        person,
+                        program.course_id,
+                        Message(
+                            subject=_(
+                                "“%(title)s” is due on %(date)s",
                                 title=step.title,
-                                program=program.title,
-                                date=due_on.strftime("%A %d %B %Y"),
-                            )
-                        ],
-                        action=_("Open the step"),
-                    ),
-                )
+                                date=format_day(due_on),
+                            ),
+                            paragraphs=[
+                                _(
+                                    "A reminder: “%(title)s” in %(program)s is due on %(date)s.",
+                                    title=step.title,
+                                    program=program.title,
+                                    date=format_weekday(due_on),
+                                )
+                            ],
+                            action=_("Open the step"),
+                        ),
+                    )
                 written += row is not None
     return written

@@ -20,6 +20,7 @@ import datetime as dt
 from flask import Blueprint, g, request
 from flask_babel import gettext as _
 
+from lti_tool.core.i18n import format_day, format_day_time
 from lti_tool.core.time import utcnow
 from lti_tool.learning.zones import UNKNOWN, ViewerZone, viewer_zone
 from lti_tool.roster.launches import LaunchSession
@@ -63,21 +64,20 @@ def _zone() -> ViewerZone:
 
 @bp.app_template_filter("local_day")
 def local_day(value: dt.date | dt.datetime | None) -> str:
-    """``1 September 2026`` (a moment is first moved to the viewer's zone)."""
+    """``1 September 2026`` for the page's locale (a moment is first moved to the viewer's zone)."""
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
         value = value.astimezone(_zone().info).date()
-    return f"{value.day} {value:%B %Y}"
+    return format_day(value)
 
 
 @bp.app_template_filter("local_time")
 def local_time(value: dt.datetime | None) -> str:
-    """``1 September 2026, 14:05`` in the viewer's zone."""
+    """``1 September 2026, 14:05`` in the viewer's zone, for the page's locale."""
     if value is None:
         return ""
-    local = value.astimezone(_zone().info)
-    return f"{local.day} {local:%B %Y, %H:%M}"
+    return format_day_time(value.astimezone(_zone().info))
 
 
 from lti_tool.learning.pages import (  # noqa: E402,F401  (registers the routes)

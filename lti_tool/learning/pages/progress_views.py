@@ -10,6 +10,7 @@ from flask import Response, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from lti_tool.core.auth import launch_required
+from lti_tool.core.i18n import N_
 from lti_tool.core.roles import Audience
 from lti_tool.core.transaction import discard
 from lti_tool.errors import NotFoundError
@@ -23,10 +24,10 @@ from lti_tool.matching.models import Pair, Program
 from lti_tool.roster.launches import LaunchSession
 
 STATE_LABELS = {
-    StepState.DONE: "Done",
-    StepState.WAITING_FOR_PARTNER: "Waiting for the partner",
-    StepState.OVERDUE: "Overdue",
-    StepState.OPEN: "Not yet due",
+    StepState.DONE: N_("Done"),
+    StepState.WAITING_FOR_PARTNER: N_("Waiting for the partner"),
+    StepState.OVERDUE: N_("Overdue"),
+    StepState.OPEN: N_("Not yet due"),
 }
 
 
