@@ -22,7 +22,7 @@ from lti_tool.learning.models import LineItemLink, Step
 from lti_tool.matching.decisions import publish_pairs
 from lti_tool.matching.models import Pair, Profile, Program
 from lti_tool.matching.pairing import run_matching
-from lti_tool.roster.models import Person
+from lti_tool.roster.models import Membership, Person
 from tests.learning.pages_support import PAIRS, Running, meeting_ids, start_program
 from tests.matching.test_pair_pages import course_of, fill_profiles, new_program, sync_roster
 from tests.matching.test_programs import InTool, enter, in_tool
@@ -218,6 +218,11 @@ def made_site(app: Flask, spec: Platform, live_server: LiveServer) -> Iterator[S
         publish_pairs(program)
         db.session.commit()
     running = _running_program(app, spec)
+    with app.app_context():  # a row turns the learner's email off: restored afterwards
+        emails = {
+            membership.id: membership.is_notified_by_email
+            for membership in db.session.scalars(sa.select(Membership))
+        }
     site = Site(
         app,
         spec,
@@ -240,6 +245,12 @@ def made_site(app: Flask, spec: Platform, live_server: LiveServer) -> Iterator[S
             for program in db.session.scalars(sa.select(Program).where(Program.id > before)):
                 db.session.delete(program)
             db.session.execute(sa.delete(DemoMail).where(DemoMail.id > mail_before))
+            for membership_id, wanted in emails.items():
+                db.session.execute(
+                    sa.update(Membership)
+                    .where(Membership.id == membership_id)
+                    .values(is_notified_by_email=wanted)
+                )
             db.session.commit()
 
 

@@ -45,7 +45,8 @@ PATH = "programs/{r}/path/"
 KINDS = ("module", "agreement", "meeting", "reflection", "survey", "milestone")
 
 
-# (name, how to reach it). Order matters where a page changes state: the email setting.
+# (name, how to reach it). Order matters where a page changes state: the email setting
+# (restored by the fixture too).
 PAGES: list[tuple[str, Visit]] = [
     # The learner
     (
@@ -79,6 +80,13 @@ PAGES: list[tuple[str, Visit]] = [
         shows(
             mail_on(submit(learner("partner"), "Turn email notifications off")),
             "Email notifications are off.",
+        ),
+    ),
+    (
+        "learner partner page, email turned on again",
+        shows(
+            mail_on(submit(learner("partner"), "Turn email notifications on")),
+            "Email notifications are on.",
         ),
     ),
     # The learner's steps (running program, 60 days in)
