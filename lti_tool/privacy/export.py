@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from lti_tool.core.audit import AuditEvent
 from lti_tool.core.time import utcnow
@@ -70,9 +71,11 @@ def export_person(person: Person) -> dict[str, Any]:
     pairs = _all(Pair, sa.or_(Pair.mentor_id == pid, Pair.mentee_id == pid))
     pair_ids = [p.id for p in pairs]
     profiles = _all(Profile, Profile.person_id == pid)
-    skills = db.session.execute(
-        sa.select(ProfileSkill).where(ProfileSkill.profile_id.in_([p.id for p in profiles]))
-    ).scalars()
+    skills = db.session.scalars(
+        sa.select(ProfileSkill)
+        .where(ProfileSkill.profile_id.in_([p.id for p in profiles]))
+        .options(selectinload(ProfileSkill.skill))
+    ).all()
     responses = _all(SurveyResponse, SurveyResponse.person_id == pid)
     answers = _all(SurveyAnswer, SurveyAnswer.response_id.in_([r.id for r in responses]))
     return {

@@ -24,7 +24,14 @@ from lti_tool.learning.models import (
     SurveyQuestion,
     SurveyResponse,
 )
-from lti_tool.matching.models import MatchingRun, Pair, PairStatus, Profile, Program
+from lti_tool.matching.models import (
+    MatchingRun,
+    Pair,
+    PairStatus,
+    Profile,
+    ProfileSkill,
+    Program,
+)
 from lti_tool.matching.programs import ProgramValues, create_program
 from lti_tool.roster.launches import LaunchSession
 from lti_tool.roster.models import Course, Person
@@ -112,6 +119,7 @@ def give_records(app: Flask, tool: InTool, partner_tool: InTool, who: Someone) -
             ),
         )
         program.start_matching()
+        skill = program.skills[0]  # the catalogue a new program starts with
         for pid, note in ((person, f"Reach me at {who.email}"), (partner, "Partner's goal")):
             db.session.add(
                 Profile(
@@ -140,6 +148,12 @@ def give_records(app: Flask, tool: InTool, partner_tool: InTool, who: Someone) -
         question = SurveyQuestion(step=steps["survey"], kind="text", prompt="What did you learn?")
         db.session.add_all([path, *steps.values(), question])
         db.session.flush()
+        own_profile = db.session.scalars(
+            sa.select(Profile).where(Profile.program_id == program.id, Profile.person_id == person)
+        ).one()
+        db.session.add(
+            ProfileSkill(profile_id=own_profile.id, skill_id=skill.id, direction="offered")
+        )
         db.session.add_all(
             [
                 AgreementSignature(

@@ -60,6 +60,7 @@ def test_export_holds_everything_about_the_person_and_only_theirs(
     assert data["person"]["email"] == who.email and data["person"]["sub"] == who.sub
     assert [m["course_id"] for m in data["memberships"]]
     assert data["profiles"][0]["goal_note"] == f"Reach me at {who.email}"
+    assert [s["direction"] for s in data["profiles"][0]["skills"]] == ["offered"]
     assert [p["id"] for p in data["pairs"]] == [records.pair_id]
     assert len(data["completions"]) == 1 and len(data["agreement_signatures"]) == 1
     private = [m["private_notes"] for m in data["meetings"] if "private_notes" in m]
