@@ -18,7 +18,7 @@ from lti_tool.core.time import utcnow
 from lti_tool.extensions import db
 from lti_tool.jobs.after_commit import pending
 from lti_tool.learning.grades.models import GradeSend, SendState
-from lti_tool.learning.models import Completion, Path
+from lti_tool.learning.models import Completion, Path, Step
 from lti_tool.matching.models import Pair, Program
 
 STEP_TAG = "reciprocal"  # the tag deep linking gives the steps' line items too
@@ -42,13 +42,13 @@ def queue_completion_grades(
 ) -> None:
     """Outbox rows for the graded ones of ``completions`` (same person, same path) and the
     person's path completion share; the drain job follows the commit."""
-    graded = [c for c in completions if c.step.points > 0]
+    graded = [c for c in completions if db.session.get(Step, c.step_id).points > 0]
     if not graded:
         return
-    path = graded[0].step.path
+    path = db.session.get(Path, db.session.get(Step, graded[0].step_id).path_id)
     course_id = db.session.get(Program, pair.program_id).course_id
     for completion in graded:
-        step = completion.step
+        step = db.session.get(Step, completion.step_id)
         upsert_send(
             course_id,
             path.id,
@@ -73,9 +73,18 @@ def queue_completion_grades(
     enqueue_drain()
 
 
+def path_steps(path_id: int) -> list[Step]:
+    """The path's steps in order (queried: relationships are not loaded lazily)."""
+    return list(
+        db.session.scalars(
+            sa.select(Step).where(Step.path_id == path_id).order_by(Step.position, Step.id)
+        )
+    )
+
+
 def path_share(path: Path, person_id: int, role: str) -> tuple[float, dt.datetime]:
     """(share of the graded steps for ``role`` the person completed, time of the latest)."""
-    graded = [s.id for s in path.steps if s.points > 0 and s.is_for(role)]
+    graded = [s.id for s in path_steps(path.id) if s.points > 0 and s.is_for(role)]
     done = db.session.execute(
         sa.select(sa.func.count(), sa.func.max(Completion.completed_at)).where(
             Completion.person_id == person_id, Completion.step_id.in_(graded)

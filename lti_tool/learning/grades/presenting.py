@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from lti_tool.core.audit import AuditEvent
 from lti_tool.extensions import db
 from lti_tool.learning.grades.models import GradeSend, PathLineItemLink, SendState
+from lti_tool.learning.grades.outbox import path_steps
 from lti_tool.learning.models import LineItemLink, Path
 from lti_tool.roster.models import Person
 
@@ -52,7 +53,7 @@ def _link_state(url: str | None, creating: object) -> str:
 
 
 def gradebook_view(course_id: int, path: Path) -> GradebookView:
-    steps = [s for s in sorted(path.steps, key=lambda s: (s.position, s.id)) if s.points > 0]
+    steps = [s for s in path_steps(path.id) if s.points > 0]
     links = {
         link.step_id: link
         for link in db.session.scalars(

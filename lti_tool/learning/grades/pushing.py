@@ -11,7 +11,7 @@ from lti_tool.errors import PlatformServiceError
 from lti_tool.extensions import db
 from lti_tool.learning.grades.line_items import ensure_line_item, ensure_path_line_item
 from lti_tool.learning.grades.models import GradeSend, SendState
-from lti_tool.learning.grades.outbox import send_again
+from lti_tool.learning.grades.outbox import path_steps, send_again
 from lti_tool.learning.models import Path
 
 
@@ -21,7 +21,7 @@ def push_columns(course_id: int, path_id: int) -> dict[str, Any]:
     :raise DomainError: the course has no AGS line items service.
     """
     path = db.session.get(Path, path_id)
-    graded = [s.id for s in sorted(path.steps, key=lambda s: s.position) if s.points > 0]
+    graded = [s.id for s in path_steps(path.id) if s.points > 0]
     db.session.rollback()
     done, errors = 0, []
     for step_id in graded:
