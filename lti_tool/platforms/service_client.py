@@ -155,15 +155,14 @@ def _shared_token(
     while True:
         with engine.connect() as connection:
             row = read_token(connection, platform.id, key)
-            connection.rollback()
-            if row is not None and _usable(row[0], row[1], rejected):
-                return str(row[0]), row[1]  # type: ignore[return-value]
-            busy = row is not None and row[2] is not None and row[2] > utcnow()
-            if not busy or time.monotonic() > deadline:
+        if row is not None and _usable(row[0], row[1], rejected):
+            return str(row[0]), row[1]  # type: ignore[return-value]
+        busy = row is not None and row[2] is not None and row[2] > utcnow()
+        if not busy or time.monotonic() > deadline:
+            with engine.begin() as connection:
                 won = take_fetch_lease(connection, platform.id, key, FETCH_LEASE_SECONDS)
-                connection.commit()
-                if won:
-                    break
+            if won:
+                break
         time.sleep(WAIT_STEP_SECONDS)  # another process is fetching: wait for its token
     try:
         token, expires_at = _fetch(platform, scopes)

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from lti_tool.core.lti_spec import AGS_LINEITEM, LINEITEM_MEDIA
@@ -144,10 +145,14 @@ def _look_or_lease(column: Column, *, force: bool) -> tuple[tuple[str, str, int]
         )
         if link.line_item_url:
             return (link.line_item_url, link.label, link.score_maximum), False
-        if force or link.creating_until is None or link.creating_until < now:
-            link.creating_until = now + dt.timedelta(seconds=LEASE_SECONDS)
-            return None, True
-        return None, False
+        model = column.model
+        lease = sa.update(model).where(model.id == link.id, model.line_item_url.is_(None))
+        if not force:  # a conditional UPDATE: of two workers, the second sees the first's
+            lease = lease.where(sa.or_(model.creating_until.is_(None), model.creating_until < now))
+        until = now + dt.timedelta(seconds=LEASE_SECONDS)
+        lease = lease.values(creating_until=until).execution_options(synchronize_session=False)
+        won = db.session.execute(lease).rowcount
+        return None, won == 1
 
 
 def _record(column: Column, **values: Any) -> None:

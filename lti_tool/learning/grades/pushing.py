@@ -22,7 +22,6 @@ def push_columns(course_id: int, path_id: int) -> dict[str, Any]:
     """
     path = db.session.get(Path, path_id)
     graded = [s.id for s in path_steps(path.id) if s.points > 0]
-    db.session.rollback()
     done, errors = 0, []
     for step_id in graded:
         try:

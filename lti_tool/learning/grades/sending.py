@@ -164,7 +164,6 @@ def _seconds_to_next_due() -> float | None:
             )
         ).where(_table.c.state.in_((SendState.PENDING.value, SendState.SENDING.value)))
     ).scalar()
-    db.session.rollback()  # no snapshot kept open between batches
     if soonest is None:
         return None
     if isinstance(soonest, str):  # SQLite hands back text through a bare min()
@@ -203,7 +202,6 @@ def send_batch(
         if row.course_id not in platforms:
             course = db.session.get(Course, row.course_id)
             platforms[row.course_id] = db.session.get(Platform, course.platform_id)
-    db.session.rollback()
 
     def one(row: Claimed) -> tuple[Claimed, Outcome]:
         target = urls[(row.course_id, row.resource_id)]
