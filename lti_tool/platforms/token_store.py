@@ -70,9 +70,11 @@ def take_fetch_lease(connection: sa.Connection, platform_id: int, key: str, seco
                 platform_id=platform_id,
                 scope_key=key,
                 fetching_until=now + dt.timedelta(seconds=seconds),
-            ).on_conflict_do_nothing(index_elements=["platform_id", "scope_key"])
-        ).rowcount
-        if created == 1:
+            )
+            .on_conflict_do_nothing(index_elements=["platform_id", "scope_key"])
+            .returning(_table.c.id)
+        ).first()
+        if created is not None:
             return True
         # Another process created it a moment ago: compete for its lease below.
     won = connection.execute(

@@ -105,9 +105,8 @@ def ensure_column(course_id: int, column: Column) -> str:
             _("This course's LMS did not offer the tool its gradebook (no AGS line items).")
         )
     platform = db.session.get(Platform, course.platform_id)
-    deadline = time.monotonic() + LEASE_SECONDS
     while True:
-        recorded, won = _look_or_lease(column, force=time.monotonic() > deadline)
+        recorded, won = _look_or_lease(column)
         if recorded is not None:
             url, label, maximum = recorded
             if (label, maximum) != (column.label, column.score_maximum):
@@ -134,7 +133,7 @@ def ensure_column(course_id: int, column: Column) -> str:
     return str(item["id"])
 
 
-def _look_or_lease(column: Column, *, force: bool) -> tuple[tuple[str, str, int] | None, bool]:
+def _look_or_lease(column: Column) -> tuple[tuple[str, str, int] | None, bool]:
     """(url, label, maximum) when recorded; else whether this worker took the lease."""
     now = utcnow()
     with separate_unit():
@@ -146,9 +145,13 @@ def _look_or_lease(column: Column, *, force: bool) -> tuple[tuple[str, str, int]
         if link.line_item_url:
             return (link.line_item_url, link.label, link.score_maximum), False
         model = column.model
-        lease = sa.update(model).where(model.id == link.id, model.line_item_url.is_(None))
-        if not force:  # a conditional UPDATE: of two workers, the second sees the first's
-            lease = lease.where(sa.or_(model.creating_until.is_(None), model.creating_until < now))
+        # A conditional UPDATE: of two workers, the second sees the first's lease (until it
+        # ends: a worker that died mid-way is taken over).
+        lease = sa.update(model).where(
+            model.id == link.id,
+            model.line_item_url.is_(None),
+            sa.or_(model.creating_until.is_(None), model.creating_until < now),
+        )
         until = now + dt.timedelta(seconds=LEASE_SECONDS)
         lease = lease.values(creating_until=until).execution_options(synchronize_session=False)
         won = db.session.execute(lease).rowcount
