@@ -82,6 +82,14 @@ def test_a_deleted_column_is_made_again_and_the_designer_told(spec, app) -> None
     assert counts["totals"]["applied"] == 1
 
 
+def _issued(spec) -> int:
+    return requests.get(
+        f"{spec.lms_url}/spec/admin/api/token-counts",
+        params={"client_id": spec.client_id},
+        timeout=10,
+    ).json()["issued"]
+
+
 def test_token_cache_is_shared_by_two_app_instances(spec, app) -> None:
     other = create_app(
         {
@@ -97,6 +105,9 @@ def test_token_cache_is_shared_by_two_app_instances(spec, app) -> None:
         service_client.forget_tokens(row)
         db.session.commit()
         before = db.session.scalar(count)
+    issued_before = _issued(spec)
+    with app.app_context():
+        row = db.session.get(PlatformRow, platform_id)
         first = service_client.access_token(row, [service_client.AGS_SCORE])
         db.session.rollback()
     service_client._tokens.clear()  # the other instance: another process's empty memory
@@ -104,8 +115,11 @@ def test_token_cache_is_shared_by_two_app_instances(spec, app) -> None:
         row = db.session.get(PlatformRow, platform_id)
         second = service_client.access_token(row, [service_client.AGS_LINEITEM])
         db.session.rollback()
+    with other.app_context():
+        db.engine.dispose()
     with app.app_context():
         assert db.session.scalar(count) == before + 1
+    assert _issued(spec) == issued_before + 1, "counted by the demo LMS's admin API too"
     assert first == second, "one token for every AGS scope the platform granted"
 
 
@@ -153,4 +167,3 @@ def test_gradebook_page_is_for_this_courses_designer_only(spec, app) -> None:
     assert stranger.get(f"programs/{graded.program_id}/gradebook").status_code == 404
     resent = stranger.post(f"programs/{graded.program_id}/gradebook/send-again", {})
     assert resent.status_code == 404
-    assert isinstance(requests, object)

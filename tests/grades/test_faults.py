@@ -28,11 +28,7 @@ def quick_retries(app):
     saved = {k: app.config.get(k) for k in ("GRADE_RETRY_BASE_SECONDS", "HTTP_TIMEOUT_SECONDS")}
     app.config.update(GRADE_RETRY_BASE_SECONDS=0.05, HTTP_TIMEOUT_SECONDS=1.5)
     yield
-    for key, value in saved.items():
-        if value is None:
-            app.config.pop(key, None)
-        else:
-            app.config[key] = value
+    app.config.update(saved)
 
 
 def _drain_until_settled(graded, rounds: int = 30) -> None:

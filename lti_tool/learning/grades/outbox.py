@@ -107,9 +107,10 @@ def upsert_send(
     score_maximum: float,
     submitted_at: dt.datetime,
     timestamp: dt.datetime | None = None,
-) -> GradeSend:
-    """The (course, resource, person) row holding this value, pending: new, or updated with
-    a higher version (a send in flight for the old version then does not mark it sent)."""
+) -> tuple[int, int]:
+    """(id, version) of the (course, resource, person) row holding this value, pending: new,
+    or updated with a higher version (a send in flight for the old version then does not
+    mark it sent)."""
     now = utcnow()
     values = {
         "score_given": score_given,
@@ -130,10 +131,10 @@ def upsert_send(
     ).on_conflict_do_update(
         index_elements=list(key), set_={**values, "version": GradeSend.version + 1}
     )
-    db.session.execute(statement)
-    row = db.session.scalars(sa.select(GradeSend).filter_by(**key)).one()
-    db.session.refresh(row)
-    return row
+    send_id, version = db.session.execute(
+        statement.returning(GradeSend.id, GradeSend.version)
+    ).one()
+    return send_id, version
 
 
 def enqueue_drain() -> None:

@@ -11,8 +11,9 @@
   posts with less than one timeout left on its lease. A new value arriving meanwhile raises
   the row's ``version``, so a send of the old version never marks it sent.
 - **Faults.** 5xx, timeouts, connection errors and 401s (after the service client's one
-  fresh token) are retried with exponential backoff and jitter; 429 and Canvas's 403
-  "Rate Limit Exceeded" pause that platform for ``Retry-After`` (not counted as attempts);
+  fresh token) are retried with exponential backoff and jitter; after a 429 or Canvas's 403
+  "Rate Limit Exceeded" the send waits ``Retry-After`` (not counted as an attempt) and the
+  platform's sends in flight are halved, growing back with successes;
   a 404 means the column was deleted: it is found or made again; other refusals (Moodle's
   400 "Incorrect score received", 403 scope not granted …) fail for good, with the LMS's
   words, until a designer sends them again.
@@ -27,7 +28,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -61,6 +62,7 @@ from lti_tool.roster.models import Course
 CANVAS_SUBMISSION = "https://canvas.instructure.com/lti/submission"
 MAX_ATTEMPTS = 10
 MAX_COLUMN_MISSES = 3
+THROTTLED = "Throttled:"
 _table = GradeSend.__table__
 
 
@@ -81,7 +83,7 @@ class Settings:
         return cls(
             batch=int(config.get("GRADE_SEND_BATCH", 40)),
             concurrency=int(config.get("GRADE_SEND_CONCURRENCY", 8)),
-            lease=float(config.get("GRADE_SEND_LEASE_SECONDS", 12 * timeout + 30)),
+            lease=float(config.get("GRADE_SEND_LEASE_SECONDS") or 12 * timeout + 30),
             retry_base=float(config.get("GRADE_RETRY_BASE_SECONDS", 2)),
             retry_cap=float(config.get("GRADE_RETRY_CAP_SECONDS", 900)),
             idle_wait=float(config.get("GRADE_DRAIN_IDLE_SECONDS", 5)),
@@ -108,21 +110,31 @@ class DrainReport:
             self.retrying += 1
 
 
-@dataclass
 class _PlatformPace:
-    """Per platform in this process: when the LMS asked us to wait until."""
+    """Per platform, in this process: how many sends may be in flight. Halved by each
+    throttle reply (429, Canvas's 403), grown back by one per window of successes (AIMD), so
+    a throttling LMS gets fewer requests while the refused ones wait its Retry-After."""
 
-    pause_until: dict[int, float] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    def __init__(self) -> None:
+        self.changed = threading.Condition()
+        self.limit: dict[int, float] = {}
+        self.active: dict[int, int] = {}
 
-    def pause(self, platform_id: int, seconds: float) -> None:
-        with self.lock:
-            until = time.monotonic() + seconds
-            self.pause_until[platform_id] = max(self.pause_until.get(platform_id, 0.0), until)
+    def acquire(self, platform_id: int, ceiling: int) -> None:
+        with self.changed:
+            while self.active.get(platform_id, 0) >= max(
+                1, int(self.limit.setdefault(platform_id, float(ceiling)))
+            ):
+                self.changed.wait(0.5)
+            self.active[platform_id] = self.active.get(platform_id, 0) + 1
 
-    def wait(self, platform_id: int) -> float:
-        with self.lock:
-            return max(0.0, self.pause_until.get(platform_id, 0.0) - time.monotonic())
+    def release(self, platform_id: int, ceiling: int, *, throttled: bool) -> None:
+        with self.changed:
+            self.active[platform_id] -= 1
+            limit = self.limit.get(platform_id, float(ceiling))
+            limit = max(1.0, limit / 2) if throttled else min(float(ceiling), limit + 1 / limit)
+            self.limit[platform_id] = limit
+            self.changed.notify_all()
 
 
 _pace = _PlatformPace()
@@ -254,10 +266,19 @@ def score_for(platform: Platform, row: Claimed) -> Score:
 
 def send_one(platform: Platform, url: str, row: Claimed, settings: Settings) -> Outcome:
     """Check (when a try may have landed) and post one score; never raises."""
-    pause = _pace.wait(platform.id)
-    if pause > 2:
-        return _deferred(row, pause)
-    time.sleep(pause)
+    _pace.acquire(platform.id, settings.concurrency)
+    throttled = False
+    try:
+        outcome = _check_and_post(platform, url, row, settings)
+        throttled = (outcome.last_error or "").startswith(THROTTLED)
+    except Exception as exc:  # e.g. the database briefly away: this row waits, not the batch
+        outcome = _retry(row, settings, f"{type(exc).__name__}", needs_check=True)
+    finally:
+        _pace.release(platform.id, settings.concurrency, throttled=throttled)
+    return outcome
+
+
+def _check_and_post(platform: Platform, url: str, row: Claimed, settings: Settings) -> Outcome:
     try:
         if row.needs_check and has_landed(platform, url, row):
             return Outcome(SendState.SENT, row.attempts, sent_at=utcnow())
@@ -274,7 +295,7 @@ def send_one(platform: Platform, url: str, row: Claimed, settings: Settings) -> 
             body=score.as_json(),
         )
     except ServiceCallFailed as exc:
-        return classify(exc, row, settings, platform_id=platform.id)
+        return classify(exc, row, settings)
     except ReciprocalError as exc:
         return _retry(row, settings, str(exc), needs_check=row.needs_check)
     return Outcome(SendState.SENT, row.attempts, sent_at=utcnow())
@@ -319,16 +340,12 @@ def _parse_time(value: object) -> dt.datetime | None:
 # -- what a failure means ---------------------------------------------------------------
 
 
-def classify(
-    exc: ServiceCallFailed, row: Claimed, settings: Settings, *, platform_id: int | None = None
-) -> Outcome:
+def classify(exc: ServiceCallFailed, row: Claimed, settings: Settings) -> Outcome:
     status, words = exc.status, exc.lms_words or str(exc)
     throttled = status == 429 or (status == 403 and "rate limit" in words.lower())
     if throttled:
         wait = min(exc.retry_after or _backoff(1, settings), 120.0) + random.uniform(0, 0.5)
-        if platform_id is not None:
-            _pace.pause(platform_id, wait)
-        return _deferred(row, wait, error=f"{status}: {words}")
+        return _deferred(row, wait, error=f"{THROTTLED} {status}: {words}")
     if status == 404:
         mark_column_missing(column_of(row))
         if row.attempts >= MAX_COLUMN_MISSES:
