@@ -4,14 +4,17 @@ gradebook page (designer only, this course only)."""
 
 from __future__ import annotations
 
+import re
 import threading
 
 import requests
 import sqlalchemy as sa
 
 from lti_tool import create_app
+from lti_tool.core.audit import AuditEvent
 from lti_tool.demo_lms.models import DemoAccessToken
 from lti_tool.extensions import db
+from lti_tool.jobs import run_pending_jobs
 from lti_tool.learning.ags import Score, list_line_items, post_score, read_results
 from lti_tool.learning.grades.line_items import ensure_line_item, ensure_path_line_item
 from lti_tool.learning.grades.models import GradeSend
@@ -157,7 +160,22 @@ def test_gradebook_page_is_for_this_courses_designer_only(spec, app) -> None:
     assert page.status_code == 200, page.text[:300]
     assert "Push to course" in page.text and "Reconcile now" in page.text
     pushed = designer.post(f"programs/{graded.program_id}/gradebook/push", {})
-    assert pushed.status_code == 200
+    assert pushed.status_code == 200 and "push-running" in pushed.text
+    with app.app_context():
+        assert run_pending_jobs() >= 1  # the push job (and the drain its completion queued)
+    page = designer.get(f"programs/{graded.program_id}/gradebook")
+    done = re.search(r"Last push: (\d+) of (\d+) columns in the course", page.text)
+    assert done and done.group(1) == done.group(2), page.text[-3000:]
+    columns = int(done.group(1))
+    assert columns > len(graded.graded_step_ids)  # each graded step's, and the path's
+    assert page.text.count("In the course") >= columns
+    reconciled = designer.post(f"programs/{graded.program_id}/gradebook/reconcile", {})
+    assert reconciled.status_code == 200 and "Reconciled with the LMS gradebook" in reconciled.text
+    with app.app_context():
+        actions = db.session.scalars(
+            sa.select(AuditEvent.action).where(AuditEvent.subject == f"path {graded.path_id}")
+        ).all()
+    assert "grades.reconcile" in actions
     forged = designer.post(f"programs/{graded.program_id}/gradebook/push", {}, token="0" * 64)
     assert forged.status_code in (400, 403)
     learner = enter(spec, LEARNER)
