@@ -10,8 +10,9 @@ from lti_tool.core.transaction import unit_of_work
 from lti_tool.extensions import db
 from lti_tool.learning.completing import record_completion
 from lti_tool.learning.grades.models import GradeSend
-from lti_tool.learning.grades.outbox import upsert_send
+from lti_tool.learning.grades.outbox import path_resource_id, upsert_send
 from lti_tool.learning.grades.status import grade_recorded
+from lti_tool.learning.models import Path
 from lti_tool.matching.models import Pair
 from tests.grades.support import load_step, make_graded
 
@@ -70,7 +71,9 @@ def test_score_reaches_the_gradebook_exactly_once(platform) -> None:
         counts = graded.counts(resource_id=graded.public_id(step_id))
         assert counts["totals"]["applied"] == 1, counts
         assert counts["totals"]["duplicates"] == 0
-    path_counts = graded.counts(resource_id=f"path-{graded.path_id}-completion")
+    with platform.app.app_context():
+        path_id = path_resource_id(db.session.get(Path, graded.path_id))
+    path_counts = graded.counts(resource_id=path_id)
     assert path_counts["totals"] == {"received": 1, "applied": 1, "duplicates": 0, "stale": 0}
     with platform.app.app_context():
         assert grade_recorded(first, graded.mentor_id)

@@ -28,8 +28,9 @@ _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def path_resource_id(path: Path) -> str:
-    """The stable ``resourceId`` of a path's completion column."""
-    return f"path-{path.id}-completion"
+    """The stable ``resourceId`` of a path's completion column. Its creation time is in it:
+    a path id may be used again after a program is deleted, a column must not be."""
+    return f"path-{path.id}-{path.created_at:%Y%m%d%H%M%S%f}"
 
 
 def score_time(at: dt.datetime) -> dt.datetime:

@@ -36,6 +36,7 @@ from flask import Flask, current_app
 from lti_tool.core.http import http_timeout
 from lti_tool.core.lti_spec import AGS_SCORE, SCORE_MEDIA
 from lti_tool.core.time import utcnow
+from lti_tool.core.transaction import discard
 from lti_tool.errors import ReciprocalError
 from lti_tool.extensions import db
 from lti_tool.learning.ags import Score, read_results
@@ -157,8 +158,10 @@ def drain(*, until_idle: bool = True) -> DrainReport:
             if claimed:
                 results = send_batch(claimed, settings, pool, report)
                 record_outcomes(results)
+                discard()  # this job's session keeps no snapshot from one batch to the next
                 continue
             wait = _seconds_to_next_due() if until_idle else None
+            discard()
             if wait is None or wait > settings.idle_wait:
                 break
             time.sleep(max(wait, 0.02))
