@@ -179,6 +179,20 @@ class BaseConfig:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED: bool = _env_bool(
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True
     )
+    # Grade outbox (learning/grades): rows claimed per batch, sends in flight per drain,
+    # a claim's lease (default 12 timeouts + 30 s), retry backoff base and cap, how long a
+    # drain waits for rows about to be due, and how long one drain job runs at most.
+    GRADE_SEND_BATCH: int = int(os.environ.get("GRADE_SEND_BATCH", "40"))
+    GRADE_SEND_CONCURRENCY: int = int(os.environ.get("GRADE_SEND_CONCURRENCY", "8"))
+    GRADE_SEND_LEASE_SECONDS: float | None = (
+        float(os.environ["GRADE_SEND_LEASE_SECONDS"])
+        if os.environ.get("GRADE_SEND_LEASE_SECONDS")
+        else None
+    )
+    GRADE_RETRY_BASE_SECONDS: float = float(os.environ.get("GRADE_RETRY_BASE_SECONDS", "2"))
+    GRADE_RETRY_CAP_SECONDS: float = float(os.environ.get("GRADE_RETRY_CAP_SECONDS", "900"))
+    GRADE_DRAIN_IDLE_SECONDS: float = float(os.environ.get("GRADE_DRAIN_IDLE_SECONDS", "5"))
+    GRADE_DRAIN_MAX_SECONDS: float = float(os.environ.get("GRADE_DRAIN_MAX_SECONDS", "240"))
 
 
 class DevelopmentConfig(BaseConfig):

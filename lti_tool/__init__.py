@@ -113,11 +113,13 @@ def import_models() -> None:
     from lti_tool.demo_lms import models as _demo_models  # noqa: F401
     from lti_tool.jobs import ledger as _job_ledger  # noqa: F401
     from lti_tool.learning import models as _learning_models  # noqa: F401
+    from lti_tool.learning.grades import models as _grades_models  # noqa: F401
     from lti_tool.learning.notifications import models as _outbox_models  # noqa: F401
     from lti_tool.lti import models as _lti_models  # noqa: F401
     from lti_tool.matching import models as _matching_models  # noqa: F401
     from lti_tool.platforms import admin_sessions as _admin_sessions  # noqa: F401
     from lti_tool.platforms import models as _platform_models  # noqa: F401
+    from lti_tool.platforms import token_store as _token_store  # noqa: F401
     from lti_tool.roster import launches as _roster_launches  # noqa: F401
     from lti_tool.roster import models as _roster_models  # noqa: F401
 
@@ -126,6 +128,7 @@ def import_tasks() -> None:
     """Import each domain's tasks module: ``@job`` registers its jobs before ``init_jobs``."""
     from lti_tool.jobs import tasks as _jobs_tasks  # noqa: F401  (the lost-job sweep)
     from lti_tool.learning import tasks as _learning_tasks  # noqa: F401
+    from lti_tool.learning.grades import tasks as _grades_tasks  # noqa: F401
     from lti_tool.learning.notifications import tasks as _mail_tasks  # noqa: F401
     from lti_tool.lti import tasks as _lti_tasks  # noqa: F401
     from lti_tool.matching import tasks as _matching_tasks  # noqa: F401
@@ -162,6 +165,7 @@ def connect_signal_receivers() -> None:
 def register_blueprints(app: Flask) -> None:
     from lti_tool.home.views import bp as home_bp
     from lti_tool.learning.editor import bp as path_editor_bp
+    from lti_tool.learning.grades.views import bp as grades_bp
     from lti_tool.learning.pages import bp as steps_bp
     from lti_tool.lti.views import bp as lti_bp
     from lti_tool.matching.views import bp as matching_bp
@@ -177,3 +181,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(privacy_bp)
     app.register_blueprint(path_editor_bp)
     app.register_blueprint(steps_bp)
+    app.register_blueprint(grades_bp)

@@ -149,6 +149,12 @@ def separate_unit() -> Iterator[None]:
         yield
 
 
+def holds_sqlite_writer_lock() -> bool:
+    """This app context's session has written to SQLite and holds the writer lock: another
+    connection of this process that writes now would wait for it forever."""
+    return _holds_sqlite_writer_lock()
+
+
 def _holds_sqlite_writer_lock() -> bool:
     session = db.session()
     if not session.in_transaction():

@@ -37,7 +37,9 @@ version), ``MeetingLog`` (logged → confirmed/declined by the *other* partner; 
   (pairs × steps) return plain dataclasses for templates, in a fixed number of queries, and
   never load meeting notes.
 
-``ags`` is the AGS client (line items, scores, results) for the grade outbox.
+``ags`` is the AGS client (line items, scores, results); ``grades/`` sends completion grades
+through it: the outbox, its drain, the columns, reconciliation and the designer's gradebook
+page (see ``grades/__init__.py``).
 
 **Pages** (``pages/``, blueprint ``steps``): the step page ``steps.show``
 (``/s/<launch_id>/steps/<public_id>``: a learner's pair state and actions, or the designer's

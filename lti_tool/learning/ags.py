@@ -125,6 +125,8 @@ class Score:
     activity_progress: str = "Completed"
     grading_progress: str = "FullyGraded"
     comment: str | None = None
+    submitted_at: dt.datetime | None = None
+    extensions: dict | None = None  # e.g. Canvas's submission extension, by its URL
 
     def as_json(self) -> dict:
         body = {
@@ -138,6 +140,11 @@ class Score:
         }
         if self.comment:
             body["comment"] = self.comment
+        if self.submitted_at:
+            body["submission"] = {
+                "submittedAt": self.submitted_at.isoformat(timespec="milliseconds")
+            }
+        body.update(self.extensions or {})
         return body
 
 
@@ -175,10 +182,18 @@ def delete_line_item(platform: Platform, lineitem_url: str) -> bool:
     return response.status_code != 404
 
 
-def read_results(platform: Platform, lineitem_url: str) -> list[dict]:
+def read_results(
+    platform: Platform, lineitem_url: str, *, user_id: str | None = None
+) -> list[dict]:
+    """The line item's results (one person's with ``user_id``)."""
     results: list[dict] = []
+    params = {"user_id": user_id} if user_id else None
     for page in _pages(
-        platform, _scoped(lineitem_url, "results"), (AGS_RESULT_READ,), RESULT_CONTAINER_MEDIA, None
+        platform,
+        _scoped(lineitem_url, "results"),
+        (AGS_RESULT_READ,),
+        RESULT_CONTAINER_MEDIA,
+        params,
     ):
         results.extend(page)
     return results

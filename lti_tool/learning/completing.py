@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from lti_tool.core.time import utcnow
 from lti_tool.errors import DomainError, NotFoundError
 from lti_tool.extensions import db
+from lti_tool.learning.grades.outbox import queue_completion_grades
 from lti_tool.learning.models import Completion, Path, Step, StepKind
 from lti_tool.matching.models import Pair, PairStatus
 
@@ -82,6 +83,7 @@ def record_completion(
     )
     db.session.add(completion)
     db.session.flush()
+    queue_completion_grades(pair, person_id, role_in(pair, person_id), [completion])
     if step.kind != StepKind.MILESTONE:
         complete_milestones(step.path, pair, person_id)
     return completion
@@ -121,4 +123,5 @@ def complete_milestones(path: Path, pair: Pair, person_id: int) -> list[Completi
             earlier_done = False
     if made:
         db.session.flush()
+        queue_completion_grades(pair, person_id, role, made)
     return made

@@ -236,6 +236,10 @@ PAGES: list[tuple[str, Visit]] = [
         shows(designer("programs/{r}/progress"), 'data-testid="at-risk"'),
     ),
     (
+        "gradebook: columns and each person's grade sync",
+        shows(designer("programs/{r}/gradebook"), 'data-testid="column"'),
+    ),
+    (
         "progress, grace period errors",
         shows(
             submit(designer("programs/{r}/progress"), "Save grace period", {"#grace_days": ""}),

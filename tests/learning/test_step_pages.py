@@ -202,3 +202,21 @@ def test_decline_with_a_reason_then_log_again_and_answer_the_survey(
         mentee, mentee.post(f"steps/{survey_id}/survey", answers, allow_redirects=False)
     )
     assert "Thank you: your answers are saved." in sent and ">Answered<" in sent
+
+
+def test_the_gradebook_line_shows_only_once_the_lms_accepted_the_score(
+    spec: Platform, app: Flask
+) -> None:
+    from lti_tool.learning.grades.sending import drain
+
+    running, _designer = start_program(app, spec)
+    mentor, mentee = enter(spec, "amara.okafor"), enter(spec, "thomas.becker")
+    agreement = f"steps/{running.step('Our mentoring agreement')}"
+    for partner in (mentor, mentee):
+        assert partner.post(f"{agreement}/sign", allow_redirects=False).status_code == 303
+    queued = mentor.get(agreement).text
+    assert 'data-state="done"' in queued
+    assert 'data-testid="gradebook-recorded"' not in queued, "queued is not yet recorded"
+    with app.app_context():
+        assert drain().failed == 0
+    assert "recorded in the course gradebook" in mentor.get(agreement).text

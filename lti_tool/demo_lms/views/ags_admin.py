@@ -11,7 +11,7 @@ from lti_tool.demo_lms import faults
 from lti_tool.demo_lms.directory import find_registration, get_course, subject_for
 from lti_tool.demo_lms.flavours import get_flavour
 from lti_tool.demo_lms.gradebook import flavour_line_items, score_counts
-from lti_tool.demo_lms.models import DemoUser
+from lti_tool.demo_lms.models import DemoAccessToken, DemoToolRegistration, DemoUser
 from lti_tool.demo_lms.web import json_error
 from lti_tool.extensions import db
 
@@ -91,3 +91,19 @@ def get_score_counts(flavour_name: str) -> Response:
         )
     totals = {k: sum(r[k] for r in rows) for k in ("received", "applied", "duplicates", "stale")}
     return jsonify(course=course.id, totals=totals, counts=rows)
+
+
+@bp.get("/<flavour_name>/admin/api/token-counts")
+def get_token_counts(flavour_name: str) -> Response:
+    """Access tokens the token endpoint issued (``client_id``: to one tool), so a test or
+    the benchmark can count the tool's token requests."""
+    flavour = get_flavour(flavour_name)
+    query = (
+        sa.select(sa.func.count())
+        .select_from(DemoAccessToken)
+        .join(DemoToolRegistration, DemoToolRegistration.id == DemoAccessToken.registration_id)
+        .where(DemoToolRegistration.flavour == flavour.name)
+    )
+    if request.args.get("client_id"):
+        query = query.where(DemoToolRegistration.client_id == request.args["client_id"])
+    return jsonify(issued=db.session.scalar(query))

@@ -19,6 +19,7 @@ from lti_tool.extensions import db
 from lti_tool.learning import paths
 from lti_tool.learning.editor import bp, forms
 from lti_tool.learning.editor.outline import path_outline, template_choices
+from lti_tool.learning.grades.tasks import push_path_columns
 from lti_tool.learning.models import Path, Step, StepKind
 from lti_tool.learning.paths import StepValues
 from lti_tool.learning.template_library import DAYS_PER_MONTH
@@ -206,6 +207,10 @@ def edit_step(launch: LaunchSession, program_id: int, step_id: int) -> Response 
         form.add_error(None, error.message)
         status = 409 if isinstance(error, DomainError) else 422
         return _form_page(launch, program, form, step, status)
+    if edit.is_pushed and edit.lms_changes:
+        # The course's gradebook columns follow the edit (label, maximum: PUT) in the background.
+        actor = f"designer person {launch.person_id} (launch in course {launch.course_id})"
+        push_path_columns.enqueue(launch.course_id, step.path_id, actor)
     return to_path(launch, program, "saved", f"step-{step.id}")
 
 

@@ -31,6 +31,10 @@ class LineItemLink(db.Model):
     line_item_url: Mapped[str | None] = mapped_column(sa.String(1000))
     label: Mapped[str] = mapped_column(sa.String(200))
     score_maximum: Mapped[int]
+    # Told to the designer: e.g. the column was deleted in the LMS and made again.
+    notice: Mapped[str | None] = mapped_column(sa.String(500))
+    # While in the future, one worker is finding or creating the column in the LMS.
+    creating_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

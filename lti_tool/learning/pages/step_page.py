@@ -18,6 +18,7 @@ from markupsafe import Markup
 from lti_tool.extensions import db
 from lti_tool.learning.agreements import AgreementState, agreement_state
 from lti_tool.learning.completing import partner_of, role_in
+from lti_tool.learning.grades.status import grade_recorded
 from lti_tool.learning.markdown import render_markdown
 from lti_tool.learning.meetings import MeetingView, meeting_view, pair_meetings
 from lti_tool.learning.models import (
@@ -167,6 +168,8 @@ def learner_page(
         is_for_me=is_for_me,
         can_act=is_for_me and pair.status == PairStatus.ACTIVE,
         cell=cell,
+        # Said only once the LMS accepted the score, never when it is merely queued.
+        gradebook_recorded=step.points > 0 and grade_recorded(step.id, person_id),
     )
     if not is_for_me:
         return LearnerStepPage(**page)
