@@ -80,4 +80,3 @@ def test_score_reaches_the_gradebook_exactly_once(platform) -> None:
         assert not grade_recorded(graded.graded_step_ids[2], graded.mentor_id)
     assert graded.drain().sent == 0, "a sent score is never sent again"
     assert graded.counts(resource_id=graded.public_id(first))["totals"]["received"] == 1
-
