@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from lti_tool.core.upsert import insert_or_get
@@ -107,8 +108,8 @@ def chosen_steps(course_id: int, keys: list[str]) -> tuple[bool, list[Step]]:
             public_ids.append(key.removeprefix(STEP_PREFIX))
         else:
             raise NotFoundError(
-                "That step is not part of a learning path of this course.",
-                hint="Reload the page: the path may have changed meanwhile.",
+                _("That step is not part of a learning path of this course."),
+                hint=_("Reload the page: the path may have changed meanwhile."),
             )
     query = (
         sa.select(Step)
@@ -177,14 +178,19 @@ def content_items(
     count = len(steps) + with_home
     if count == 0:
         raise ValidationError(
-            "Choose at least one step, the whole path or the program home: an empty answer "
-            "would add nothing to the course.",
-            hint="Tick what to add, then choose “Add to course”.",
+            _(
+                "Choose at least one step, the whole path or the program home: an empty answer "
+                "would add nothing to the course."
+            ),
+            hint=_("Tick what to add, then choose “Add to course”."),
         )
     if single and count > 1:
         raise ValidationError(
-            f"Your LMS adds one activity at a time here, and {count} were chosen: choose one.",
-            hint="Add the next step by starting “Add an activity” again from the course.",
+            _(
+                "Your LMS adds one activity at a time here, and %(count)d were chosen: choose one.",
+                count=count,
+            ),
+            hint=_("Add the next step by starting “Add an activity” again from the course."),
         )
     items = [home_content_item(launch_url)] if with_home else []
     for step in steps:

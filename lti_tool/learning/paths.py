@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from lti_tool.errors import DomainError, NotFoundError, ValidationError
 from lti_tool.extensions import db
@@ -119,7 +121,7 @@ def get_step(path: Path, step_id: int) -> Step:
     """:raise NotFoundError: no such step in ``path``."""
     step = db.session.get(Step, step_id)
     if step is None or step.path_id != path.id:
-        raise NotFoundError("This step is not part of the program's path.")
+        raise NotFoundError(_("This step is not part of the program's path."))
     return step
 
 
@@ -131,8 +133,8 @@ def create_path(program: Program, title: str | None = None) -> Path:
     program.ensure_editable()
     if find_path(program.id) is not None:
         raise DomainError(
-            "This program already has a learning path.",
-            hint="Edit its steps, or remove them to start again.",
+            _("This program already has a learning path."),
+            hint=_("Edit its steps, or remove them to start again."),
         )
     path = Path(program=program, title=(title or program.title)[:200])
     db.session.add(path)
@@ -148,12 +150,17 @@ def create_path_from_template(program: Program, template_key: str) -> Path:
     """
     template = find_template(template_key)
     if template is None:
-        raise NotFoundError(f"There is no path template {template_key!r}.")
+        raise NotFoundError(_("There is no path template %(key)r.", key=template_key))
     if template.length_months > program.length_months:
         raise DomainError(
-            f"“{template.title}” runs {template.length_months} months; this program "
-            f"{program.length_months}.",
-            hint="Pick a template that fits the program, or lengthen the program first.",
+            ngettext(
+                "“%(title)s” runs %(num)d month; this program %(length)d.",
+                "“%(title)s” runs %(num)d months; this program %(length)d.",
+                template.length_months,
+                title=template.title,
+                length=program.length_months,
+            ),
+            hint=_("Pick a template that fits the program, or lengthen the program first."),
         )
     path = create_path(program, template.title)
     path.template_key = template.key
@@ -197,38 +204,47 @@ def validate_step(program: Program, values: StepValues) -> StepValues:
     try:
         kind = StepKind(values.kind)
     except ValueError:
-        raise ValidationError(f"Unknown step kind {values.kind!r}.") from None
+        raise ValidationError(_("Unknown step kind %(kind)r.", kind=values.kind)) from None
     try:
         audience = Audience(values.audience)
     except ValueError:
-        raise ValidationError(f"Unknown audience {values.audience!r}.") from None
+        raise ValidationError(
+            _("Unknown audience %(audience)r.", audience=values.audience)
+        ) from None
     title = values.title.strip()
     if not title or len(title) > 200:
-        raise ValidationError("Give the step a title of at most 200 characters.")
+        raise ValidationError(_("Give the step a title of at most 200 characters."))
     if kind.is_joint and audience != Audience.BOTH:
-        raise ValidationError(f"A {kind} step is taken by both partners: its audience is both.")
+        raise ValidationError(
+            _("A %(kind)s step is taken by both partners: its audience is both.", kind=kind)
+        )
     if not 0 <= values.points <= MAX_POINTS:
-        raise ValidationError(f"Points go from 0 (not graded) to {MAX_POINTS}.")
+        raise ValidationError(_("Points go from 0 (not graded) to %(most)d.", most=MAX_POINTS))
     days = program.length_months * DAYS_PER_MONTH
     if not 0 <= values.due_offset_days <= days:
         raise ValidationError(
-            f"The due date is a number of days from the program's start, 0 to {days}."
+            _(
+                "The due date is a number of days from the program's start, 0 to %(days)d.",
+                days=days,
+            )
         )
     starters = tuple(s.strip() for s in values.starters if s.strip())
     if kind == StepKind.MEETING and not starters:
-        raise ValidationError("Give the meeting at least one discussion starter.")
+        raise ValidationError(_("Give the meeting at least one discussion starter."))
     questions = tuple(
         QuestionValues(q.kind, q.prompt.strip(), q.measure, q.is_required)
         for q in values.questions
         if q.prompt.strip()
     )
     if kind == StepKind.SURVEY and not questions:
-        raise ValidationError("Give the survey at least one question.")
+        raise ValidationError(_("Give the survey at least one question."))
     for q in questions:
         if q.kind not in QuestionKind.__members__.values() or len(q.prompt) > 500:
             raise ValidationError(
-                "Each question is Likert (1–5) or free text, "
-                "with a prompt of at most 500 characters."
+                _(
+                    "Each question is Likert (1–5) or free text, "
+                    "with a prompt of at most 500 characters."
+                )
             )
     return StepValues(
         kind=kind.value,
@@ -333,13 +349,13 @@ def edit_step(step: Step, values: StepValues) -> StepEdit:
     values = validate_step(step.path.program, values)
     if values.kind != step.kind:
         raise DomainError(
-            "A step's kind cannot change.",
-            hint="Add a new step of the other kind and remove this one.",
+            _("A step's kind cannot change."),
+            hint=_("Add a new step of the other kind and remove this one."),
         )
     if "questions" in edit.changed and _has_responses(step):
         raise DomainError(
-            "People have answered this survey: its questions are fixed.",
-            hint="Add a new survey step for other questions.",
+            _("People have answered this survey: its questions are fixed."),
+            hint=_("Add a new survey step for other questions."),
         )
     if "questions" in edit.changed:
         _apply(step, values)
@@ -374,8 +390,8 @@ def reorder_steps(path: Path, step_ids: list[int]) -> None:
     by_id = {s.id: s for s in path.steps}
     if sorted(step_ids) != sorted(by_id) or len(set(step_ids)) != len(step_ids):
         raise ValidationError(
-            "The new order must list each of the path's steps once.",
-            hint="Reload the page: someone may have changed the path.",
+            _("The new order must list each of the path's steps once."),
+            hint=_("Reload the page: someone may have changed the path."),
         )
     _renumber([by_id[i] for i in step_ids])
     db.session.flush()

@@ -10,6 +10,9 @@ is audited (``core.audit.record_event``): who decided comes from the request's l
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from lti_tool.core.audit import record_event
 from lti_tool.errors import DomainError, NotFoundError, ValidationError
 from lti_tool.extensions import db
@@ -35,8 +38,8 @@ class ManualPairNeedsReason(ValidationError):
 
     def __init__(self, broken: list[str]):
         super().__init__(
-            "This pair breaks the program's rules: " + "; ".join(broken) + ".",
-            hint="Write why the pair should stand anyway, or choose another partner.",
+            _("This pair breaks the program's rules: %(rules)s.", rules="; ".join(broken)),
+            hint=_("Write why the pair should stand anyway, or choose another partner."),
         )
         self.broken = broken
 
@@ -64,7 +67,10 @@ def veto_pair(pair: Pair, vetoed_by_id: int | None, reason: str | None = None) -
     ensure_reviewable(program)
     if pair.status not in UNPUBLISHED:
         raise DomainError(
-            f"This pair is {pair.status}: only proposed or locked pairs can be vetoed.",
+            _(
+                "This pair is %(status)s: only proposed or locked pairs can be vetoed.",
+                status=pair.status,
+            ),
         )
     veto = next(
         (
@@ -109,7 +115,7 @@ def lift_veto(program: Program, veto_id: int) -> None:
     ensure_reviewable(program)
     veto = next((v for v in program.vetoes if v.id == veto_id), None)
     if veto is None:
-        raise NotFoundError("That veto is not one of this program's.")
+        raise NotFoundError(_("That veto is not one of this program's."))
     record_event(
         None,
         "pair.veto_lifted",
@@ -133,7 +139,7 @@ def pair_by_hand(
     """
     ensure_reviewable(program)
     if mentor_id == mentee_id:
-        raise ValidationError("Choose two different people.")
+        raise ValidationError(_("Choose two different people."))
     both = {mentor_id, mentee_id}
     withdrawn = [
         p
@@ -188,27 +194,35 @@ def _check_free(pool: Pool, others: list[Pair], mentor_id: int, mentee_id: int) 
     for pair in others:
         if pair.mentee_id == mentee_id:
             raise ValidationError(
-                f"{name(mentee_id)} already has a mentor in a {pair.status} pair.",
-                hint="Unlock or veto that pair first.",
+                _(
+                    "%(name)s already has a mentor in a %(status)s pair.",
+                    name=name(mentee_id),
+                    status=pair.status,
+                ),
+                hint=_("Unlock or veto that pair first."),
             )
         if pair.mentee_id == mentor_id or pair.mentor_id == mentee_id:
             who = name(mentor_id) if pair.mentee_id == mentor_id else name(mentee_id)
             raise ValidationError(
-                f"{who} is already in a {pair.status} pair on the other side.",
-                hint="Unlock or veto that pair first.",
+                _(
+                    "%(name)s is already in a %(status)s pair on the other side.",
+                    name=who,
+                    status=pair.status,
+                ),
+                hint=_("Unlock or veto that pair first."),
             )
 
 
 def _candidate(pool: Pool, person_id: int) -> Candidate:
     candidate = pool.candidate(person_id)
     if candidate is None:
-        reason = next(
-            (u.reason for u in pool.left_out if u.person_id == person_id),
-            "is not a learner of this course",
-        )
-        raise ValidationError(
-            f"{pool.names.get(person_id, 'This person')} cannot be paired: {reason}."
-        )
+        name = pool.names.get(person_id) or _("This person")
+        reason = next((u.reason for u in pool.left_out if u.person_id == person_id), None)
+        if reason is None:
+            raise ValidationError(
+                _("%(name)s cannot be paired: is not a learner of this course.", name=name)
+            )
+        raise ValidationError(_("%(name)s cannot be paired: %(reason)s.", name=name, reason=reason))
     return candidate
 
 
@@ -221,20 +235,26 @@ def publish_pairs(program: Program) -> int:
     """
     ensure_reviewable(program)
     if find_pending_run(program) is not None:
-        raise DomainError("Wait for the matching run to finish before publishing.")
+        raise DomainError(_("Wait for the matching run to finish before publishing."))
     if any(p.needs_rematch for p in program.pairs):
         raise DomainError(
-            "Some pairs lost a partner who left the course.",
-            hint="Rematch the people whose partner left, or veto those pairs, then publish.",
+            _("Some pairs lost a partner who left the course."),
+            hint=_("Rematch the people whose partner left, or veto those pairs, then publish."),
         )
     waiting = [p for p in program.pairs if p.status in UNPUBLISHED]
     if not waiting:
-        raise DomainError("There are no proposed pairs to publish.", hint="Run matching first.")
+        raise DomainError(
+            _("There are no proposed pairs to publish."), hint=_("Run matching first.")
+        )
     unjustified = [p for p in waiting if p.rules_broken and not (p.override_reason or "").strip()]
     if unjustified:
         raise DomainError(
-            f"{len(unjustified)} pair(s) break the program's rules without a written reason.",
-            hint="Unlock or veto them, or make them again by hand with a reason.",
+            ngettext(
+                "%(num)d pair breaks the program's rules without a written reason.",
+                "%(num)d pairs break the program's rules without a written reason.",
+                len(unjustified),
+            ),
+            hint=_("Unlock or veto them, or make them again by hand with a reason."),
         )
     for pair in waiting:
         pair.activate()

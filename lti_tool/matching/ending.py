@@ -9,6 +9,8 @@ and reach the two people once the designer publishes them.
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from lti_tool.core.audit import record_event
 from lti_tool.errors import ValidationError
 from lti_tool.extensions import db
@@ -28,9 +30,9 @@ def end_pair(pair: Pair, reason: str, *, rematch: bool, actor: str) -> None:
     """
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("Say why the pair ends: the partners are told.")
+        raise ValidationError(_("Say why the pair ends: the partners are told."))
     if len(reason) > REASON_LIMIT:
-        raise ValidationError(f"Keep the reason to {REASON_LIMIT} characters.")
+        raise ValidationError(_("Keep the reason to %(limit)d characters.", limit=REASON_LIMIT))
     ensure_reviewable(pair.program)
     pair.end(reason, needs_rematch=rematch)
     db.session.flush()

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from lti_tool.errors import DomainError
 from lti_tool.extensions import db
@@ -106,12 +107,13 @@ def ensure_reviewable(program: Program) -> None:
     """
     if program.status not in (ProgramStatus.MATCHING, ProgramStatus.ACTIVE):
         hint = (
-            "Open the intake first: pairs are made while the program is matching."
+            _("Open the intake first: pairs are made while the program is matching.")
             if program.status == ProgramStatus.DRAFT
-            else "A closed program keeps its pairs as they were, for the reports."
+            else _("A closed program keeps its pairs as they were, for the reports.")
         )
         raise DomainError(
-            f"This program is {program.status}: its pairs cannot change now.", hint=hint
+            _("This program is %(status)s: its pairs cannot change now.", status=program.status),
+            hint=hint,
         )
 
 
@@ -127,17 +129,22 @@ def request_run(
     """
     if kind == RunKind.MATCH and program.status != ProgramStatus.MATCHING:
         raise DomainError(
-            f"This program is {program.status}: matching runs only while it is matching.",
-            hint="Open the intake to start matching; once pairs are published, rematch only "
-            "the people whose partner left.",
+            _(
+                "This program is %(status)s: matching runs only while it is matching.",
+                status=program.status,
+            ),
+            hint=_(
+                "Open the intake to start matching; once pairs are published, rematch only "
+                "the people whose partner left."
+            ),
         )
     ensure_reviewable(program)
     # A lost run (never started, or its worker stopped) is marked failed and replaced.
     pending = pending_unless_lost(find_pending_run(program))
     if pending is not None:
         raise DomainError(
-            "A matching run for this program is already under way.",
-            hint="Wait for it to finish; its page refreshes by itself.",
+            _("A matching run for this program is already under way."),
+            hint=_("Wait for it to finish; its page refreshes by itself."),
         )
     run = MatchingRun(program=program, kind=kind.value, requested_by_id=requested_by_id)
     db.session.add(run)
@@ -177,7 +184,7 @@ def rematch_leavers(program: Program, requested_by_id: int | None = None) -> Mat
 def _program_of(run: MatchingRun) -> Program:
     program = get_program(run.program_id)
     if program is None:
-        raise DomainError("The program of this matching run no longer exists.")
+        raise DomainError(_("The program of this matching run no longer exists."))
     return program
 
 
@@ -232,7 +239,7 @@ def _rematch(run: MatchingRun, phase: Phase) -> None:
     program = _program_of(run)
     flagged = [p for p in program.pairs if p.needs_rematch]
     if not flagged:
-        raise DomainError("Nobody is waiting for a new partner in this program.")
+        raise DomainError(_("Nobody is waiting for a new partner in this program."))
     current = current_pairs(program)
     involved = current + [p for p in flagged if p not in current]
     pool = build_pool(
@@ -310,7 +317,7 @@ def _engine(call) -> MatchResult:
     try:
         return call()
     except MatchingInputError as error:
-        raise DomainError(str(error), hint="Check the locked pairs and try again.") from error
+        raise DomainError(str(error), hint=_("Check the locked pairs and try again.")) from error
 
 
 def _finish(run: MatchingRun, pool: Pool, result: MatchResult, notes: list[str]) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+
 from lti_tool.matching.labels import WEIGHT_LABELS
 from lti_tool.matching.models import MatchingRun, Pair, PairStatus, Program
 from lti_tool.matching.pairing import (
@@ -19,8 +21,6 @@ from lti_tool.matching.pairing import (
 )
 from lti_tool.matching.pool import Pool, build_pool, program_profiles
 from lti_tool.matching.programs import course_learners
-
-SIDE_WORDS = {"mentor": "Mentor", "mentee": "Mentee", "": "Not taking part yet"}
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,9 @@ class PairRow:
     @property
     def label(self) -> str:
         """Names the pair for buttons' accessible names."""
-        return f"{self.mentor} (mentor) and {self.mentee} (mentee)"
+        return _(
+            "%(mentor)s (mentor) and %(mentee)s (mentee)", mentor=self.mentor, mentee=self.mentee
+        )
 
 
 @dataclass(frozen=True)
@@ -181,16 +183,18 @@ def _unmatched(
     mentors = {c.person_id for c in pool.mentors}
     for person_id in sorted(ready - paired - rows.keys()):
         reason = (
-            "their proposed pair was vetoed"
+            _("their proposed pair was vetoed: run matching again, or pair them by hand")
             if person_id in vetoed
-            else "no pair since the last run (their proposed pair was withdrawn, or "
-            "they were not ready then)"
+            else _(
+                "no pair since the last run (their proposed pair was withdrawn, or they were "
+                "not ready then): run matching again, or pair them by hand"
+            )
         )
         rows[person_id] = PersonRow(
             person_id,
             pool.names.get(person_id, ""),
             "mentor" if person_id in mentors else "mentee",
-            reason + ": run matching again, or pair them by hand",
+            reason,
         )
     return _sorted(rows)
 
@@ -204,8 +208,18 @@ def _choices(pool: Pool) -> list[tuple[int, str]]:
     return [
         (
             c.person_id,
-            f"{c.display_name} — seniority {c.seniority:g}"
-            + (f", {c.department}" if c.department else ""),
+            _(
+                "%(name)s — seniority %(seniority)s, %(department)s",
+                name=c.display_name,
+                seniority=f"{c.seniority:g}",
+                department=c.department,
+            )
+            if c.department
+            else _(
+                "%(name)s — seniority %(seniority)s",
+                name=c.display_name,
+                seniority=f"{c.seniority:g}",
+            ),
         )
         for c in people
     ]

@@ -18,7 +18,7 @@ from lti_tool.roster.models import Person
 class ColumnView:
     label: str
     points: int
-    state: str  # "linked", "not pushed", "being made"
+    state: str  # "linked", "unpushed", "creating"
     notice: str | None
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -49,7 +49,7 @@ class GradebookView:
 def _link_state(url: str | None, creating: object) -> str:
     if url:
         return "linked"
-    return "being made" if creating else "not pushed"
+    return "creating" if creating else "unpushed"
 
 
 def gradebook_view(course_id: int, path: Path) -> GradebookView:

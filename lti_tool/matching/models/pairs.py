@@ -6,6 +6,7 @@ import datetime as dt
 from enum import StrEnum
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.core.time import UTCDateTime, utcnow
@@ -69,8 +70,11 @@ class Pair(db.Model):
         """:raise DomainError: the pair breaks rules and nobody wrote why it should stand."""
         if self.rules_broken and not (self.override_reason or "").strip():
             raise DomainError(
-                "This pair breaks the program's rules: " + "; ".join(self.rules_broken),
-                hint="Write why the pair should stand anyway, or choose another partner.",
+                _(
+                    "This pair breaks the program's rules: %(rules)s",
+                    rules="; ".join(self.rules_broken),
+                ),
+                hint=_("Write why the pair should stand anyway, or choose another partner."),
             )
 
     def lock(self) -> None:
@@ -149,6 +153,6 @@ class DoNotPair(db.Model):
     def between(cls, program: Program, a: int, b: int, reason: str | None = None) -> DoNotPair:
         """:raise DomainError: the two are the same person."""
         if a == b:
-            raise DomainError("Choose two different people.")
+            raise DomainError(_("Choose two different people."))
         low, high = sorted((a, b))
         return cls(program=program, person_a_id=low, person_b_id=high, reason=reason)

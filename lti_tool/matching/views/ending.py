@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Response, redirect, render_template, url_for
 
 from lti_tool.core.auth import launch_required
+from lti_tool.core.i18n import N_
 from lti_tool.core.roles import Audience
 from lti_tool.core.transaction import discard
 from lti_tool.errors import DomainError
@@ -21,9 +22,11 @@ from lti_tool.roster.models import Person
 
 NOTICES.update(
     {
-        "ended": "The pair has ended; both partners are told.",
-        "ended-rematched": "The pair has ended and its two people were matched again: publish "
-        "the new proposed pairs below. Every other pair stays as it is.",
+        "ended": N_("The pair has ended; both partners are told."),
+        "ended-rematched": N_(
+            "The pair has ended and its two people were matched again: publish "
+            "the new proposed pairs below. Every other pair stays as it is."
+        ),
     }
 )
 

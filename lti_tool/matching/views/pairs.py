@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from lti_tool.core.auth import launch_required
+from lti_tool.core.i18n import N_
 from lti_tool.core.roles import Audience
 from lti_tool.core.transaction import discard
 from lti_tool.errors import DomainError, ValidationError
@@ -34,16 +36,22 @@ from lti_tool.roster.models import Person
 # for 1,000 on SQLite, measured); bigger ones by a job, with a progress page.
 SYNC_LIMIT = 1000
 NOTICES = {
-    "ran": "Matching finished: the proposed pairs are below.",
-    "rematched": "The people whose partner left have been rematched; everyone else keeps "
-    "their pair.",
-    "locked": "Pair locked: it stays through every re-run.",
-    "unlocked": "Pair unlocked: the next run may replace it.",
-    "vetoed": "Pair vetoed: it will not be proposed again.",
-    "veto-lifted": "Veto lifted: the next run may propose that pair again.",
-    "paired": "Your pair is made and locked.",
-    "published": "Pairs published: the partners can now see each other.",
+    "ran": N_("Matching finished: the proposed pairs are below."),
+    "rematched": N_(
+        "The people whose partner left have been rematched; everyone else keeps their pair."
+    ),
+    "locked": N_("Pair locked: it stays through every re-run."),
+    "unlocked": N_("Pair unlocked: the next run may replace it."),
+    "vetoed": N_("Pair vetoed: it will not be proposed again."),
+    "veto-lifted": N_("Veto lifted: the next run may propose that pair again."),
+    "paired": N_("Your pair is made and locked."),
+    "published": N_("Pairs published: the partners can now see each other."),
 }
+
+
+def _notice() -> str | None:
+    message = NOTICES.get(request.args.get("notice", ""))
+    return None if message is None else _(message)
 
 
 def _to_review(
@@ -77,7 +85,7 @@ def _review_page(
         program=program,
         review=build_review(program),
         problem=problem,
-        notice=NOTICES.get(request.args.get("notice", "")),
+        notice=_notice(),
         manual=manual or forms.HandPairForm(formdata=None),
     ), status
 
@@ -91,7 +99,7 @@ def _pair_of(program: Program, pair_id: int) -> Pair:
     """:raise NotFound: the pair is not one of this program's."""
     pair = db.session.get(Pair, pair_id)
     if pair is None or pair.program_id != program.id:
-        abort(404, description="There is no such pair in this program.")
+        abort(404, description=_("There is no such pair in this program."))
     return pair
 
 
@@ -165,7 +173,7 @@ def pairing_run(launch: LaunchSession, program_id: int, run_id: int) -> Response
     program = load_program(launch, program_id)
     run = db.session.get(MatchingRun, run_id)
     if run is None or run.program_id != program.id:
-        abort(404, description="There is no such matching run in this program.")
+        abort(404, description=_("There is no such matching run in this program."))
     if run.status == RunStatus.DONE:
         return _to_review(launch, program, "rematched" if run.kind == "rematch" else "ran", "pairs")
     return render_template(
@@ -294,8 +302,10 @@ def pair_by_hand(launch: LaunchSession, program_id: int) -> Response | tuple[str
             form.broken = error.broken
             form.add_error(
                 "override_reason",
-                "This pair breaks the rules above: write why it "
-                "should stand, or choose someone else.",
+                _(
+                    "This pair breaks the rules above: write why it "
+                    "should stand, or choose someone else."
+                ),
             )
         except ValidationError as error:
             form.add_error("mentee", error.message)

@@ -8,6 +8,7 @@ from flask import Response, current_app, redirect, render_template, request, url
 from flask_babel import gettext as _
 
 from lti_tool.core.auth import launch_required
+from lti_tool.core.i18n import N_
 from lti_tool.core.roles import Audience
 from lti_tool.core.transaction import discard
 from lti_tool.errors import DomainError, NotFoundError, ReciprocalError, ValidationError
@@ -27,11 +28,13 @@ from lti_tool.matching.views import bp, launch_course
 from lti_tool.roster.launches import LaunchSession
 
 PARTNER_NOTICES = {
-    "proposed": "Your proposed time is saved: your partner sees it here and can add it to "
-    "their calendar.",
-    "email-on": "Email notifications are on.",
-    "email-off": "Email notifications are off: you will not get email from Reciprocal about "
-    "this course.",
+    "proposed": N_(
+        "Your proposed time is saved: your partner sees it here and can add it to their calendar."
+    ),
+    "email-on": N_("Email notifications are on."),
+    "email-off": N_(
+        "Email notifications are off: you will not get email from Reciprocal about this course."
+    ),
 }
 
 
@@ -48,7 +51,8 @@ def _page(
     problem: str | None = None,
 ) -> tuple[str, int]:
     course = launch_course(launch)
-    notice = PARTNER_NOTICES.get(request.args.get("notice", ""))
+    message = PARTNER_NOTICES.get(request.args.get("notice", ""))
+    notice = None if message is None else _(message)
     return render_template(
         "matching/partner.html",
         launch_id=launch.id,
