@@ -60,9 +60,10 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     connect_signal_receivers()
     register_blueprints(app)
 
+    from lti_tool.learning.grades.status import outbox_counts
     from lti_tool.ops import init_ops
 
-    init_ops(app)  # /healthz, /readyz, /metrics
+    init_ops(app, grade_sends=outbox_counts)  # /healthz, /readyz, /metrics
 
     from lti_tool.core.http import init_outbound
     from lti_tool.core.ratelimit import init_rate_limits

@@ -34,8 +34,7 @@ GradeSends = Callable[[], Mapping[str, int]]
 
 
 def no_grade_outbox() -> Mapping[str, int]:
-    """There is no grade outbox yet: grades are sent at once, nothing waits. The gauge is
-    exported already so dashboards and alerts can be set up; the outbox replaces this."""
+    """For an app built without the grade outbox (``init_ops`` given no source)."""
     return {"waiting": 0, "failed": 0}
 
 
@@ -64,8 +63,8 @@ class SiteCollector:
         yield from self._queue()
         sends = GaugeMetricFamily(
             "reciprocal_grade_sends",
-            "Grade sends in the grade outbox by state "
-            "(waiting, failed); 0 until the outbox exists.",
+            "Grade sends in the grade outbox by state (waiting: pending or being sent; "
+            "failed: refused by the LMS for good).",
             labels=["state"],
         )
         for state, count in self.app.extensions[EXTENSION]().items():

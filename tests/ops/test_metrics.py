@@ -6,6 +6,7 @@ import time
 
 import pytest
 import requests
+import sqlalchemy as sa
 from flask import Flask
 
 from lti_tool.core.lti_spec import NRPS_READ
@@ -13,6 +14,8 @@ from lti_tool.extensions import db
 from lti_tool.jobs.queue import TimedTask, jobs_of
 from lti_tool.platforms.models import Platform as PlatformRow
 from lti_tool.platforms.service_client import access_token
+from tests.grades.support import make_graded
+from tests.matching.test_programs import forget_programs  # noqa: F401  (a fixture)
 from tests.ops.support import METRICS_TOKEN, scrape, tool_served, value
 from tests.support.launching import DESIGNER, LEARNER, Platform, launch_with, other_key
 from tests.support.live_server import LiveServer
@@ -108,8 +111,34 @@ def test_a_launch_and_service_calls_show_in_the_metrics(
     )
     assert value(after, "reciprocal_queue_reachable") == 1
     assert ("reciprocal_queue_depth", frozenset()) in after
-    assert value(after, "reciprocal_grade_sends", state="waiting") == 0
-    assert value(after, "reciprocal_grade_sends", state="failed") == 0
+    assert ("reciprocal_grade_sends", frozenset({("state", "waiting")})) in after
+
+
+def test_grade_sends_waiting_and_failed_are_gauged(
+    live_server: LiveServer, metrics_token: str, spec: Platform, forget_programs: None
+) -> None:
+    from lti_tool.learning.grades.models import GradeSend
+
+    graded = make_graded(spec)
+    before = scrape(live_server.tool_url)
+    graded.complete(graded.graded_step_ids[0])  # the step's score and the path completion's
+    waiting = scrape(live_server.tool_url)
+    assert value(waiting, "reciprocal_grade_sends", state="waiting") == (
+        value(before, "reciprocal_grade_sends", state="waiting") + 2
+    )
+    with spec.app.app_context():
+        row = db.session.scalars(
+            sa.select(GradeSend).filter_by(person_id=graded.mentor_id, step_id=None)
+        ).one()
+        row.state = "failed"
+        db.session.commit()
+    refused = scrape(live_server.tool_url)
+    assert value(refused, "reciprocal_grade_sends", state="failed") == (
+        value(waiting, "reciprocal_grade_sends", state="failed") + 1
+    )
+    assert value(refused, "reciprocal_grade_sends", state="waiting") == (
+        value(waiting, "reciprocal_grade_sends", state="waiting") - 1
+    )
 
 
 def test_a_refused_launch_is_counted_by_the_step_that_refused_it(
