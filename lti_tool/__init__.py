@@ -154,6 +154,7 @@ def connect_signal_receivers() -> None:
     from lti_tool.matching.leavers import on_members_left
     from lti_tool.matching.profiles import on_launch_established
     from lti_tool.matching.signals import meeting_time_proposed, pair_ended, pairs_published
+    from lti_tool.privacy.signals import person_erased
     from lti_tool.roster.signals import launch_established, members_left
 
     members_left.connect(on_members_left)
@@ -161,6 +162,7 @@ def connect_signal_receivers() -> None:
     pairs_published.connect(mail.on_pairs_published)
     pair_ended.connect(mail.on_pair_ended)
     meeting_time_proposed.connect(mail.on_meeting_time_proposed)
+    person_erased.connect(mail.on_person_erased)
 
 
 def register_blueprints(app: Flask) -> None:

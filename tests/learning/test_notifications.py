@@ -356,3 +356,27 @@ def test_the_pair_ending_mail_tells_both_why(app: Flask, inbox: Inbox) -> None:
             (mail,) = inbox.to(emails[person_id])
             assert "Schedules no longer overlap." in mail.get_body(("plain",)).get_content()
         assert len(inbox.messages) == 2
+
+
+def test_an_erased_persons_partner_is_told_without_their_name(app: Flask, inbox: Inbox) -> None:
+    from lti_tool.privacy.erase import erase_person
+
+    with app.app_context():
+        program_id, emails = proposed_program(pairs=1)
+        publish_pairs(get_program(program_id))
+        db.session.commit()
+        run_pending_jobs()
+        inbox.messages.clear()
+        pair = get_program(program_id).pairs[0]
+        leaver, partner = db.session.get(Person, pair.mentor_id), pair.mentee_id
+        leaver_name = leaver.display_name
+        erase_person(leaver, actor="the tool's admin")
+        db.session.commit()
+        assert run_pending_jobs() >= 1
+
+        (recipients, message), *others = inbox.messages
+        assert not others and recipients == [emails[partner]]
+        assert str(message["Subject"]) == "Your mentoring partner has left the program"
+        body = message.get_body(("plain",)).get_content()
+        assert "can pair you with someone new" in body
+        assert leaver_name not in body

@@ -16,7 +16,7 @@ from lti_tool.learning.notifications.outbox import Message, in_language_of, queu
 from lti_tool.matching.calendar import ics_file_name, proposal_ics
 from lti_tool.matching.models import MeetingProposal, Pair, Program
 from lti_tool.matching.programs import person_label
-from lti_tool.roster.models import Person
+from lti_tool.roster.models import Membership, Person
 
 
 def _pairs(pair_ids: list[int]) -> list[Pair]:
@@ -108,6 +108,36 @@ def on_pair_ended(pair_id: int, *, reason: str, rematch: bool, **_kw: object) ->
                         ],
                     ),
                 )
+
+
+def on_person_erased(
+    person_id: int, *, partner_ids: list[int], course_ids: list[int], **_kw: object
+) -> None:
+    """Each partner of a person whose data was erased hears that their partner left (the
+    erased person is never named: their name is gone already)."""
+    for partner in db.session.scalars(sa.select(Person).where(Person.id.in_(partner_ids))):
+        course_id = db.session.scalar(
+            sa.select(Membership.course_id).where(
+                Membership.person_id == partner.id, Membership.course_id.in_(course_ids)
+            )
+        )
+        with in_language_of(partner):
+            queue_email(
+                f"partner-left:person {person_id}:person {partner.id}",
+                "partner-left",
+                partner,
+                course_id,
+                Message(
+                    subject=_("Your mentoring partner has left the program"),
+                    paragraphs=[
+                        _(
+                            "Your mentoring partner has left the program. Your program's "
+                            "designer can pair you with someone new; your completed steps "
+                            "stay yours."
+                        )
+                    ],
+                ),
+            )
 
 
 def on_meeting_time_proposed(proposal_id: int, **_kw: object) -> None:
