@@ -13,6 +13,7 @@ from lti_tool.extensions import db
 from lti_tool.jobs import job
 from lti_tool.learning.ags import delete_line_item, list_line_items
 from lti_tool.learning.deep_linking import LINE_ITEM_TAG
+from lti_tool.platforms.models import Platform
 from lti_tool.roster.models import Course
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ def delete_step_columns(course_id: int, line_item_urls: list[str], resource_id: 
     if course is None:
         log.info("Course %s is gone; no gradebook column to delete", course_id)
         return
-    platform = course.platform
+    platform = db.session.get(Platform, course.platform_id)
     urls = list(dict.fromkeys(line_item_urls))
     if course.lineitems_url:
         for item in list_line_items(

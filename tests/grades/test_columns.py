@@ -201,3 +201,27 @@ def test_gradebook_page_is_for_this_courses_designer_only(spec, app) -> None:
     assert stranger.get(f"programs/{graded.program_id}/gradebook").status_code == 404
     resent = stranger.post(f"programs/{graded.program_id}/gradebook/send-again", {})
     assert resent.status_code == 404
+
+
+def test_a_removed_steps_column_is_deleted_in_the_lms_once(platform, app) -> None:
+    """The path editor's "delete the column" choice, run for real against the demo LMS: the
+    column the tool made goes, and running the job again (a retry) finds it gone (404)."""
+    from lti_tool.learning.tasks import delete_step_columns
+
+    graded = make_graded(platform)
+    step_id = graded.graded_step_ids[0]
+    public_id = graded.public_id(step_id)
+    with app.app_context():
+        url = ensure_line_item(graded.course_id, step_id)
+        platform_row = db.session.get(PlatformRow, graded.platform_id)
+        lineitems_url = db.session.get(Course, graded.course_id).lineitems_url
+
+        def columns() -> list[dict]:
+            return list_line_items(platform_row, lineitems_url, resource_id=public_id)
+
+        assert [c["id"] for c in columns()] == [url]
+        delete_step_columns(graded.course_id, [url], public_id)
+        assert columns() == []
+        assert requests.get(url, timeout=10).status_code in (401, 404)
+        delete_step_columns(graded.course_id, [url], public_id)  # already gone: no error
+        assert columns() == []
