@@ -26,6 +26,7 @@ from lti_tool.learning.models import (
     SurveyQuestion,
     SurveyResponse,
 )
+from lti_tool.learning.notifications.events import agreement_edited
 from lti_tool.learning.template_library import DAYS_PER_MONTH, PathTemplate, find_template
 from lti_tool.matching.models import Program
 
@@ -366,6 +367,8 @@ def edit_step(step: Step, values: StepValues) -> StepEdit:
     if edit.new_version:
         step.version += 1
     db.session.flush()
+    if edit.new_version and step.step_kind == StepKind.AGREEMENT:
+        agreement_edited(step)  # partners who signed the old version are asked again
     return edit
 
 

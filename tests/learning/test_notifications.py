@@ -260,6 +260,48 @@ def test_agreement_and_meeting_waiting_for_the_partner(app: Flask, inbox: Inbox)
         assert len(inbox.messages) == 2  # nothing to the other pair
 
 
+def test_an_edited_agreement_asks_both_partners_to_sign_again(app: Flask, inbox: Inbox) -> None:
+    import dataclasses
+
+    from sqlalchemy.orm import joinedload, selectinload
+
+    from lti_tool.learning.models import Path, Step
+    from lti_tool.learning.paths import StepValues, edit_step
+
+    with app.app_context():
+        setup, emails = path_with_emails()
+        waiting, agreed = setup.pairs[0], setup.pairs[1]
+        agreement = setup.steps(StepKind.AGREEMENT)[0]
+        sign_agreement(agreement, waiting, waiting.mentor_id)  # one signature: not complete
+        for person_id in (agreed.mentor_id, agreed.mentee_id):  # complete: stays complete
+            sign_agreement(agreement, agreed, person_id)
+        db.session.commit()
+        run_pending_jobs()
+        inbox.messages.clear()
+
+        db.session.expire_all()
+        agreement = db.session.scalars(
+            sa.select(Step)
+            .where(Step.id == agreement.id)
+            .options(
+                selectinload(Step.questions),
+                joinedload(Step.path).joinedload(Path.program),
+                joinedload(Step.path).selectinload(Path.steps),
+            )
+        ).one()
+        changed = dataclasses.replace(
+            StepValues.of(agreement), content=(agreement.content or "") + "\n\nWe meet monthly."
+        )
+        assert edit_step(agreement, changed).new_version
+        db.session.commit()
+        run_pending_jobs()
+        assert sorted(r for rcpt, _ in inbox.messages for r in rcpt) == sorted(
+            [emails[waiting.mentor_id], emails[waiting.mentee_id]]
+        )
+        body = inbox.messages[0][1].get_body(("plain",)).get_content()
+        assert "was changed: please read it and sign it again" in body
+
+
 def test_a_step_due_in_three_days_is_reminded_once_per_person(app: Flask, inbox: Inbox) -> None:
     with app.app_context():
         today = utcnow().date()

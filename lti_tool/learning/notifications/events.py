@@ -14,7 +14,7 @@ from lti_tool.extensions import db
 from lti_tool.learning.models import AgreementSignature, MeetingLog, Step
 from lti_tool.learning.notifications.outbox import Message, in_language_of, queue_email
 from lti_tool.matching.calendar import ics_file_name, proposal_ics
-from lti_tool.matching.models import MeetingProposal, Pair, Program
+from lti_tool.matching.models import MeetingProposal, Pair, PairStatus, Program
 from lti_tool.matching.programs import person_label
 from lti_tool.roster.models import Membership, Person
 
@@ -217,6 +217,52 @@ def agreement_waiting(step: Step, pair: Pair, signer_id: int) -> None:
                 action=_("Read and sign the agreement"),
             ),
         )
+
+
+def agreement_edited(step: Step) -> None:
+    """The agreement changed (a new version): in each pair that has not completed it yet
+    but where someone signed an earlier version, both partners are asked to sign again."""
+    signed_pairs = db.session.scalars(
+        sa.select(AgreementSignature.pair_id)
+        .where(AgreementSignature.step_id == step.id)
+        .group_by(AgreementSignature.pair_id)
+    ).all()
+    for pair in _pairs(list(signed_pairs)):
+        if pair.status != PairStatus.ACTIVE or _agreed(step, pair):
+            continue
+        for person, _partner, _is_mentor in _sides(pair):
+            with in_language_of(person):
+                queue_email(
+                    f"agreement:pair {pair.id}:step {step.id}:v{step.version}:person {person.id}",
+                    "agreement-waiting",
+                    person,
+                    pair.program.course_id,
+                    Message(
+                        subject=_("“%(title)s” waits for your signature", title=step.title),
+                        paragraphs=[
+                            _(
+                                "“%(title)s” in %(program)s was changed: please read it and "
+                                "sign it again. It is complete once you have both signed the "
+                                "new version.",
+                                title=step.title,
+                                program=pair.program.title,
+                            )
+                        ],
+                        action=_("Read and sign the agreement"),
+                    ),
+                )
+
+
+def _agreed(step: Step, pair: Pair) -> bool:
+    """Both partners signed one same version (an agreement complete stays complete)."""
+    versions: dict[int, set[int]] = {}
+    for person_id, version in db.session.execute(
+        sa.select(AgreementSignature.person_id, AgreementSignature.version).where(
+            AgreementSignature.pair_id == pair.id, AgreementSignature.step_id == step.id
+        )
+    ):
+        versions.setdefault(person_id, set()).add(version)
+    return bool(versions.get(pair.mentor_id, set()) & versions.get(pair.mentee_id, set()))
 
 
 def meeting_waiting(meeting: MeetingLog, pair: Pair) -> None:
