@@ -37,20 +37,33 @@ def favicon() -> Response:
 
 @bp.get("/s/<launch_id>/")
 @launch_required()
-def index(launch: LaunchSession) -> Response | str:
-    """Deep-linking launches go to the picker; a deep-linked step's launch to that step;
-    others to the designer's or learner's home — or, for a learner, to the intake form of a
-    program of the course still missing their profile.
+def landing(launch: LaunchSession) -> Response | str:
+    """Where a verified launch arrives. Deep-linking launches go to the picker, a deep-linked
+    step's launch to that step, every other launch to its home. Only the arrival opens the
+    step: the "Home" links of the tool lead to :func:`index`, not back to the step.
 
     :raise NotFoundError: the launched step is not one of this course's.
     """
-    if launch.message_type == "LtiDeepLinkingRequest":
-        return redirect(url_for("path_editor.deep_link", launch_id=launch.id))
     step_id = launched_step_id(launch)
-    if step_id is not None:
+    if step_id is not None and launch.message_type != "LtiDeepLinkingRequest":
         step = get_launched_step(launch, step_id)
         record_line_item(launch, step)
         return redirect(url_for("steps.show", launch_id=launch.id, public_id=step.public_id))
+    return _home(launch)
+
+
+@bp.get("/s/<launch_id>/home")
+@launch_required()
+def index(launch: LaunchSession) -> Response | str:
+    """The designer's or learner's home (deep-linking launches: the picker)."""
+    return _home(launch)
+
+
+def _home(launch: LaunchSession) -> Response | str:
+    """The home of the launch's role — or, for a learner, the intake form of a program of the
+    course still missing their profile."""
+    if launch.message_type == "LtiDeepLinkingRequest":
+        return redirect(url_for("path_editor.deep_link", launch_id=launch.id))
     programs, paths, zone = [], {}, None
     if launch.course_id is not None and g.audience == Audience.DESIGNER:
         programs = list_programs(launch.course_id)

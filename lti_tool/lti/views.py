@@ -213,7 +213,7 @@ def launch() -> Response:
         session.roles,
         max_age_minutes=config["ROSTER_SYNC_ON_LAUNCH_MINUTES"],
     )
-    home, message_type = url_for("home.index", launch_id=session.id), session.message_type
+    home, message_type = url_for("home.landing", launch_id=session.id), session.message_type
     # The writes come last and the request's unit commits right after: SQLite's single
     # writer lock is held only for these statements.
     consume_state(launch_state)

@@ -176,6 +176,10 @@ def test_gradebook_page_is_for_this_courses_designer_only(spec, app) -> None:
     page = designer.get(f"programs/{graded.program_id}/gradebook")
     assert page.status_code == 200, page.text[:300]
     assert "Push to course" in page.text and "Reconcile now" in page.text
+    # Columns the tool has not linked yet may well be in the course (deep linking made them):
+    # the page does not claim they are missing, and says how they get linked.
+    assert "Not pushed yet" not in page.text and "Not linked yet" in page.text
+    assert 'data-testid="not-linked-help"' in page.text
     pushed = designer.post(f"programs/{graded.program_id}/gradebook/push", {})
     assert pushed.status_code == 200 and "push-running" in pushed.text
     assert run_grade_jobs(app) >= 1  # the push job
@@ -185,6 +189,7 @@ def test_gradebook_page_is_for_this_courses_designer_only(spec, app) -> None:
     columns = int(done.group(1))
     assert columns > len(graded.graded_step_ids)  # each graded step's, and the path's
     assert page.text.count("In the course") >= columns
+    assert 'data-testid="not-linked-help"' not in page.text
     reconciled = designer.post(f"programs/{graded.program_id}/gradebook/reconcile", {})
     assert reconciled.status_code == 200 and "Reconciled with the LMS gradebook" in reconciled.text
     with app.app_context():

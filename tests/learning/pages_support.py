@@ -41,8 +41,11 @@ class Running:
         return next(pid for title, pid in self.steps.items() if title.startswith(title_start))
 
 
-def start_program(app: Flask, spec: Platform, days_ago: int = 60) -> tuple[Running, InTool]:
-    """The designer launches, syncs the roster; a program with three pairs and a path."""
+def start_program(
+    app: Flask, spec: Platform, days_ago: int = 60, template: str | None = "pilot-6-months"
+) -> tuple[Running, InTool]:
+    """The designer launches, syncs the roster; a program with three pairs and a path (none
+    when ``template`` is None: the designer chooses one on the page)."""
     designer = enter(spec)
     sync_roster(app, designer)
     course_id = course_of(app, designer)
@@ -84,8 +87,10 @@ def start_program(app: Flask, spec: Platform, days_ago: int = 60) -> tuple[Runni
                 program.starts_on - dt.timedelta(days=7), dt.time(9), dt.UTC
             )
         program.activate()
-        path = create_path_from_template(program, "pilot-6-months")
-        steps = {s.title: s.public_id for s in ordered_steps(path)}
+        steps = {}
+        if template is not None:
+            path = create_path_from_template(program, template)
+            steps = {s.title: s.public_id for s in ordered_steps(path)}
         db.session.commit()
         running = Running(course_id, program_id, [p.id for p in pairs], steps)
     return running, designer

@@ -8,6 +8,9 @@ and records its column's URL; a step of another course is refused.
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urljoin
+
 import jwt
 import sqlalchemy as sa
 from flask import Flask
@@ -201,9 +204,15 @@ def test_step_launch_lands_on_the_step_and_records_its_column(
     deliver(browser, send(browser, picker, [f"step:{public_id}"]))
     (link,) = step_links(platform, public_id)
 
-    designer = platform.launch(DESIGNER, link=link.id)  # redirects followed
+    browser = platform.browser()
+    designer = platform.launch(DESIGNER, browser, link=link.id)  # redirects followed
     assert designer.status_code == 200, designer.text[:500]
     assert designer.url.endswith(f"/steps/{public_id}"), designer.url
+    # Only the arrival opens the step: the page's "Home" link leads home, not back to it.
+    home_href = re.search(r'<a href="([^"]+)">Home</a>', designer.text).group(1)
+    home = browser.request("GET", urljoin(designer.url, home_href))
+    assert home.status_code == 200 and "/steps/" not in home.url, home.url
+    assert "Welcome, Dana Whitfield" in home.text
     # The learner lands on the step too; with no partner in this program yet, it says so.
     learner = platform.launch(LEARNER, link=link.id)
     assert learner.url.endswith(f"/steps/{public_id}"), learner.url
