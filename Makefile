@@ -52,7 +52,8 @@ seed: migrate
 run: seed
 	@echo
 	@echo "  Reciprocal is starting. Open the demo LMS:  http://localhost:$(PORT)/"
-	@echo "  (the tool itself answers on http://$(HOST):$(PORT)/ ; admin: http://$(HOST):$(PORT)/admin/)"
+	@echo "  (the tool itself answers on http://$(HOST):$(PORT)/ ; admin: http://$(HOST):$(PORT)/admin/ ,"
+	@echo "   admin secret in development: demo-admin ; mail the tool sends: http://localhost:$(PORT)/mail)"
 	@echo
 	@# The background worker (roster syncs, matching runs, email) and the demo LMS's mail
 	@# server live as long as the web server; the tool sends its email to that server.

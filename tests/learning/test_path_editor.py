@@ -332,3 +332,15 @@ def test_learner_and_other_course_designer_cannot_reach_the_path(
     assert learner.get(path_url(program_id)).status_code == 403
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Path)) >= 2
+
+
+def test_the_designer_home_leads_to_each_programs_path(
+    spec: Platform, app: Flask, forget_programs: None
+) -> None:
+    designer = enter(spec)
+    program_id = new_path(designer, "Home path link")
+    home = designer.get("home")
+    assert home.status_code == 200
+    link = re.search(r'href="([^"]*)" data-testid="path-link"', home.text)
+    assert link and link.group(1).endswith(path_url(program_id)), home.text[:300]
+    assert designer.http.get(designer.base + link.group(1), timeout=10).status_code == 200
