@@ -256,6 +256,18 @@ def log(launch: LaunchSession, public_id: str) -> Response | tuple[str, int]:
     return _back(launch, step, pair, "logged")
 
 
+def _act_on_meeting(launch: LaunchSession, public_id: str, meeting_id: int) -> tuple:
+    """The step, program, pair and the pair's meeting log of this step that a partner acts on.
+
+    :raise NotFoundError: the meeting is not the pair's, or not of this step.
+    """
+    step, program, pair = _act(launch, public_id)
+    meeting = get_meeting(pair, meeting_id)
+    if meeting.step_id != step.id:
+        raise NotFoundError(_("This meeting log is not one of this step's."))
+    return step, program, pair, meeting
+
+
 @bp.post("/s/<launch_id>/steps/<public_id>/meetings/<int:meeting_id>/confirm")
 @launch_required(Audience.LEARNER)
 def confirm(launch: LaunchSession, public_id: str, meeting_id: int) -> Response | tuple[str, int]:
@@ -263,10 +275,7 @@ def confirm(launch: LaunchSession, public_id: str, meeting_id: int) -> Response 
 
     :raise NotFoundError: the meeting is not the pair's.
     """
-    step, program, pair = _act(launch, public_id)
-    meeting = get_meeting(pair, meeting_id)
-    if meeting.step_id != step.id:
-        raise NotFoundError(_("This meeting log is not one of this step's."))
+    step, program, pair, meeting = _act_on_meeting(launch, public_id, meeting_id)
     try:
         confirm_meeting(meeting, pair, launch.person_id)
     except (DomainError, ValidationError) as error:
@@ -281,10 +290,7 @@ def decline(launch: LaunchSession, public_id: str, meeting_id: int) -> Response 
 
     :raise NotFoundError: the meeting is not the pair's.
     """
-    step, program, pair = _act(launch, public_id)
-    meeting = get_meeting(pair, meeting_id)
-    if meeting.step_id != step.id:
-        raise NotFoundError(_("This meeting log is not one of this step's."))
+    step, program, pair, meeting = _act_on_meeting(launch, public_id, meeting_id)
     form = step_forms.DeclineForm()
     if not form.validate():
         return _refused(launch, step, program, pair.id, "decline", form)
