@@ -1,4 +1,5 @@
-"""Draining the grade outbox: claim due rows, send them to the LMS, record what happened.
+"""Sending one claimed row of the grade outbox to the LMS, and what its answer means (the
+loop that claims and records: ``draining``).
 
 - **Claims** are atomic (``UPDATE … WHERE state = 'pending'``, the due rows picked with
   ``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's writers take turns) and committed at
@@ -24,29 +25,17 @@ from __future__ import annotations
 import datetime as dt
 import random
 import threading
-import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import current_app
 
 from lti_tool.core.http import http_timeout
 from lti_tool.core.lti_spec import AGS_SCORE, SCORE_MEDIA
 from lti_tool.core.time import utcnow
-from lti_tool.core.transaction import discard
 from lti_tool.errors import ReciprocalError
 from lti_tool.extensions import db
 from lti_tool.learning.ags import Score, read_results
-from lti_tool.learning.grades.claims import (
-    Claimed,
-    Outcome,
-    claim_due,
-    record_outcomes,
-    release_expired_leases,
-)
+from lti_tool.learning.grades.claims import Claimed, Outcome
 from lti_tool.learning.grades.line_items import (
     Column,
     ensure_column,
@@ -58,7 +47,6 @@ from lti_tool.learning.grades.models import GradeSend, SendState
 from lti_tool.learning.models import Path, Step
 from lti_tool.platforms.models import Platform
 from lti_tool.platforms.service_client import ServiceCallFailed, service_request
-from lti_tool.roster.models import Course
 
 CANVAS_SUBMISSION = "https://canvas.instructure.com/lti/submission"
 MAX_ATTEMPTS = 10
@@ -144,101 +132,13 @@ _pace = _PlatformPace()
 # -- sending ----------------------------------------------------------------------------
 
 
-def drain(*, until_idle: bool = True) -> DrainReport:
-    """Send due rows batch after batch; with ``until_idle``, wait (up to ``idle_wait``) for
-    rows about to become due, within ``max_seconds``."""
-    settings = Settings.from_config()
-    report = DrainReport()
-    app = current_app._get_current_object()
-    stop_at = time.monotonic() + settings.max_seconds
-    with _thread_pool(app, settings.concurrency) as pool:
-        while time.monotonic() < stop_at:
-            release_expired_leases()
-            claimed = claim_due(settings.batch, settings.lease)
-            if claimed:
-                results = send_batch(claimed, settings, pool, report)
-                record_outcomes(results)
-                discard()  # this job's session keeps no snapshot from one batch to the next
-                continue
-            wait = _seconds_to_next_due() if until_idle else None
-            discard()
-            if wait is None or wait > settings.idle_wait:
-                break
-            time.sleep(max(wait, 0.02))
-    return report
-
-
-def _seconds_to_next_due() -> float | None:
-    soonest = db.session.execute(
-        sa.select(
-            sa.func.min(
-                sa.case(
-                    (_table.c.state == SendState.SENDING.value, _table.c.lease_until),
-                    else_=_table.c.next_attempt_at,
-                )
-            )
-        ).where(_table.c.state.in_((SendState.PENDING.value, SendState.SENDING.value)))
-    ).scalar()
-    if soonest is None:
-        return None
-    if isinstance(soonest, str):  # SQLite hands back text through a bare min()
-        soonest = dt.datetime.fromisoformat(soonest)
-    if soonest.tzinfo is None:
-        soonest = soonest.replace(tzinfo=dt.UTC)
-    return (soonest - utcnow()).total_seconds()
-
-
-@contextmanager
-def _thread_pool(app: Flask, size: int) -> Iterator[ThreadPoolExecutor]:
-    contexts = []
-
-    def enter() -> None:
-        context = app.app_context()
-        context.push()
-        contexts.append(context)
-
-    pool = ThreadPoolExecutor(max_workers=size, initializer=enter, thread_name_prefix="grades")
-    try:
-        yield pool
-    finally:
-        pool.shutdown(wait=True)
-
-
-def send_batch(
-    claimed: list[Claimed], settings: Settings, pool: ThreadPoolExecutor, report: DrainReport
-) -> list[tuple[Claimed, Outcome]]:
-    """Each claimed row's outcome; the columns are made sure of first, one per resource."""
-    urls: dict[tuple[int, str], str | Outcome] = {}
-    platforms: dict[int, Platform] = {}
-    for row in claimed:
-        group = (row.course_id, row.resource_id)
-        if group not in urls:
-            urls[group] = _column_url(row, settings)
-        if row.course_id not in platforms:
-            course = db.session.get(Course, row.course_id)
-            platforms[row.course_id] = db.session.get(Platform, course.platform_id)
-
-    def one(row: Claimed) -> tuple[Claimed, Outcome]:
-        target = urls[(row.course_id, row.resource_id)]
-        if isinstance(target, Outcome):
-            return row, target
-        return row, send_one(platforms[row.course_id], target, row, settings)
-
-    results = list(pool.map(one, claimed))
-    for row, outcome in results:
-        report.add(outcome)
-        if row.needs_check:
-            report.checked += 1
-    return results
-
-
 def column_of(row: Claimed | GradeSend) -> Column:
     if row.step_id is not None:
         return step_column(row.course_id, db.session.get(Step, row.step_id))
     return path_column(row.course_id, db.session.get(Path, row.path_id))
 
 
-def _column_url(row: Claimed, settings: Settings) -> str | Outcome:
+def column_url(row: Claimed, settings: Settings) -> str | Outcome:
     try:
         return ensure_column(row.course_id, column_of(row))
     except ServiceCallFailed as exc:
