@@ -204,18 +204,24 @@ def _counted_as(score: DemoScore, enrollment_id: int) -> str:
     """ "stale" when older than the latest score of this person, "duplicate" when it repeats
     the latest (same values and timestamp), else "applied".
 
-    Scores of one person in a course are counted one at a time: a no-op write locks their
-    enrolment row (PostgreSQL) or takes the writer lock (SQLite), so two identical POSTs
-    racing each other count as one applied and one duplicate, never as two applied; scores
-    of other people (the same column's included) are not held up.
+    Scores of one person in one column are counted one at a time — PostgreSQL: a
+    transaction-level advisory lock on (column, person); SQLite: a no-op write to the
+    person's enrolment takes the writer lock — so two identical POSTs racing each other
+    count as one applied and one duplicate, never as two applied, while the scores of
+    other people and columns are not held up.
     """
-    db.session.execute(
-        sa.update(DemoEnrollment)
-        .where(DemoEnrollment.id == enrollment_id)
-        # updated_at too, or its onupdate would show the person as changed in NRPS.
-        .values(status=DemoEnrollment.status, updated_at=DemoEnrollment.updated_at),
-        execution_options={"synchronize_session": False},
-    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            sa.select(sa.func.pg_advisory_xact_lock(score.line_item_id, score.user_id))
+        )
+    else:
+        db.session.execute(
+            sa.update(DemoEnrollment)
+            .where(DemoEnrollment.id == enrollment_id)
+            # updated_at too, or its onupdate would show the person as changed in NRPS.
+            .values(status=DemoEnrollment.status, updated_at=DemoEnrollment.updated_at),
+            execution_options={"synchronize_session": False},
+        )
     latest = db.session.scalars(
         sa.select(DemoScore)
         .where(DemoScore.line_item_id == score.line_item_id, DemoScore.user_id == score.user_id)
