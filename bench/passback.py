@@ -84,8 +84,8 @@ def demo_lms_and_tool(tmp: Path, members: int, db_kind: str):
             "GRADE_DRAIN_IDLE_SECONDS": "20",
             "HUEY_WORKERS": "1",
             "WEB_CONCURRENCY": "2",
-            "GUNICORN_THREADS": "8",
-            "GRADE_SEND_CONCURRENCY": "12",
+            "GUNICORN_THREADS": "24",
+            "GRADE_SEND_CONCURRENCY": "24",
         }
         flask(env, "db", "upgrade")
         flask(env, "keys", "ensure")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import threading
+import time
 from dataclasses import dataclass
 
 from flask import current_app
@@ -100,28 +101,37 @@ class DrainReport:
 
 
 class _PlatformPace:
-    """Per platform, in this process: how many sends may be in flight. Halved by each
-    throttle reply (429, Canvas's 403), grown back by one per window of successes (AIMD), so
-    a throttling LMS gets fewer requests while the refused ones wait its Retry-After."""
+    """Per platform, in this process: how many sends may be in flight. Halved by a throttle
+    reply (429, Canvas's 403), grown back by one per window of successes (AIMD), so a
+    throttling LMS gets fewer requests while the refused ones wait its Retry-After. As in
+    TCP, one cut per window: throttle replies to sends that started before the last cut
+    answer the old pace and do not cut it again."""
 
     def __init__(self) -> None:
         self.changed = threading.Condition()
         self.limit: dict[int, float] = {}
         self.active: dict[int, int] = {}
+        self.cut_at: dict[int, float] = {}
 
-    def acquire(self, platform_id: int, ceiling: int) -> None:
+    def acquire(self, platform_id: int, ceiling: int) -> float:
+        """Wait for room; the send's start (to hand back to ``release``)."""
         with self.changed:
             while self.active.get(platform_id, 0) >= max(
                 1, int(self.limit.setdefault(platform_id, float(ceiling)))
             ):
                 self.changed.wait(0.5)
             self.active[platform_id] = self.active.get(platform_id, 0) + 1
+            return time.monotonic()
 
-    def release(self, platform_id: int, ceiling: int, *, throttled: bool) -> None:
+    def release(self, platform_id: int, ceiling: int, started: float, *, throttled: bool) -> None:
         with self.changed:
             self.active[platform_id] -= 1
             limit = self.limit.get(platform_id, float(ceiling))
-            limit = max(1.0, limit / 2) if throttled else min(float(ceiling), limit + 1 / limit)
+            if not throttled:
+                limit = min(float(ceiling), limit + 1 / limit)
+            elif started > self.cut_at.get(platform_id, 0.0):
+                limit = max(1.0, limit / 2)
+                self.cut_at[platform_id] = time.monotonic()
             self.limit[platform_id] = limit
             self.changed.notify_all()
 
@@ -169,7 +179,7 @@ def score_for(platform: Platform, row: Claimed) -> Score:
 
 def send_one(platform: Platform, url: str, row: Claimed, settings: Settings) -> Outcome:
     """Check (when a try may have landed) and post one score; never raises."""
-    _pace.acquire(platform.id, settings.concurrency)
+    started = _pace.acquire(platform.id, settings.concurrency)
     throttled = False
     try:
         outcome = _check_and_post(platform, url, row, settings)
@@ -177,7 +187,7 @@ def send_one(platform: Platform, url: str, row: Claimed, settings: Settings) -> 
     except Exception as exc:  # e.g. the database briefly away: this row waits, not the batch
         outcome = _retry(row, settings, f"{type(exc).__name__}", needs_check=True)
     finally:
-        _pace.release(platform.id, settings.concurrency, throttled=throttled)
+        _pace.release(platform.id, settings.concurrency, started, throttled=throttled)
     return outcome
 
 
