@@ -138,10 +138,11 @@ def test_backoff_grows_with_jitter(app) -> None:
 
 def test_throttle_replies_cut_the_pace_once_per_window() -> None:
     """Throttle replies to sends that were in flight together halve the pace once; a reply
-    to a send started after that cut halves it again; successes grow it back."""
+    to a send started after that cut (and past the spacing) halves it again; successes grow
+    it back."""
     from lti_tool.learning.grades.sending import _PlatformPace
 
-    pace = _PlatformPace()
+    pace = _PlatformPace(spacing=0.0)
     together = [pace.acquire(1, 8) for _ in range(4)]
     for started in together:
         pace.release(1, 8, started, throttled=True)
@@ -152,3 +153,7 @@ def test_throttle_replies_cut_the_pace_once_per_window() -> None:
     for _ in range(4):
         pace.release(1, 8, pace.acquire(1, 8), throttled=False)
     assert 2.0 < pace.limit[1] < 8.0 and pace.active[1] == 0
+    spaced = _PlatformPace(spacing=60.0)
+    for _ in range(3):
+        spaced.release(1, 8, spaced.acquire(1, 8), throttled=True)
+    assert spaced.limit[1] == 4.0, "refusals within the spacing are one signal"

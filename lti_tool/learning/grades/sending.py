@@ -105,9 +105,11 @@ class _PlatformPace:
     reply (429, Canvas's 403), grown back by one per window of successes (AIMD), so a
     throttling LMS gets fewer requests while the refused ones wait its Retry-After. As in
     TCP, one cut per window: throttle replies to sends that started before the last cut
-    answer the old pace and do not cut it again."""
+    answer the old pace and do not cut it again, nor does any within ``spacing`` seconds of
+    it (the LMS's usual Retry-After: a burst of refusals is one signal, not many)."""
 
-    def __init__(self) -> None:
+    def __init__(self, spacing: float = 1.0) -> None:
+        self.spacing = spacing
         self.changed = threading.Condition()
         self.limit: dict[int, float] = {}
         self.active: dict[int, int] = {}
@@ -129,9 +131,11 @@ class _PlatformPace:
             limit = self.limit.get(platform_id, float(ceiling))
             if not throttled:
                 limit = min(float(ceiling), limit + 1 / limit)
-            elif started > self.cut_at.get(platform_id, 0.0):
-                limit = max(1.0, limit / 2)
-                self.cut_at[platform_id] = time.monotonic()
+            else:
+                last_cut, now = self.cut_at.get(platform_id), time.monotonic()
+                if last_cut is None or (started > last_cut and now - last_cut >= self.spacing):
+                    limit = max(1.0, limit / 2)
+                    self.cut_at[platform_id] = now
             self.limit[platform_id] = limit
             self.changed.notify_all()
 
