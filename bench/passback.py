@@ -84,8 +84,8 @@ def demo_lms_and_tool(tmp: Path, members: int, db_kind: str):
             "GRADE_DRAIN_IDLE_SECONDS": "20",
             "HUEY_WORKERS": "1",
             "WEB_CONCURRENCY": "2",
-            "GUNICORN_THREADS": "4",
-            "GRADE_SEND_CONCURRENCY": "12",
+            "GUNICORN_THREADS": "24",
+            "GRADE_SEND_CONCURRENCY": "24",
         }
         flask(env, "db", "upgrade")
         flask(env, "keys", "ensure")
@@ -339,7 +339,11 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=1000)
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="postgresql")
+    parser.add_argument(
+        "--runs", default="clean,faulty", help="which runs, comma-separated (clean,faulty)"
+    )
     args = parser.parse_args()
+    runs = [r for r in ("clean", "faulty") if r in args.runs.split(",")]
     completions = args.people * args.steps
     with (
         tempfile.TemporaryDirectory(prefix="reciprocal-passback-bench-") as tmp,
@@ -351,7 +355,7 @@ def main() -> None:
         setup = build_programs(app, lms_url, args.people, args.steps)
         client = {"client_id": setup["client_id"]}
         result: dict[str, Any] = {"completions": completions}
-        for name in ("clean", "faulty"):
+        for name in runs:
             program = setup[name]
             started = time.perf_counter()
             made = record_completions(app, program["path_id"], program["pair_ids"])

@@ -8,7 +8,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from lti_tool.demo_lms.directory import find_enrollment, find_user_by_subject
 from lti_tool.demo_lms.flavours import Flavour
 from lti_tool.demo_lms.models import (
     DemoCourse,
@@ -147,10 +146,8 @@ def record_score(flavour: Flavour, item: DemoLineItem, data: Any) -> DemoScore:
     """
     if not isinstance(data, dict):
         raise AgsInvalid("a JSON score object is required")
-    user = find_user_by_subject(flavour, str(data.get("userId", "")))
-    course = db.session.get(DemoCourse, item.course_id)
-    enrollment = find_enrollment(course, user) if user and course else None
-    if enrollment is None:
+    user, enrollment = _member(flavour, item.course_id, str(data.get("userId", "")))
+    if user is None or enrollment is None:
         raise NotGradable(f"userId {data.get('userId')!r} is not a member of this course")
     if enrollment.status != "Active":
         raise NotGradable(
@@ -178,25 +175,53 @@ def record_score(flavour: Flavour, item: DemoLineItem, data: Any) -> DemoScore:
         timestamp=_timestamp(data.get("timestamp")),
         writes_grade=grading == "FullyGraded" and given is not None,
     )
-    score.counted_as = _counted_as(score)
+    score.counted_as = _counted_as(score, enrollment.id)
     db.session.add(score)
     db.session.flush()
     return score
 
 
-def _counted_as(score: DemoScore) -> str:
+def _member(
+    flavour: Flavour, course_id: int, sub: str
+) -> tuple[DemoUser | None, DemoEnrollment | None]:
+    """The user of ``sub`` and their enrolment in the course, in one query."""
+    if flavour.subject_style == "numeric":
+        if not sub.isdigit():
+            return None, None
+        who = DemoUser.id == int(sub)
+    else:
+        who = DemoUser.uuid == sub
+    row = db.session.execute(
+        sa.select(DemoUser, DemoEnrollment)
+        .join(DemoEnrollment, DemoEnrollment.user_id == DemoUser.id)
+        .where(who, DemoEnrollment.course_id == course_id)
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def _counted_as(score: DemoScore, enrollment_id: int) -> str:
     """ "stale" when older than the latest score of this person, "duplicate" when it repeats
     the latest (same values and timestamp), else "applied".
 
-    Scores of one line item are counted one at a time: a no-op write locks its row
-    (PostgreSQL) or takes the writer lock (SQLite), so two identical POSTs racing each other
-    count as one applied and one duplicate, never as two applied.
+    Scores of one person in one column are counted one at a time — PostgreSQL: a
+    transaction-level advisory lock on (column, person); SQLite: a no-op write to the
+    person's enrolment takes the writer lock — so two identical POSTs racing each other
+    count as one applied and one duplicate, never as two applied, while the scores of
+    other people and columns are not held up.
     """
-    db.session.execute(
-        sa.update(DemoLineItem)
-        .where(DemoLineItem.id == score.line_item_id)
-        .values(label=DemoLineItem.label)
-    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            sa.select(sa.func.pg_advisory_xact_lock(score.line_item_id, score.user_id))
+        )
+    else:
+        db.session.execute(
+            sa.update(DemoEnrollment)
+            .where(DemoEnrollment.id == enrollment_id)
+            # updated_at too, or its onupdate would show the person as changed in NRPS.
+            .values(status=DemoEnrollment.status, updated_at=DemoEnrollment.updated_at),
+            execution_options={"synchronize_session": False},
+        )
     latest = db.session.scalars(
         sa.select(DemoScore)
         .where(DemoScore.line_item_id == score.line_item_id, DemoScore.user_id == score.user_id)

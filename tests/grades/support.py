@@ -15,7 +15,8 @@ from lti_tool.demo_lms.directory import get_user, subject_for
 from lti_tool.demo_lms.flavours import get_flavour
 from lti_tool.extensions import db
 from lti_tool.learning.completing import record_completion
-from lti_tool.learning.grades.sending import DrainReport, drain
+from lti_tool.learning.grades.draining import drain
+from lti_tool.learning.grades.sending import DrainReport
 from lti_tool.learning.models import Path, Step
 from lti_tool.learning.paths import ordered_steps
 from lti_tool.matching.models import Pair

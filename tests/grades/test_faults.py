@@ -134,3 +134,26 @@ def test_backoff_grows_with_jitter(app) -> None:
     assert all(1 <= waits[0] <= 2 for _ in [0]) and 32 <= waits[5] <= 64
     assert len({round(_backoff(3, settings), 6) for _ in range(10)}) > 1, "jittered"
     assert utcnow() - dt.timedelta(seconds=1) < utcnow()
+
+
+def test_throttle_replies_cut_the_pace_once_per_window() -> None:
+    """Throttle replies to sends that were in flight together halve the pace once; a reply
+    to a send started after that cut (and past the spacing) halves it again; successes grow
+    it back."""
+    from lti_tool.learning.grades.sending import _PlatformPace
+
+    pace = _PlatformPace(spacing=0.0)
+    together = [pace.acquire(1, 8) for _ in range(4)]
+    for started in together:
+        pace.release(1, 8, started, throttled=True)
+    assert pace.limit[1] == 4.0
+    later = pace.acquire(1, 8)
+    pace.release(1, 8, later, throttled=True)
+    assert pace.limit[1] == 2.0
+    for _ in range(4):
+        pace.release(1, 8, pace.acquire(1, 8), throttled=False)
+    assert 2.0 < pace.limit[1] < 8.0 and pace.active[1] == 0
+    spaced = _PlatformPace(spacing=60.0)
+    for _ in range(3):
+        spaced.release(1, 8, spaced.acquire(1, 8), throttled=True)
+    assert spaced.limit[1] == 4.0, "refusals within the spacing are one signal"

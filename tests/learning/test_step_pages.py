@@ -207,7 +207,7 @@ def test_decline_with_a_reason_then_log_again_and_answer_the_survey(
 def test_the_gradebook_line_shows_only_once_the_lms_accepted_the_score(
     spec: Platform, app: Flask
 ) -> None:
-    from lti_tool.learning.grades.sending import drain
+    from lti_tool.learning.grades.draining import drain
 
     running, _designer = start_program(app, spec)
     mentor, mentee = enter(spec, "amara.okafor"), enter(spec, "thomas.becker")

@@ -1,4 +1,5 @@
-"""Draining the grade outbox: claim due rows, send them to the LMS, record what happened.
+"""Sending one claimed row of the grade outbox to the LMS, and what its answer means (the
+loop that claims and records: ``draining``).
 
 - **Claims** are atomic (``UPDATE … WHERE state = 'pending'``, the due rows picked with
   ``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's writers take turns) and committed at
@@ -25,28 +26,17 @@ import datetime as dt
 import random
 import threading
 import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import current_app
 
 from lti_tool.core.http import http_timeout
 from lti_tool.core.lti_spec import AGS_SCORE, SCORE_MEDIA
 from lti_tool.core.time import utcnow
-from lti_tool.core.transaction import discard
 from lti_tool.errors import ReciprocalError
 from lti_tool.extensions import db
 from lti_tool.learning.ags import Score, read_results
-from lti_tool.learning.grades.claims import (
-    Claimed,
-    Outcome,
-    claim_due,
-    record_outcomes,
-    release_expired_leases,
-)
+from lti_tool.learning.grades.claims import Claimed, Outcome
 from lti_tool.learning.grades.line_items import (
     Column,
     ensure_column,
@@ -58,7 +48,6 @@ from lti_tool.learning.grades.models import GradeSend, SendState
 from lti_tool.learning.models import Path, Step
 from lti_tool.platforms.models import Platform
 from lti_tool.platforms.service_client import ServiceCallFailed, service_request
-from lti_tool.roster.models import Course
 
 CANVAS_SUBMISSION = "https://canvas.instructure.com/lti/submission"
 MAX_ATTEMPTS = 10
@@ -112,28 +101,41 @@ class DrainReport:
 
 
 class _PlatformPace:
-    """Per platform, in this process: how many sends may be in flight. Halved by each
-    throttle reply (429, Canvas's 403), grown back by one per window of successes (AIMD), so
-    a throttling LMS gets fewer requests while the refused ones wait its Retry-After."""
+    """Per platform, in this process: how many sends may be in flight. Halved by a throttle
+    reply (429, Canvas's 403), grown back by one per window of successes (AIMD), so a
+    throttling LMS gets fewer requests while the refused ones wait its Retry-After. As in
+    TCP, one cut per window: throttle replies to sends that started before the last cut
+    answer the old pace and do not cut it again, nor does any within ``spacing`` seconds of
+    it (the LMS's usual Retry-After: a burst of refusals is one signal, not many)."""
 
-    def __init__(self) -> None:
+    def __init__(self, spacing: float = 1.0) -> None:
+        self.spacing = spacing
         self.changed = threading.Condition()
         self.limit: dict[int, float] = {}
         self.active: dict[int, int] = {}
+        self.cut_at: dict[int, float] = {}
 
-    def acquire(self, platform_id: int, ceiling: int) -> None:
+    def acquire(self, platform_id: int, ceiling: int) -> float:
+        """Wait for room; the send's start (to hand back to ``release``)."""
         with self.changed:
             while self.active.get(platform_id, 0) >= max(
                 1, int(self.limit.setdefault(platform_id, float(ceiling)))
             ):
                 self.changed.wait(0.5)
             self.active[platform_id] = self.active.get(platform_id, 0) + 1
+            return time.monotonic()
 
-    def release(self, platform_id: int, ceiling: int, *, throttled: bool) -> None:
+    def release(self, platform_id: int, ceiling: int, started: float, *, throttled: bool) -> None:
         with self.changed:
             self.active[platform_id] -= 1
             limit = self.limit.get(platform_id, float(ceiling))
-            limit = max(1.0, limit / 2) if throttled else min(float(ceiling), limit + 1 / limit)
+            if not throttled:
+                limit = min(float(ceiling), limit + 1 / limit)
+            else:
+                last_cut, now = self.cut_at.get(platform_id), time.monotonic()
+                if last_cut is None or (started > last_cut and now - last_cut >= self.spacing):
+                    limit = max(1.0, limit / 2)
+                    self.cut_at[platform_id] = now
             self.limit[platform_id] = limit
             self.changed.notify_all()
 
@@ -144,101 +146,13 @@ _pace = _PlatformPace()
 # -- sending ----------------------------------------------------------------------------
 
 
-def drain(*, until_idle: bool = True) -> DrainReport:
-    """Send due rows batch after batch; with ``until_idle``, wait (up to ``idle_wait``) for
-    rows about to become due, within ``max_seconds``."""
-    settings = Settings.from_config()
-    report = DrainReport()
-    app = current_app._get_current_object()
-    stop_at = time.monotonic() + settings.max_seconds
-    with _thread_pool(app, settings.concurrency) as pool:
-        while time.monotonic() < stop_at:
-            release_expired_leases()
-            claimed = claim_due(settings.batch, settings.lease)
-            if claimed:
-                results = send_batch(claimed, settings, pool, report)
-                record_outcomes(results)
-                discard()  # this job's session keeps no snapshot from one batch to the next
-                continue
-            wait = _seconds_to_next_due() if until_idle else None
-            discard()
-            if wait is None or wait > settings.idle_wait:
-                break
-            time.sleep(max(wait, 0.02))
-    return report
-
-
-def _seconds_to_next_due() -> float | None:
-    soonest = db.session.execute(
-        sa.select(
-            sa.func.min(
-                sa.case(
-                    (_table.c.state == SendState.SENDING.value, _table.c.lease_until),
-                    else_=_table.c.next_attempt_at,
-                )
-            )
-        ).where(_table.c.state.in_((SendState.PENDING.value, SendState.SENDING.value)))
-    ).scalar()
-    if soonest is None:
-        return None
-    if isinstance(soonest, str):  # SQLite hands back text through a bare min()
-        soonest = dt.datetime.fromisoformat(soonest)
-    if soonest.tzinfo is None:
-        soonest = soonest.replace(tzinfo=dt.UTC)
-    return (soonest - utcnow()).total_seconds()
-
-
-@contextmanager
-def _thread_pool(app: Flask, size: int) -> Iterator[ThreadPoolExecutor]:
-    contexts = []
-
-    def enter() -> None:
-        context = app.app_context()
-        context.push()
-        contexts.append(context)
-
-    pool = ThreadPoolExecutor(max_workers=size, initializer=enter, thread_name_prefix="grades")
-    try:
-        yield pool
-    finally:
-        pool.shutdown(wait=True)
-
-
-def send_batch(
-    claimed: list[Claimed], settings: Settings, pool: ThreadPoolExecutor, report: DrainReport
-) -> list[tuple[Claimed, Outcome]]:
-    """Each claimed row's outcome; the columns are made sure of first, one per resource."""
-    urls: dict[tuple[int, str], str | Outcome] = {}
-    platforms: dict[int, Platform] = {}
-    for row in claimed:
-        group = (row.course_id, row.resource_id)
-        if group not in urls:
-            urls[group] = _column_url(row, settings)
-        if row.course_id not in platforms:
-            course = db.session.get(Course, row.course_id)
-            platforms[row.course_id] = db.session.get(Platform, course.platform_id)
-
-    def one(row: Claimed) -> tuple[Claimed, Outcome]:
-        target = urls[(row.course_id, row.resource_id)]
-        if isinstance(target, Outcome):
-            return row, target
-        return row, send_one(platforms[row.course_id], target, row, settings)
-
-    results = list(pool.map(one, claimed))
-    for row, outcome in results:
-        report.add(outcome)
-        if row.needs_check:
-            report.checked += 1
-    return results
-
-
 def column_of(row: Claimed | GradeSend) -> Column:
     if row.step_id is not None:
         return step_column(row.course_id, db.session.get(Step, row.step_id))
     return path_column(row.course_id, db.session.get(Path, row.path_id))
 
 
-def _column_url(row: Claimed, settings: Settings) -> str | Outcome:
+def column_url(row: Claimed, settings: Settings) -> str | Outcome:
     try:
         return ensure_column(row.course_id, column_of(row))
     except ServiceCallFailed as exc:
@@ -269,7 +183,7 @@ def score_for(platform: Platform, row: Claimed) -> Score:
 
 def send_one(platform: Platform, url: str, row: Claimed, settings: Settings) -> Outcome:
     """Check (when a try may have landed) and post one score; never raises."""
-    _pace.acquire(platform.id, settings.concurrency)
+    started = _pace.acquire(platform.id, settings.concurrency)
     throttled = False
     try:
         outcome = _check_and_post(platform, url, row, settings)
@@ -277,7 +191,7 @@ def send_one(platform: Platform, url: str, row: Claimed, settings: Settings) -> 
     except Exception as exc:  # e.g. the database briefly away: this row waits, not the batch
         outcome = _retry(row, settings, f"{type(exc).__name__}", needs_check=True)
     finally:
-        _pace.release(platform.id, settings.concurrency, throttled=throttled)
+        _pace.release(platform.id, settings.concurrency, started, throttled=throttled)
     return outcome
 
 

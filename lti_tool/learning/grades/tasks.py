@@ -12,9 +12,9 @@ from lti_tool.core.transaction import discard
 from lti_tool.errors import ReciprocalError
 from lti_tool.extensions import db
 from lti_tool.jobs import job, periodic_job
+from lti_tool.learning.grades.draining import drain
 from lti_tool.learning.grades.pushing import push_columns
 from lti_tool.learning.grades.reconcile import reconcile_all
-from lti_tool.learning.grades.sending import drain
 
 log = logging.getLogger(__name__)
 
