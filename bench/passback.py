@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from serving import BIN, ROOT, free_port, gunicorn, wait_until_up
+from serving import BIN, ROOT, flask, free_port, gunicorn, wait_until_up
 
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -46,18 +46,6 @@ FAULTS = "500:0.1,429:0.08,slow:0.06,drop:0.06"
 TIMEOUT_SECONDS = 2.0
 WORKER_PROCESSES = 2
 MAX_SECONDS = int(os.environ.get("BENCH_MAX_SECONDS", "900"))
-
-
-def flask(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [str(BIN / "flask"), *args],
-        env={**os.environ, **env},
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout
 
 
 @contextmanager

@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import secrets
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,22 +27,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from serving import BIN, ROOT, free_port, gunicorn
+from serving import ROOT, flask, free_port, gunicorn
 
 sys.path.insert(0, str(ROOT))
 CONTEXT_ID = "BENCH-ROSTER"
-
-
-def flask(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [str(BIN / "flask"), *args],
-        env={**os.environ, **env},
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout
 
 
 @contextmanager

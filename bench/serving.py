@@ -4,6 +4,8 @@ helper the tests use (``tests/support/gunicorn.py``)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +23,29 @@ from tests.support.gunicorn import (  # noqa: E402
     wait_until_up,
 )
 
-__all__ = ["BIN", "ROOT", "Served", "free_port", "gunicorn", "gunicorn_served", "wait_until_up"]
+__all__ = [
+    "BIN",
+    "ROOT",
+    "Served",
+    "flask",
+    "free_port",
+    "gunicorn",
+    "gunicorn_served",
+    "wait_until_up",
+]
+
+
+def flask(env: dict[str, str], *args: str) -> str:
+    """Run ``flask <args>`` of the tool with ``env`` over this environment; its output."""
+    done = subprocess.run(
+        [str(BIN / "flask"), *args],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout
 
 
 @contextmanager
