@@ -15,6 +15,7 @@ from limits import parse_many
 
 from config.settings import BaseConfig
 from lti_tool import create_app
+from lti_tool.extensions import db
 from tests.support.live_server import LiveServer
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -119,7 +120,8 @@ def test_redis_storage_is_shared_by_every_process(database_url: str) -> None:
         "RATELIMIT_STORAGE_URI": REDIS_URL,
         "RATELIMIT_KEY_PREFIX": prefix,
     }
-    workers = [create_app(settings).test_client() for _ in range(2)]
+    apps = [create_app(settings) for _ in range(2)]
+    workers = [app.test_client() for app in apps]
     store = redis.Redis.from_url(REDIS_URL)
     try:
         page = workers[0].get("/admin/login").get_data(as_text=True)
@@ -137,3 +139,6 @@ def test_redis_storage_is_shared_by_every_process(database_url: str) -> None:
     finally:
         for key in store.scan_iter(f"*{prefix}*"):
             store.delete(key)
+        for app in apps:  # a refused sign-in is audited: each app opened a connection
+            with app.app_context():
+                db.engine.dispose()
